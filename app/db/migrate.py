@@ -1,0 +1,70 @@
+"""Schema versions: create, check and upgrade a database with Alembic, from package data.
+
+The migration scripts live inside the package (``app/db/migrations``) and are found from
+this file's location, never the working directory, so they work in a PyInstaller bundle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+
+from app.domain import Base
+from app.domain.errors import DatabaseCorrupt, DatabaseTooNew
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "no migrations found in the package"
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_empty(connection: Connection) -> bool:
+    return not inspect(connection).get_table_names()
+
+
+def needs_upgrade(connection: Connection) -> bool:
+    """Whether the schema is older than this app's (raises DatabaseTooNew if it is newer)."""
+    current = current_revision(connection)
+    if current is None:
+        if not is_empty(connection):
+            raise DatabaseCorrupt(
+                "This database holds tables but is not a Shopkeeper database; "
+                "nothing was changed. Choose another file."
+            )
+        return True
+    script = ScriptDirectory.from_config(alembic_config())
+    if script.get_revision(current) is None:
+        raise DatabaseTooNew(
+            "This shop database was written by a newer version of Shopkeeper "
+            f"(schema {current}). Install the newer version to open it; nothing was changed."
+        )
+    return current != head_revision()
+
+
+def create_or_upgrade(connection: Connection) -> None:
+    """Bring the schema to head: a brand-new database is created and stamped, others upgraded."""
+    if is_empty(connection):
+        Base.metadata.create_all(connection)
+        command.stamp(alembic_config(connection), "head")
+    else:
+        command.upgrade(alembic_config(connection), "head")

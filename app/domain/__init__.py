@@ -1,0 +1,36 @@
+"""The shop's domain: mapped classes, enums, rules and errors. No Qt, no I/O beyond the ORM."""
+
+from app.domain.base import Base
+from app.domain.catalog import Customer, Location, Product, Supplier
+from app.domain.enums import (
+    BackorderPolicy,
+    CustomerTier,
+    MovementKind,
+    OrderStatus,
+    PurchaseOrderStatus,
+)
+from app.domain.ledger import StockBalance, StockMovement
+from app.domain.orders import AllocationEvent, OrderLine, SalesOrder
+from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
+
+__all__ = [
+    "AllocationEvent",
+    "BackorderPolicy",
+    "Base",
+    "Customer",
+    "CustomerTier",
+    "Location",
+    "MovementKind",
+    "OrderLine",
+    "OrderStatus",
+    "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderStatus",
+    "Receipt",
+    "ReceiptLine",
+    "SalesOrder",
+    "StockBalance",
+    "StockMovement",
+    "Supplier",
+]

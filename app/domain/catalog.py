@@ -1,0 +1,83 @@
+"""What the shop sells, where it keeps it, and who it buys from and sells to."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.base import Base
+from app.domain.enums import BackorderPolicy, CustomerTier
+
+#: The location every database is created with; stock and allocations live here by default.
+DEFAULT_LOCATION_CODE = "SHOP"
+
+
+def _enum(cls: type, name: str) -> Enum:
+    # Store the enum's *value* ("out_of_stock"), which is also what CSV files and SQL filters use.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Supplier(Base):
+    __tablename__ = "supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    lead_time_days: Mapped[int] = mapped_column(default=7)
+
+    __table_args__ = (CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),)
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    barcode: Mapped[str | None] = mapped_column(String(14), unique=True)
+    price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    cost: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    backorder_policy: Mapped[BackorderPolicy] = mapped_column(
+        _enum(BackorderPolicy, "backorder_policy"), default=BackorderPolicy.BACKORDER
+    )
+    reorder_point: Mapped[int] = mapped_column(default=0)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+
+    supplier: Mapped[Supplier | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("cost >= 0", name="cost_not_negative"),
+        CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
+    )
+
+
+class Location(Base):
+    __tablename__ = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    tier: Mapped[CustomerTier] = mapped_column(
+        _enum(CustomerTier, "customer_tier"), default=CustomerTier.STANDARD
+    )

@@ -1,0 +1,67 @@
+"""Enumerations of the shop's vocabulary. Values are what is stored and what CSV files use."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BackorderPolicy(StrEnum):
+    """What happens when a customer orders more than is available."""
+
+    BACKORDER = "backorder"  #: keep selling; the customer waits in the queue
+    OUT_OF_STOCK = "out_of_stock"  #: refuse beyond what is available
+
+    @property
+    def label(self) -> str:
+        return {"backorder": "Backorder", "out_of_stock": "Out of stock"}[self.value]
+
+
+class CustomerTier(StrEnum):
+    STANDARD = "standard"
+    GOLD = "gold"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class MovementKind(StrEnum):
+    """Why on hand changed; every stock movement has one."""
+
+    RECEIPT = "receipt"
+    SHIPMENT = "shipment"
+    ADJUSTMENT = "adjustment"
+
+
+class OrderStatus(StrEnum):
+    """A sales order's status, derived from its lines (see orders.derive_order_status)."""
+
+    OPEN = "open"  #: nothing allocated, shipped or waiting yet (an empty order)
+    BACKORDERED = "backordered"  #: at least one unit is waiting for stock
+    READY_TO_SHIP = "ready_to_ship"  #: everything still to ship is allocated
+    PARTIALLY_SHIPPED = "partially_shipped"  #: some units shipped, others still waiting
+    SHIPPED = "shipped"  #: every unit not cancelled has shipped
+    CANCELLED = "cancelled"  #: every line cancelled before shipping
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PurchaseOrderStatus(StrEnum):
+    """A purchase order's status, derived from its lines (see purchasing.derive_po_status)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_incoming(self) -> bool:
+        """Whether this PO's outstanding units count as incoming stock."""
+        return self in (PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTIALLY_RECEIVED)

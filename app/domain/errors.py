@@ -1,0 +1,55 @@
+"""Errors a user can act on. Each carries a message fit to show in the window as it is."""
+
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    """Base of every error the user can act on; str(error) is the plain-words message."""
+
+
+class InvalidQuantity(ShopError):
+    """A quantity that is not a whole number in the allowed range."""
+
+
+class InvalidInput(ShopError):
+    """A value other than a quantity that cannot be accepted (a bad date, price, code...)."""
+
+
+class NotFound(ShopError):
+    """A product, customer, order or other record named by the user does not exist."""
+
+
+class Duplicate(ShopError):
+    """A code, SKU, barcode or reference that must be unique is already taken."""
+
+
+class NotEnoughStock(ShopError):
+    """An out-of-stock-policy product was ordered (or shipped) beyond what is available."""
+
+
+class InvalidTransition(ShopError):
+    """An action that the record's state does not allow (cancel a shipped line, ...)."""
+
+
+class PlanRejected(ShopError):
+    """A receipt's allocation plan (or the clerk's adjustments to it) cannot be applied."""
+
+
+class StalePlan(PlanRejected):
+    """Stock or the queue changed since the preview; the clerk must look at a new preview."""
+
+
+class DatabaseError(ShopError):
+    """The database cannot be opened or used (locked, corrupt, too new, unreachable)."""
+
+
+class DatabaseTooNew(DatabaseError):
+    """The database was written by a newer Shopkeeper; opening it could damage it."""
+
+
+class DatabaseLocked(DatabaseError):
+    """Another program holds the database; nothing was written."""
+
+
+class DatabaseCorrupt(DatabaseError):
+    """The file is not a Shopkeeper database, or it is damaged."""

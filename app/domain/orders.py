@@ -1,0 +1,176 @@
+"""Customer (sales) orders, their lines, and the record of every allocation made to a line.
+
+A line's units are always in exactly one of four states, and the check constraint keeps the
+stored ``qty_backordered`` honest::
+
+    qty_ordered = qty_cancelled + qty_shipped + qty_allocated + qty_backordered
+
+*Allocated* units are on hand and promised to the line; *backordered* units are promised by
+nobody yet: the customer waits for them in the backorder queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.base import Base, utcnow
+from app.domain.catalog import Customer, Product
+from app.domain.enums import OrderStatus
+
+
+class SalesOrder(Base):
+    __tablename__ = "sales_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[OrderStatus] = mapped_column(
+        Enum(
+            OrderStatus,
+            name="order_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=OrderStatus.OPEN,
+        index=True,
+    )
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    customer: Mapped[Customer] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.line_no", cascade="all, delete-orphan"
+    )
+
+    def refresh_status(self) -> OrderStatus:
+        """Recompute the stored status from the lines (call after changing any line)."""
+        self.status = derive_order_status(OrderTotals.of(self.lines))
+        return self.status
+
+
+class OrderLine(Base):
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"))
+    line_no: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    qty_ordered: Mapped[int]
+    qty_allocated: Mapped[int] = mapped_column(default=0)
+    qty_shipped: Mapped[int] = mapped_column(default=0)
+    qty_cancelled: Mapped[int] = mapped_column(default=0)
+    qty_backordered: Mapped[int] = mapped_column(default=0)
+    #: The order's placed-at time, copied here so the queue is served from one index.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    order: Mapped[SalesOrder] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no", name="uq_order_line_order_id_line_no"),
+        CheckConstraint("qty_ordered > 0", name="qty_ordered_positive"),
+        CheckConstraint(
+            "qty_allocated >= 0 AND qty_shipped >= 0 AND qty_cancelled >= 0"
+            " AND qty_backordered >= 0",
+            name="quantities_not_negative",
+        ),
+        CheckConstraint(
+            "qty_ordered = qty_cancelled + qty_shipped + qty_allocated + qty_backordered",
+            name="quantities_add_up",
+        ),
+        # The backorder queue: only waiting lines, per product, in serving order.
+        Index(
+            "ix_order_line_waiting",
+            "product_id",
+            "queued_at",
+            "order_id",
+            "line_no",
+            sqlite_where=text("qty_backordered > 0"),
+            postgresql_where=text("qty_backordered > 0"),
+        ),
+        Index(
+            "ix_order_line_queue",
+            "queued_at",
+            sqlite_where=text("qty_backordered > 0"),
+            postgresql_where=text("qty_backordered > 0"),
+        ),
+        Index("ix_order_line_order_id", "order_id"),
+        Index("ix_order_line_product_id", "product_id"),
+    )
+
+    @property
+    def qty_open(self) -> int:
+        """Units still to ship: allocated or waiting."""
+        return self.qty_allocated + self.qty_backordered
+
+    def recompute_backordered(self) -> None:
+        """Make qty_backordered agree with the other quantities (the line's invariant)."""
+        self.qty_backordered = (
+            self.qty_ordered - self.qty_cancelled - self.qty_shipped - self.qty_allocated
+        )
+
+
+class AllocationEvent(Base):
+    """A record of units promised to (positive) or released from (negative) an order line.
+
+    It lets a clerk see why a customer got what they got, and lets tests prove that every
+    receipt served the queue in order.
+    """
+
+    __tablename__ = "allocation_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    qty: Mapped[int]
+    source: Mapped[str] = mapped_column(String(20))  #: "order", "receipt", "cancel", "ship"
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("qty <> 0", name="qty_not_zero"),)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    """Sums of an order's line quantities; enough to derive its status."""
+
+    ordered: int = 0
+    cancelled: int = 0
+    shipped: int = 0
+    allocated: int = 0
+    backordered: int = 0
+
+    @classmethod
+    def of(cls, lines: list[OrderLine]) -> OrderTotals:
+        return cls(
+            ordered=sum(line.qty_ordered for line in lines),
+            cancelled=sum(line.qty_cancelled for line in lines),
+            shipped=sum(line.qty_shipped for line in lines),
+            allocated=sum(line.qty_allocated for line in lines),
+            backordered=sum(line.qty_backordered for line in lines),
+        )
+
+
+def derive_order_status(totals: OrderTotals) -> OrderStatus:
+    """The one rule for an order's status, from its line totals.
+
+    - every unit cancelled, nothing shipped: cancelled
+    - any unit waiting for stock: backordered (the customer is in the queue)
+    - units allocated and none waiting: ready to ship
+    - nothing left to ship and something shipped: shipped
+    """
+    if totals.backordered > 0:
+        return OrderStatus.BACKORDERED
+    if totals.allocated > 0:
+        return OrderStatus.READY_TO_SHIP
+    if totals.shipped > 0:
+        return OrderStatus.SHIPPED
+    if totals.ordered > 0 and totals.cancelled == totals.ordered:
+        return OrderStatus.CANCELLED
+    return OrderStatus.OPEN

@@ -1,0 +1,1 @@
+"""Use cases of the shop. Each takes a Session; the caller owns the transaction. No Qt."""

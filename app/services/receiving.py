@@ -1,0 +1,471 @@
+"""Receiving stock: preview who gets the arriving units, then confirm it in one transaction.
+
+``preview_receipt`` reads the backorder queue and proposes an :class:`AllocationPlan`
+without writing anything. The clerk may adjust it (fewer units to a line, more kept in
+stock); ``confirm_receipt`` then applies it, unless stock or the queue of a received product
+changed since the preview, in which case it raises :class:`StalePlan` and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.domain import (
+    AllocationEvent,
+    Customer,
+    MovementKind,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    Receipt,
+    ReceiptLine,
+    SalesOrder,
+    StockBalance,
+)
+from app.domain.base import utcnow
+from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
+from app.domain.orders import OrderTotals, derive_order_status
+from app.domain.quantities import check_quantity
+from app.domain.queue import serving_order
+from app.services.catalog import default_location_id
+from app.services.stock import lock_balances, record_movement
+
+#: Waiting lines shown after the last one a receipt fills, so a clerk can redirect units.
+LOOKAHEAD_LINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptInput:
+    """Units of one product that arrived, against a PO line or not (a scanned delivery)."""
+
+    product_id: int
+    qty: int
+    po_line_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAllocation:
+    """Units of a receipt promised to one waiting order line."""
+
+    order_line_id: int
+    order_id: int
+    order_ref: str
+    line_no: int
+    customer: str
+    product_id: int
+    sku: str
+    placed_at: datetime
+    waiting: int  #: units the line waited for before this receipt
+    qty: int  #: units it gets from this receipt
+    completes_order: bool  #: whether the whole order is then allocated (ready to ship)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPlan:
+    product_id: int
+    sku: str
+    name: str
+    received: int
+    to_customers: int
+
+    @property
+    def to_stock(self) -> int:
+        return self.received - self.to_customers
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    """What a receipt would give to whom. Immutable; adjust with :meth:`adjusted`."""
+
+    purchase_order_ref: str | None
+    receipts: tuple[ReceiptInput, ...]
+    products: tuple[ProductPlan, ...]
+    allocations: tuple[PlannedAllocation, ...]
+    #: Balance version per product when previewed (see StockBalance.version).
+    versions: Mapping[int, int] = field(repr=False)
+    #: Units waiting on each affected order (all its lines) before this receipt.
+    order_waiting: Mapping[int, int] = field(repr=False)
+
+    @property
+    def units_received(self) -> int:
+        return sum(p.received for p in self.products)
+
+    @property
+    def units_to_customers(self) -> int:
+        return sum(a.qty for a in self.allocations)
+
+    @property
+    def units_to_stock(self) -> int:
+        return self.units_received - self.units_to_customers
+
+    @property
+    def orders_ready(self) -> tuple[str, ...]:
+        """Refs of orders this receipt makes ready to ship, in queue order."""
+        seen: dict[str, None] = {}
+        for allocation in self.allocations:
+            if allocation.completes_order and allocation.qty > 0:
+                seen.setdefault(allocation.order_ref, None)
+        return tuple(seen)
+
+    def adjusted(self, adjustments: Mapping[int, int]) -> AllocationPlan:
+        """The plan with the clerk's quantities (order line id -> units), checked.
+
+        Raises PlanRejected when a line would get more than it waits for, a line is not in
+        the plan, or a product's lines would get more units than arrived.
+        """
+        if not adjustments:
+            return self
+        known = {a.order_line_id for a in self.allocations}
+        for line_id, qty in adjustments.items():
+            if line_id not in known:
+                raise PlanRejected("That order line is not waiting for this receipt")
+            if isinstance(qty, bool) or not isinstance(qty, int):
+                raise InvalidQuantity("Allocated quantities must be whole numbers")
+            check_quantity(qty, allow_zero=True, what="Allocated quantity")
+        allocations = []
+        for allocation in self.allocations:
+            qty = adjustments.get(allocation.order_line_id, allocation.qty)
+            if qty > allocation.waiting:
+                raise PlanRejected(
+                    f"Order {allocation.order_ref} line {allocation.line_no} waits for "
+                    f"{allocation.waiting} of {allocation.sku}; it cannot be given {qty}"
+                )
+            allocations.append(replace(allocation, qty=qty))
+        per_product: dict[int, int] = defaultdict(int)
+        for allocation in allocations:
+            per_product[allocation.product_id] += allocation.qty
+        products = []
+        for product in self.products:
+            given = per_product.get(product.product_id, 0)
+            if given > product.received:
+                raise PlanRejected(
+                    f"{given} units of {product.sku} promised but only {product.received} arrived"
+                )
+            products.append(replace(product, to_customers=given))
+        return replace(
+            self,
+            products=tuple(products),
+            allocations=_mark_completed(tuple(allocations), self.order_waiting),
+        )
+
+
+def preview_receipt(
+    session: Session,
+    receipts: Sequence[ReceiptInput],
+    *,
+    purchase_order_ref: str | None = None,
+) -> AllocationPlan:
+    """Propose who gets the arriving units: waiting lines in serving order, partial fills
+    allowed, the rest to stock. Writes nothing."""
+    if not receipts:
+        raise InvalidQuantity("Nothing was received: enter at least one quantity")
+    received: dict[int, int] = defaultdict(int)
+    for receipt in receipts:
+        check_quantity(receipt.qty, what="Quantity received")
+        received[receipt.product_id] += receipt.qty
+    products = {
+        p.id: p for p in session.scalars(select(Product).where(Product.id.in_(list(received))))
+    }
+    if len(products) != len(received):
+        raise PlanRejected("A received product no longer exists")
+    versions = _balance_versions(session, received)
+    allocations: list[PlannedAllocation] = []
+    product_plans: list[ProductPlan] = []
+    for product_id in sorted(received, key=lambda pid: products[pid].sku):
+        product = products[product_id]
+        lines = _fill_queue(session, product, received[product_id])
+        allocations.extend(lines)
+        product_plans.append(
+            ProductPlan(
+                product_id,
+                product.sku,
+                product.name,
+                received[product_id],
+                sum(a.qty for a in lines),
+            )
+        )
+    order_waiting = _waiting_per_order(session, {a.order_id for a in allocations})
+    return AllocationPlan(
+        purchase_order_ref=purchase_order_ref,
+        receipts=tuple(receipts),
+        products=tuple(product_plans),
+        allocations=_mark_completed(tuple(allocations), order_waiting),
+        versions=versions,
+        order_waiting=order_waiting,
+    )
+
+
+def _balance_versions(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
+    """Current balance versions (without locking: a preview must not block other tills)."""
+    location_id = default_location_id(session)
+    ids = list(product_ids)
+    versions = {pid: 0 for pid in ids}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(StockBalance.product_id, StockBalance.version).where(
+                StockBalance.location_id == location_id,
+                StockBalance.product_id.in_(ids[start : start + 500]),
+            )
+        ).tuples()
+        versions.update(dict(rows.all()))
+    return versions
+
+
+def _fill_queue(session: Session, product: Product, qty: int) -> list[PlannedAllocation]:
+    """Give ``qty`` units to the product's waiting lines in serving order."""
+    stmt = (
+        select(
+            OrderLine.id,
+            OrderLine.order_id,
+            SalesOrder.ref,
+            OrderLine.line_no,
+            Customer.name,
+            OrderLine.queued_at,
+            OrderLine.qty_backordered,
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .where(OrderLine.product_id == product.id, OrderLine.qty_backordered > 0)
+        .order_by(*serving_order())
+    )
+    result: list[PlannedAllocation] = []
+    remaining = qty
+    lookahead = LOOKAHEAD_LINES
+    for row in session.execute(stmt.execution_options(yield_per=1000)):
+        line_id, order_id, ref, line_no, customer, queued_at, waiting = row
+        give = min(remaining, waiting)
+        if give == 0:
+            if lookahead == 0:
+                break
+            lookahead -= 1
+        remaining -= give
+        result.append(
+            PlannedAllocation(
+                order_line_id=line_id,
+                order_id=order_id,
+                order_ref=ref,
+                line_no=line_no,
+                customer=customer,
+                product_id=product.id,
+                sku=product.sku,
+                placed_at=queued_at,
+                waiting=waiting,
+                qty=give,
+                completes_order=False,
+            )
+        )
+    return result
+
+
+def _waiting_per_order(session: Session, order_ids: set[int]) -> dict[int, int]:
+    ids = sorted(order_ids)
+    waiting: dict[int, int] = {}
+    for start in range(0, len(ids), 2000):
+        rows = session.execute(
+            select(OrderLine.order_id, func.sum(OrderLine.qty_backordered))
+            .where(OrderLine.order_id.in_(ids[start : start + 2000]))
+            .group_by(OrderLine.order_id)
+        ).tuples()
+        waiting.update({order_id: int(total or 0) for order_id, total in rows})
+    return waiting
+
+
+def _mark_completed(
+    allocations: tuple[PlannedAllocation, ...], order_waiting: Mapping[int, int]
+) -> tuple[PlannedAllocation, ...]:
+    given: dict[int, int] = defaultdict(int)
+    for allocation in allocations:
+        given[allocation.order_id] += allocation.qty
+    return tuple(
+        replace(
+            allocation,
+            completes_order=given[allocation.order_id] >= order_waiting.get(allocation.order_id, 0),
+        )
+        for allocation in allocations
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptResult:
+    receipt_id: int
+    units_received: int
+    units_to_customers: int
+    units_to_stock: int
+    orders_ready: tuple[str, ...]
+
+
+def confirm_receipt(
+    session: Session,
+    plan: AllocationPlan,
+    adjustments: Mapping[int, int] | None = None,
+    *,
+    note: str = "",
+) -> ReceiptResult:
+    """Apply a previewed plan (with the clerk's adjustments) in the caller's transaction.
+
+    Writes the receipt, one ledger movement per received line, the PO lines' received
+    quantities, the allocations and the new order and PO statuses. Raises StalePlan, and
+    writes nothing, if stock or the queue of any received product changed since the preview.
+    """
+    final = plan.adjusted(adjustments or {})
+    balances = lock_balances(session, plan.versions)
+    changed = [pid for pid, version in plan.versions.items() if balances[pid].version != version]
+    if changed:
+        skus = ", ".join(p.sku for p in final.products if p.product_id in changed)
+        raise StalePlan(
+            f"Stock or the queue of {skus} changed since the preview (another sale, receipt "
+            "or cancellation). Nothing was saved; look at the new preview and confirm again."
+        )
+    po = _receivable_po(session, plan)
+    receipt = Receipt(purchase_order_id=po.id if po else None, note=note.strip()[:500])
+    session.add(receipt)
+    session.flush()
+    document = plan.purchase_order_ref or f"RCPT-{receipt.id}"
+    po_received: dict[int, int] = defaultdict(int)
+    for item in plan.receipts:
+        session.add(
+            ReceiptLine(
+                receipt_id=receipt.id,
+                purchase_order_line_id=item.po_line_id,
+                product_id=item.product_id,
+                qty=item.qty,
+            )
+        )
+        record_movement(
+            session,
+            balances[item.product_id],
+            item.qty,
+            MovementKind.RECEIPT,
+            document=document,
+            receipt_id=receipt.id,
+        )
+        if item.po_line_id is not None:
+            po_received[item.po_line_id] += item.qty
+    for product in final.products:
+        balances[product.product_id].allocated += product.to_customers
+    given = [a for a in final.allocations if a.qty > 0]
+    _apply_allocations(session, given, receipt.id)
+    _apply_po_received(session, po_received)
+    session.flush()
+    _refresh_order_statuses(session, {a.order_id for a in given})
+    if po is not None:
+        session.refresh(po)
+        po.refresh_status()
+    session.flush()
+    return ReceiptResult(
+        receipt_id=receipt.id,
+        units_received=final.units_received,
+        units_to_customers=final.units_to_customers,
+        units_to_stock=final.units_to_stock,
+        orders_ready=final.orders_ready,
+    )
+
+
+def _receivable_po(session: Session, plan: AllocationPlan) -> PurchaseOrder | None:
+    if plan.purchase_order_ref is None:
+        return None
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.ref == plan.purchase_order_ref))
+    if po is None:
+        raise PlanRejected(f"Purchase order {plan.purchase_order_ref} no longer exists")
+    if po.status in (PurchaseOrderStatus.CANCELLED, PurchaseOrderStatus.DRAFT):
+        raise InvalidTransition(f"Purchase order {po.ref} is {po.status.label.lower()}")
+    line_ids = {item.po_line_id for item in plan.receipts if item.po_line_id is not None}
+    owned = set(
+        session.scalars(
+            select(PurchaseOrderLine.id).where(PurchaseOrderLine.purchase_order_id == po.id)
+        )
+    )
+    if not line_ids <= owned:
+        raise PlanRejected(f"Received lines do not belong to purchase order {po.ref}")
+    return po
+
+
+def _apply_allocations(
+    session: Session, given: Sequence[PlannedAllocation], receipt_id: int
+) -> None:
+    """Bulk-apply allocations (executemany; a flash-sale receipt touches 50k lines)."""
+    if not given:
+        return
+    table = _table(OrderLine)
+    now = utcnow()
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values(
+            qty_allocated=table.c.qty_allocated + bindparam("q"),
+            qty_backordered=table.c.qty_backordered - bindparam("q"),
+        ),
+        [{"line_id": a.order_line_id, "q": a.qty} for a in given],
+    )
+    session.execute(
+        insert(_table(AllocationEvent)),
+        [
+            {
+                "order_line_id": a.order_line_id,
+                "product_id": a.product_id,
+                "qty": a.qty,
+                "source": "receipt",
+                "receipt_id": receipt_id,
+                "created_at": now,
+            }
+            for a in given
+        ],
+    )
+
+
+def _apply_po_received(session: Session, received: Mapping[int, int]) -> None:
+    if not received:
+        return
+    table = _table(PurchaseOrderLine)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("po_line_id"))
+        .values(qty_received=table.c.qty_received + bindparam("q")),
+        [{"po_line_id": line_id, "q": qty} for line_id, qty in received.items()],
+    )
+
+
+def _refresh_order_statuses(session: Session, order_ids: set[int]) -> None:
+    """Re-derive the status of the orders a receipt touched, in bulk."""
+    ids = sorted(order_ids)
+    updates: list[dict[str, object]] = []
+    for start in range(0, len(ids), 2000):
+        rows = session.execute(
+            select(
+                OrderLine.order_id,
+                func.sum(OrderLine.qty_ordered),
+                func.sum(OrderLine.qty_cancelled),
+                func.sum(OrderLine.qty_shipped),
+                func.sum(OrderLine.qty_allocated),
+                func.sum(OrderLine.qty_backordered),
+            )
+            .where(OrderLine.order_id.in_(ids[start : start + 2000]))
+            .group_by(OrderLine.order_id)
+        ).tuples()
+        for order_id, *totals in rows:
+            status = derive_order_status(OrderTotals(*(int(t or 0) for t in totals)))
+            updates.append({"order_id": order_id, "status": status})
+    if updates:
+        table = _table(SalesOrder)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("order_id"))
+            .values(status=bindparam("status")),
+            updates,
+        )
+    session.expire_all()
+
+
+def _table(mapped: type[object]) -> Table:
+    """The Core table of a mapped class, for bulk executemany statements."""
+    table = mapped.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table

@@ -1,0 +1,1 @@
+"""The PySide6 window: one client of app.services. Nothing outside app.ui imports it."""
