@@ -8,16 +8,41 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.db import Database, open_database  # noqa: E402
-from app.db.database import make_engine  # noqa: E402
+from app.db import Database, open_database
+from app.db.database import make_engine
 
 PG_URL_VARIABLE = "SHOPKEEPER_TEST_DATABASE_URL"
 
 
-def _reset_postgres(url: str) -> None:
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL database for this test run, dropped at the end.
+
+    SHOPKEEPER_TEST_DATABASE_URL names the server; each run works in its own database
+    (``<name>_<pid>``) so that two runs on one server (two developers, CI) never collide.
+    """
+    base = os.environ.get(PG_URL_VARIABLE, "")
+    if not base:
+        pytest.skip(f"{PG_URL_VARIABLE} is not set")
+    server = make_url(base)
+    private = f"{server.database or 'test'}_run{os.getpid()}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{private}"'))
+        connection.execute(text(f'CREATE DATABASE "{private}"'))
+    url = server.set(database=private).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{private}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the database at ``url`` (every table, the schema version too)."""
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -40,10 +65,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     else:
-        url = os.environ.get(PG_URL_VARIABLE, "")
-        if not url:
-            pytest.skip(f"{PG_URL_VARIABLE} is not set")
-        _reset_postgres(url)
+        url = request.getfixturevalue("postgres_url")
+        reset_postgres(url)
     database = open_database(url, backup_dir=tmp_path / "bk")
     yield database
     database.dispose()

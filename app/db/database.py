@@ -17,7 +17,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.errors import DatabaseCorrupt, DatabaseError, DatabaseLocked
+from app.domain.errors import (
+    DatabaseConflict,
+    DatabaseCorrupt,
+    DatabaseError,
+    DatabaseLocked,
+)
 
 #: How long a writer waits for another program's write to finish before giving up.
 BUSY_TIMEOUT_MS = 5000
@@ -70,6 +75,13 @@ def translate_error(error: BaseException) -> DatabaseError | None:
         return DatabaseCorrupt(
             "The shop database file is damaged or is not a Shopkeeper database. "
             "Restore it from a backup."
+        )
+    if isinstance(error, sa_exc.IntegrityError) and (
+        "unique" in message or "duplicate key" in message
+    ):
+        return DatabaseConflict(
+            "Another till saved a record with the same number at the same moment; nothing "
+            "was saved. Try again."
         )
     if isinstance(error, sa_exc.OperationalError) and not isinstance(orig, sqlite3.Error):
         return DatabaseError(f"The database server cannot be reached: {str(orig).strip()}")

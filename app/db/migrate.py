@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, inspect
 
 from app.domain import Base
@@ -53,7 +54,11 @@ def needs_upgrade(connection: Connection) -> bool:
             )
         return True
     script = ScriptDirectory.from_config(alembic_config())
-    if script.get_revision(current) is None:
+    try:
+        known = script.get_revision(current) is not None
+    except CommandError:  # alembic raises for a revision its scripts do not know
+        known = False
+    if not known:
         raise DatabaseTooNew(
             "This shop database was written by a newer version of Shopkeeper "
             f"(schema {current}). Install the newer version to open it; nothing was changed."

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from sqlalchemy import create_engine, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,8 @@ def open_database(url: str, *, backup_dir: Path | None = None) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_is_sqlite(path)
         existed = path.exists() and path.stat().st_size > 0
+        if existed:
+            _check_schema_read_only(path)
     database = Database(url)
     try:
         with database.engine.connect() as connection:
@@ -78,6 +81,29 @@ def _check_is_sqlite(path: Path) -> None:
             f"{path.name} is not a Shopkeeper database (or it is damaged). "
             "Choose another file or restore a backup; nothing was changed."
         )
+
+
+def _check_schema_read_only(path: Path) -> None:
+    """Refuse a file that is too new or not ours before any connection can change it.
+
+    The app's own connections switch the file to WAL mode; a file we refuse must keep every
+    byte, so it is first read through a read-only connection with no such settings.
+    """
+    # Without a -wal file the main file is the whole database: read it as immutable, which
+    # leaves no -wal/-shm files behind. With one, read through it (read-only).
+    wal = path.with_name(path.name + "-wal")
+    uri = f"{path.resolve().as_uri()}?" + ("mode=ro" if wal.exists() else "immutable=1")
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+    try:
+        with engine.connect() as connection:
+            migrate.needs_upgrade(connection)
+    except sa_exc.DBAPIError as error:
+        translated = translate_error(error)
+        if translated is None:
+            raise
+        raise translated from error
+    finally:
+        engine.dispose()
 
 
 def _ensure_default_location(session: Session) -> None:

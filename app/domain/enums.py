@@ -39,7 +39,6 @@ class OrderStatus(StrEnum):
     OPEN = "open"  #: nothing allocated, shipped or waiting yet (an empty order)
     BACKORDERED = "backordered"  #: at least one unit is waiting for stock
     READY_TO_SHIP = "ready_to_ship"  #: everything still to ship is allocated
-    PARTIALLY_SHIPPED = "partially_shipped"  #: some units shipped, others still waiting
     SHIPPED = "shipped"  #: every unit not cancelled has shipped
     CANCELLED = "cancelled"  #: every line cancelled before shipping
 

@@ -53,3 +53,7 @@ class DatabaseLocked(DatabaseError):
 
 class DatabaseCorrupt(DatabaseError):
     """The file is not a Shopkeeper database, or it is damaged."""
+
+
+class DatabaseConflict(DatabaseError):
+    """Another till wrote a conflicting record at the same moment; trying again will work."""

@@ -59,6 +59,10 @@ class PlacedOrder:
         return sum(line.backordered for line in self.lines)
 
 
+#: Longest order reference the database stores.
+MAX_REF_LENGTH = 40
+
+
 def next_order_ref(session: Session) -> str:
     """The next free order reference, SO-000001 style."""
     highest = session.scalar(select(func.max(SalesOrder.id))) or 0
@@ -91,8 +95,12 @@ def place_order(
         ref = ref.strip()
         if not ref:
             raise InvalidInput("Order reference is empty")
+        if len(ref) > MAX_REF_LENGTH:
+            raise InvalidInput(f"Order reference is longer than {MAX_REF_LENGTH} characters")
         if session.scalar(select(SalesOrder.id).where(SalesOrder.ref == ref)) is not None:
             raise Duplicate(f"An order with reference {ref} already exists")
+    if placed_at is not None and placed_at.tzinfo is None:
+        raise InvalidInput("The order time must say its time zone")
     placed_at = placed_at or utcnow()
     products: list[Product] = []
     for request in lines:
@@ -100,19 +108,29 @@ def place_order(
         products.append(find_product(session, request.code))
     balances = lock_balances(session, [p.id for p in products])
 
+    # Decide every line before changing anything, so a refused order leaves no trace even in
+    # a session the caller goes on using.
+    available = {pid: balance.available for pid, balance in balances.items()}
+    takes: list[int] = []
+    for request, product in zip(lines, products, strict=True):
+        take = min(request.qty, available[product.id])
+        if take < request.qty and product.backorder_policy == BackorderPolicy.OUT_OF_STOCK:
+            raise NotEnoughStock(
+                f"{product.sku} {product.name} is sold from stock only: "
+                f"{available[product.id]} available, {request.qty} ordered"
+            )
+        available[product.id] -= take
+        takes.append(take)
+
     order = SalesOrder(
         ref=ref or next_order_ref(session), customer=customer, placed_at=placed_at, note=note
     )
     session.add(order)
     placed: list[PlacedLine] = []
-    for line_no, (request, product) in enumerate(zip(lines, products, strict=True), start=1):
+    for line_no, (request, product, take) in enumerate(
+        zip(lines, products, takes, strict=True), start=1
+    ):
         balance = balances[product.id]
-        take = min(request.qty, balance.available)
-        if take < request.qty and product.backorder_policy == BackorderPolicy.OUT_OF_STOCK:
-            raise NotEnoughStock(
-                f"{product.sku} {product.name} is sold from stock only: "
-                f"{balance.available} available, {request.qty} ordered"
-            )
         balance.allocated += take
         balance.version += 1
         order.lines.append(

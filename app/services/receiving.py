@@ -21,6 +21,7 @@ from app.domain import (
     Customer,
     MovementKind,
     OrderLine,
+    OrderStatus,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -214,7 +215,7 @@ def _balance_versions(session: Session, product_ids: Iterable[int]) -> dict[int,
                 StockBalance.location_id == location_id,
                 StockBalance.product_id.in_(ids[start : start + 500]),
             )
-        ).tuples()
+        )
         versions.update(dict(rows.all()))
     return versions
 
@@ -239,7 +240,8 @@ def _fill_queue(session: Session, product: Product, qty: int) -> list[PlannedAll
     result: list[PlannedAllocation] = []
     remaining = qty
     lookahead = LOOKAHEAD_LINES
-    for row in session.execute(stmt.execution_options(yield_per=1000)):
+    rows = session.execute(stmt.execution_options(yield_per=1000))
+    for row in rows:
         line_id, order_id, ref, line_no, customer, queued_at, waiting = row
         give = min(remaining, waiting)
         if give == 0:
@@ -262,6 +264,7 @@ def _fill_queue(session: Session, product: Product, qty: int) -> list[PlannedAll
                 completes_order=False,
             )
         )
+    rows.close()  # stop streaming the rest of a long queue
     return result
 
 
@@ -273,7 +276,7 @@ def _waiting_per_order(session: Session, order_ids: set[int]) -> dict[int, int]:
             select(OrderLine.order_id, func.sum(OrderLine.qty_backordered))
             .where(OrderLine.order_id.in_(ids[start : start + 2000]))
             .group_by(OrderLine.order_id)
-        ).tuples()
+        )
         waiting.update({order_id: int(total or 0) for order_id, total in rows})
     return waiting
 
@@ -355,37 +358,80 @@ def confirm_receipt(
     _apply_allocations(session, given, receipt.id)
     _apply_po_received(session, po_received)
     session.flush()
-    _refresh_order_statuses(session, {a.order_id for a in given})
-    if po is not None:
-        session.refresh(po)
-        po.refresh_status()
+    statuses = _refresh_order_statuses(session, {a.order_id for a in given})
+    for touched in _pos_of_lines(session, po, po_received):
+        session.refresh(touched)
+        touched.refresh_status()
     session.flush()
+    # Orders this receipt made ready, read from what was written (another product's receipt
+    # since the preview may have completed an order the plan thought still waiting).
+    ready: dict[str, None] = {}
+    for allocation in given:
+        if statuses.get(allocation.order_id) == OrderStatus.READY_TO_SHIP:
+            ready.setdefault(allocation.order_ref, None)
     return ReceiptResult(
         receipt_id=receipt.id,
         units_received=final.units_received,
         units_to_customers=final.units_to_customers,
         units_to_stock=final.units_to_stock,
-        orders_ready=final.orders_ready,
+        orders_ready=tuple(ready),
     )
 
 
+def _pos_of_lines(
+    session: Session, po: PurchaseOrder | None, po_lines: Mapping[int, int]
+) -> list[PurchaseOrder]:
+    """The purchase orders whose status a receipt may have changed."""
+    ids = set(
+        session.scalars(
+            select(PurchaseOrderLine.purchase_order_id).where(
+                PurchaseOrderLine.id.in_(list(po_lines))
+            )
+        )
+    )
+    if po is not None:
+        ids.add(po.id)
+    return [session.get_one(PurchaseOrder, po_id) for po_id in sorted(ids)]
+
+
 def _receivable_po(session: Session, plan: AllocationPlan) -> PurchaseOrder | None:
+    """The plan's PO, checked; also checks every PO line the receipt names."""
+    line_ids = {item.po_line_id for item in plan.receipts if item.po_line_id is not None}
+    lines = {
+        line_id: (po_id, product_id, status, ref)
+        for line_id, po_id, product_id, status, ref in session.execute(
+            select(
+                PurchaseOrderLine.id,
+                PurchaseOrderLine.purchase_order_id,
+                PurchaseOrderLine.product_id,
+                PurchaseOrder.status,
+                PurchaseOrder.ref,
+            )
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(PurchaseOrderLine.id.in_(list(line_ids)))
+        )
+    }
+    if set(lines) != line_ids:
+        raise PlanRejected("A received purchase order line no longer exists")
+    for item in plan.receipts:
+        if item.po_line_id is not None and lines[item.po_line_id][1] != item.product_id:
+            raise PlanRejected("A received product does not match its purchase order line")
+    for _, _, status, ref in lines.values():
+        if status in _NOT_RECEIVABLE:
+            raise InvalidTransition(f"Purchase order {ref} is {status.label.lower()}")
     if plan.purchase_order_ref is None:
         return None
     po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.ref == plan.purchase_order_ref))
     if po is None:
         raise PlanRejected(f"Purchase order {plan.purchase_order_ref} no longer exists")
-    if po.status in (PurchaseOrderStatus.CANCELLED, PurchaseOrderStatus.DRAFT):
+    if po.status in _NOT_RECEIVABLE:
         raise InvalidTransition(f"Purchase order {po.ref} is {po.status.label.lower()}")
-    line_ids = {item.po_line_id for item in plan.receipts if item.po_line_id is not None}
-    owned = set(
-        session.scalars(
-            select(PurchaseOrderLine.id).where(PurchaseOrderLine.purchase_order_id == po.id)
-        )
-    )
-    if not line_ids <= owned:
+    if any(line[0] != po.id for line in lines.values()):
         raise PlanRejected(f"Received lines do not belong to purchase order {po.ref}")
     return po
+
+
+_NOT_RECEIVABLE = (PurchaseOrderStatus.CANCELLED, PurchaseOrderStatus.DRAFT)
 
 
 def _apply_allocations(
@@ -433,10 +479,11 @@ def _apply_po_received(session: Session, received: Mapping[int, int]) -> None:
     )
 
 
-def _refresh_order_statuses(session: Session, order_ids: set[int]) -> None:
-    """Re-derive the status of the orders a receipt touched, in bulk."""
+def _refresh_order_statuses(session: Session, order_ids: set[int]) -> dict[int, OrderStatus]:
+    """Re-derive the status of the orders a receipt touched, in bulk; returns them by id."""
     ids = sorted(order_ids)
     updates: list[dict[str, object]] = []
+    statuses: dict[int, OrderStatus] = {}
     for start in range(0, len(ids), 2000):
         rows = session.execute(
             select(
@@ -449,10 +496,11 @@ def _refresh_order_statuses(session: Session, order_ids: set[int]) -> None:
             )
             .where(OrderLine.order_id.in_(ids[start : start + 2000]))
             .group_by(OrderLine.order_id)
-        ).tuples()
+        )
         for order_id, *totals in rows:
             status = derive_order_status(OrderTotals(*(int(t or 0) for t in totals)))
             updates.append({"order_id": order_id, "status": status})
+            statuses[order_id] = status
     if updates:
         table = _table(SalesOrder)
         session.execute(
@@ -462,6 +510,7 @@ def _refresh_order_statuses(session: Session, order_ids: set[int]) -> None:
             updates,
         )
     session.expire_all()
+    return statuses
 
 
 def _table(mapped: type[object]) -> Table:

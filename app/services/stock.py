@@ -95,6 +95,8 @@ def adjust_stock(session: Session, code: str, qty_change: int, reason: str) -> A
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Give a reason for the stock adjustment (e.g. 'count', 'damaged')")
+    if isinstance(qty_change, bool) or not isinstance(qty_change, int):
+        raise InvalidQuantity("The adjustment must be a whole number of units")
     if qty_change == 0:
         raise InvalidQuantity("The adjustment must change stock by at least one unit")
     if abs(qty_change) > MAX_QUANTITY:
@@ -124,14 +126,14 @@ def check_ledger(session: Session) -> list[str]:
                 StockMovement.product_id,
                 func.sum(StockMovement.qty),
             ).group_by(StockMovement.product_id)
-        ).tuples().all()
+        ).all()
     )
     allocated = dict(
         session.execute(
             select(OrderLine.product_id, func.sum(OrderLine.qty_allocated)).group_by(
                 OrderLine.product_id
             )
-        ).tuples().all()
+        ).all()
     )
     balances = session.execute(
         select(
@@ -139,7 +141,7 @@ def check_ledger(session: Session) -> list[str]:
             func.sum(StockBalance.on_hand),
             func.sum(StockBalance.allocated),
         ).group_by(StockBalance.product_id)
-    ).tuples()
+    )
     seen: set[int] = set()
     for product_id, on_hand, held in balances:
         seen.add(product_id)

@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('ref', sa.String(length=40), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('placed_at', sa.DateTime(), nullable=False),
-    sa.Column('status', sa.Enum('open', 'backordered', 'ready_to_ship', 'partially_shipped', 'shipped', 'cancelled', name='order_status', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('open', 'backordered', 'ready_to_ship', 'shipped', 'cancelled', name='order_status', native_enum=False, length=20), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_sales_order_customer_id_customer')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_order')),

@@ -1,0 +1,287 @@
+"""The ``shopkeeper`` command: opens the window, or runs a command on the shop database.
+
+    shopkeeper [--db PATH_OR_URL]                 open the window
+    shopkeeper --demo                             open the window on a fresh demo shop
+    shopkeeper import orders orders.csv           all-or-nothing CSV import
+    shopkeeper receive PO-00012 --dry-run --json  receive everything outstanding on a PO
+    shopkeeper export backorders -                the backorder queue as CSV on stdout
+
+The commands never import Qt; only opening the window does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.orm import Session
+
+from app.db import Database, open_database
+from app.db.opening import sqlite_path
+from app.db.paths import database_url
+from app.domain.errors import InvalidInput, InvalidTransition, NotFound, ShopError
+from app.domain.queue import serving_key
+from app.services import purchasing, receiving
+from app.services.exporting import KINDS as EXPORT_KINDS
+from app.services.exporting import export_csv
+from app.services.importing import KINDS as IMPORT_KINDS
+from app.services.importing import import_csv
+from app.services.receiving import AllocationPlan
+
+PROG = "shopkeeper"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("shopkeeper")
+    except Exception:  # not installed (a bundle without metadata)
+        return "unknown"
+
+
+def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
+    """--db, accepted both before and after the command.
+
+    On subcommands the default is SUPPRESS, so a value given before the command survives.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        default=None if top_level else argparse.SUPPRESS,
+        help="shop database: a SQLite file or a database URL (default: the user data folder)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Stock, customer orders, purchase orders and backorders for small shops. "
+        "Without a command, opens the window.",
+        parents=[_common_options(top_level=True)],
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a fresh demo shop in a temporary folder (its location is printed)",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window and quit after a moment (for packaging checks)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = [_common_options(top_level=False)]
+
+    importer = commands.add_parser(
+        "import",
+        parents=common,
+        help="import a CSV file (all rows or none)",
+        description="Import a CSV file with a header row. Either every row is imported or, "
+        "at the first bad row, nothing is.",
+    )
+    importer.add_argument("kind", choices=IMPORT_KINDS)
+    importer.add_argument("file", metavar="FILE.csv")
+
+    receiver = commands.add_parser(
+        "receive",
+        parents=common,
+        help="receive everything outstanding on a purchase order",
+        description="Receive all outstanding units of a purchase order: waiting customers "
+        "are served in queue order, the rest goes to stock.",
+    )
+    receiver.add_argument("po", metavar="PO-REF")
+    receiver.add_argument(
+        "--dry-run", action="store_true", help="show the allocation plan; save nothing"
+    )
+    receiver.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    exporter = commands.add_parser(
+        "export",
+        parents=common,
+        help="export stock levels or the backorder queue as CSV",
+    )
+    exporter.add_argument("kind", choices=EXPORT_KINDS)
+    exporter.add_argument("file", metavar="FILE.csv", help="'-' writes to standard output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.demo and args.db:
+            raise InvalidInput("Use either --demo or --db, not both")
+        if args.demo:
+            # With a command, keep stdout for its output (CSV or JSON).
+            url = make_demo_database(announce=sys.stderr if args.command else sys.stdout)
+        else:
+            url = database_url(args.db)
+        if args.command is None:
+            from app.ui.app import run_gui  # Qt only for the window
+
+            return int(run_gui(url, smoke_test=args.smoke_test) or 0)
+        if args.command != "import":
+            _require_existing(url)
+        with _opened(url) as database:
+            if args.command == "import":
+                return cmd_import(database, args.kind, args.file)
+            if args.command == "receive":
+                return cmd_receive(database, args.po, dry_run=args.dry_run, as_json=args.json)
+            return cmd_export(database, args.kind, args.file)
+    except ShopError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `shopkeeper export backorders - | head`: the reader went away; that is fine.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was saved by the unfinished command", file=sys.stderr)
+        return 130
+
+
+@contextmanager
+def _opened(url: str) -> Iterator[Database]:
+    database = open_database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def _require_existing(url: str) -> None:
+    """Commands that read a shop refuse to create an empty one from a mistyped path."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise NotFound(f"There is no shop database at {path}")
+
+
+def make_demo_database(announce: TextIO | None = None) -> str:
+    """Build a fresh demo shop in a new temporary folder and return its URL."""
+    from app.services.demo import build_demo_shop
+
+    folder = Path(tempfile.mkdtemp(prefix="shopkeeper-demo-"))
+    path = folder / "demo-shop.sqlite3"
+    url = database_url(path)
+    with _opened(url) as database, database.write() as session:
+        build_demo_shop(session)
+    print(f"Demo shop: {path}", file=announce or sys.stdout)
+    return url
+
+
+def cmd_import(database: Database, kind: str, file: str) -> int:
+    with database.write() as session:
+        result = import_csv(session, kind, file)
+    print(result.summary())
+    return 0
+
+
+def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -> int:
+    transaction = database.read() if dry_run else database.write()
+    with transaction as session:
+        po = purchasing.receivable_purchase_order(session, ref)
+        inputs = [
+            receiving.ReceiptInput(line.product_id, line.qty_outstanding, line.po_line_id)
+            for line in po.lines
+            if line.qty_outstanding > 0
+        ]
+        if not inputs:
+            raise InvalidTransition(f"Purchase order {po.ref} has nothing outstanding to receive")
+        plan = receiving.preview_receipt(session, inputs, purchase_order_ref=po.ref)
+        result = None if dry_run else receiving.confirm_receipt(session, plan)
+    if as_json:
+        print(json.dumps(plan_as_json(plan), indent=2))
+        return 0
+    print(f"Purchase order {po.ref} from {po.supplier}", end="")
+    print(f", expected {po.expected_date.isoformat()}" if po.expected_date else "")
+    _print_plan(plan)
+    if result is None:
+        print("Dry run: nothing was saved.")
+    else:
+        print(
+            f"Received {result.units_received} units: {result.units_to_customers} to waiting "
+            f"customers, {result.units_to_stock} to stock (receipt {result.receipt_id})."
+        )
+        if result.orders_ready:
+            print(f"Ready to ship: {', '.join(result.orders_ready)}")
+    return 0
+
+
+def plan_as_json(plan: AllocationPlan) -> dict[str, object]:
+    """The --json shape: allocations (qty > 0) in serving order across products, and the
+    units going to stock."""
+    return {
+        "po": plan.purchase_order_ref,
+        "allocations": [
+            {"order_ref": a.order_ref, "line": a.line_no, "sku": a.sku, "qty": a.qty}
+            for a in sorted(
+                plan.allocations, key=lambda a: serving_key(a.placed_at, a.order_ref, a.line_no)
+            )
+            if a.qty > 0
+        ],
+        "to_stock": [{"sku": p.sku, "qty": p.to_stock} for p in plan.products if p.to_stock > 0],
+    }
+
+
+def _print_plan(plan: AllocationPlan) -> None:
+    for product in plan.products:
+        print(
+            f"  {product.sku} {product.name}: {product.received} received, "
+            f"{product.to_customers} to customers, {product.to_stock} to stock"
+        )
+        for a in plan.allocations:
+            if a.product_id == product.product_id and a.qty > 0:
+                ready = "  (order ready to ship)" if a.completes_order else ""
+                print(
+                    f"      {a.qty:>4} to {a.order_ref} line {a.line_no}, {a.customer} "
+                    f"(waiting {a.waiting} since {a.placed_at:%Y-%m-%d}){ready}"
+                )
+
+
+def cmd_export(database: Database, kind: str, file: str) -> int:
+    with database.read() as session:
+        if file == "-":
+            if sys.stdout is None:
+                raise InvalidInput("There is no standard output to write to; give a file name")
+            export_csv(session, kind, sys.stdout)
+            sys.stdout.flush()
+            return 0
+        count = _export_to_file(session, kind, Path(file))
+    print(f"Exported {count} {'row' if count == 1 else 'rows'} of {kind} to {file}")
+    return 0
+
+
+def _export_to_file(session: Session, kind: str, path: Path) -> int:
+    """Write to a temporary file beside the target, then replace it: never half a file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as error:
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    try:
+        out: TextIO
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            count = export_csv(session, kind, out)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
+        os.replace(temp_name, path)
+    except OSError as error:
+        Path(temp_name).unlink(missing_ok=True)
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return count

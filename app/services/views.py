@@ -1,0 +1,682 @@
+"""Read queries behind the window's tables: pages of plain rows, sorted and filtered in SQL.
+
+Every function takes a Session (the caller opens a short read transaction per page) and
+returns frozen dataclasses, never ORM objects. Pages are fetched with ORDER BY + LIMIT/OFFSET
+on a small, indexed query that returns only ids; the page's figures (balances, incoming,
+backordered, line totals) are then computed for those ids alone, so a page costs the same
+with a hundred order lines as with a million. Counts are capped (``Count.exact``) so the
+footer of a huge table never scans it all. No Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.domain import (
+    BackorderPolicy,
+    Customer,
+    OrderLine,
+    OrderStatus,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+    SalesOrder,
+    StockBalance,
+    Supplier,
+)
+from app.domain.base import utcnow
+from app.domain.queue import serving_order
+
+#: Rows a table asks for at a time.
+PAGE_SIZE = 200
+#: Counts stop here: "100,000+ orders" is as useful as the exact number and far cheaper.
+COUNT_CAP = 100_000
+
+INCOMING_STATUSES = tuple(s for s in PurchaseOrderStatus if s.is_incoming)
+
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """How many rows match a filter; ``exact`` is False when counting stopped at the cap."""
+
+    value: int
+    exact: bool = True
+
+    def text(self, singular: str, plural: str) -> str:
+        """E.g. "1,234 products", "1 product", "100,000+ orders"."""
+        noun = singular if self.value == 1 and self.exact else plural
+        return f"{self.value:,}{'' if self.exact else '+'} {noun}"
+
+
+def _capped_count(session: Session, ids: Select[Any], cap: int) -> Count:
+    counted = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery())) or 0
+    return Count(min(counted, cap), exact=counted <= cap)
+
+
+def _like(text: str, *columns: Any) -> ColumnElement[bool] | None:
+    """Case-insensitive "contains" on any of the columns (LIKE/ILIKE, wildcards escaped)."""
+    text = text.strip()
+    return _matches(text, *columns) if text else None
+
+
+def _matches(text: str, *columns: Any) -> ColumnElement[bool]:
+    return or_(*(column.icontains(text.strip(), autoescape=True) for column in columns))
+
+
+def _ordered(
+    stmt: Select[Any], sorts: dict[str, Any], key: str, descending: bool, tiebreak: Any
+) -> Select[Any]:
+    if key not in sorts:
+        raise ValueError(f"cannot sort by {key!r}; sortable: {', '.join(sorts)}")
+    expression = sorts[key]
+    if descending:
+        return stmt.order_by(expression.desc(), tiebreak.desc())
+    return stmt.order_by(expression.asc(), tiebreak.asc())
+
+
+def _in_page_order(ids: Sequence[K], rows: Iterable[R], key: Callable[[R], K]) -> list[R]:
+    by_id = {key(row): row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# --- Stock -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    product_id: int
+    sku: str
+    name: str
+    barcode: str | None
+    on_hand: int
+    allocated: int
+    available: int
+    incoming: int  #: outstanding units on open and partially received purchase orders
+    backordered: int  #: units customers wait for
+    policy: BackorderPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class StockQuery:
+    search: str = ""  #: part of a SKU, name or barcode
+    sort: str = "sku"
+    descending: bool = False
+
+
+def _on_hand_of_product() -> Any:
+    return (
+        select(func.coalesce(func.sum(StockBalance.on_hand), 0))
+        .where(StockBalance.product_id == Product.id)
+        .scalar_subquery()
+    )
+
+
+def _allocated_of_product() -> Any:
+    return (
+        select(func.coalesce(func.sum(StockBalance.allocated), 0))
+        .where(StockBalance.product_id == Product.id)
+        .scalar_subquery()
+    )
+
+
+def _stock_sorts() -> dict[str, Any]:
+    return {
+        "sku": Product.sku,
+        "name": Product.name,
+        "on_hand": _on_hand_of_product(),
+        "allocated": _allocated_of_product(),
+        "available": _on_hand_of_product() - _allocated_of_product(),
+        "policy": Product.backorder_policy,
+    }
+
+
+#: Columns the Stock tab may sort by (incoming and backordered would aggregate every line).
+STOCK_SORTS = frozenset(_stock_sorts())
+
+
+def _stock_ids(query: StockQuery) -> Select[Any]:
+    stmt = select(Product.id)
+    condition = _like(query.search, Product.sku, Product.name, Product.barcode)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def stock_page(session: Session, query: StockQuery, offset: int, limit: int) -> list[StockRow]:
+    """One page of the Stock tab: products with their on hand, incoming and backordered."""
+    stmt = _ordered(_stock_ids(query), _stock_sorts(), query.sort, query.descending, Product.id)
+    ids = list(session.scalars(stmt.offset(offset).limit(limit)))
+    if not ids:
+        return []
+    return stock_rows(session, ids)
+
+
+def stock_rows(session: Session, product_ids: Sequence[int]) -> list[StockRow]:
+    """Stock rows of these products, in the order given (figures computed for them alone)."""
+    balances = {
+        pid: (on_hand, allocated)
+        for pid, on_hand, allocated in session.execute(
+            select(
+                StockBalance.product_id,
+                func.sum(StockBalance.on_hand),
+                func.sum(StockBalance.allocated),
+            )
+            .where(StockBalance.product_id.in_(product_ids))
+            .group_by(StockBalance.product_id)
+        )
+    }
+    incoming = incoming_by_product(session, product_ids)
+    waiting = backordered_by_product(session, product_ids)
+    products = session.execute(
+        select(
+            Product.id, Product.sku, Product.name, Product.barcode, Product.backorder_policy
+        ).where(Product.id.in_(product_ids))
+    )
+    rows = []
+    for pid, sku, name, barcode, policy in products:
+        on_hand, allocated = balances.get(pid, (0, 0))
+        rows.append(
+            StockRow(
+                product_id=pid,
+                sku=sku,
+                name=name,
+                barcode=barcode,
+                on_hand=int(on_hand or 0),
+                allocated=int(allocated or 0),
+                available=int(on_hand or 0) - int(allocated or 0),
+                incoming=incoming.get(pid, 0),
+                backordered=waiting.get(pid, 0),
+                policy=policy,
+            )
+        )
+    return _in_page_order(product_ids, rows, lambda row: row.product_id)
+
+
+def incoming_by_product(session: Session, product_ids: Sequence[int]) -> dict[int, int]:
+    """Units still due on open and partially received purchase orders, per product."""
+    outstanding = case(
+        (
+            PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
+            PurchaseOrderLine.qty_ordered - PurchaseOrderLine.qty_received,
+        ),
+        else_=0,
+    )
+    result = session.execute(
+        select(PurchaseOrderLine.product_id, func.sum(outstanding))
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .where(
+            PurchaseOrderLine.product_id.in_(product_ids),
+            PurchaseOrder.status.in_(INCOMING_STATUSES),
+        )
+        .group_by(PurchaseOrderLine.product_id)
+    )
+    return {pid: int(total or 0) for pid, total in result}
+
+
+def backordered_by_product(session: Session, product_ids: Sequence[int]) -> dict[int, int]:
+    """Units customers wait for, per product (read from the waiting-lines index)."""
+    result = session.execute(
+        select(OrderLine.product_id, func.sum(OrderLine.qty_backordered))
+        .where(OrderLine.product_id.in_(product_ids), OrderLine.qty_backordered > 0)
+        .group_by(OrderLine.product_id)
+    )
+    return {pid: int(total or 0) for pid, total in result}
+
+
+def count_products(session: Session, query: StockQuery, cap: int = COUNT_CAP) -> Count:
+    return _capped_count(session, _stock_ids(query), cap)
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    order_id: int
+    ref: str
+    status: OrderStatus
+    customer: str
+    placed_at: datetime
+    lines: int
+    ordered: int
+    allocated: int
+    backordered: int
+    shipped: int
+    cancelled: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    search: str = ""  #: part of the order reference or the customer's name
+    status: OrderStatus | None = None
+    sort: str = "placed_at"
+    descending: bool = True
+
+
+def _order_sorts() -> dict[str, Any]:
+    return {
+        "ref": SalesOrder.ref,
+        "status": SalesOrder.status,
+        "customer": Customer.name,
+        "placed_at": SalesOrder.placed_at,
+    }
+
+
+ORDER_SORTS = frozenset(_order_sorts())
+
+
+def _order_ids(query: OrderQuery, *, with_customer: bool) -> Select[Any]:
+    stmt = select(SalesOrder.id)
+    if with_customer:
+        stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id)
+    if query.search.strip():
+        # Customers are matched once, not by a LIKE on every order's joined name.
+        stmt = stmt.where(
+            or_(
+                _matches(query.search, SalesOrder.ref),
+                SalesOrder.customer_id.in_(_customers_named(query.search)),
+            )
+        )
+    if query.status is not None:
+        stmt = stmt.where(SalesOrder.status == query.status)
+    return stmt
+
+
+def orders_page(session: Session, query: OrderQuery, offset: int, limit: int) -> list[OrderRow]:
+    """One page of the Orders tab, with each order's line totals."""
+    stmt = _order_ids(query, with_customer=query.sort == "customer")
+    stmt = _ordered(stmt, _order_sorts(), query.sort, query.descending, SalesOrder.id)
+    ids = list(session.scalars(stmt.offset(offset).limit(limit)))
+    if not ids:
+        return []
+    return order_rows(session, ids)
+
+
+def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
+    totals = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                OrderLine.order_id,
+                func.count(),
+                func.sum(OrderLine.qty_ordered),
+                func.sum(OrderLine.qty_allocated),
+                func.sum(OrderLine.qty_backordered),
+                func.sum(OrderLine.qty_shipped),
+                func.sum(OrderLine.qty_cancelled),
+            )
+            .where(OrderLine.order_id.in_(order_ids))
+            .group_by(OrderLine.order_id)
+        )
+    }
+    orders = session.execute(
+        select(
+            SalesOrder.id, SalesOrder.ref, SalesOrder.status, Customer.name, SalesOrder.placed_at
+        )
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .where(SalesOrder.id.in_(order_ids))
+    )
+    rows = []
+    for oid, ref, status, customer, placed_at in orders:
+        lines, ordered, allocated, backordered, shipped, cancelled = totals.get(
+            oid, (0, 0, 0, 0, 0, 0)
+        )
+        rows.append(
+            OrderRow(
+                order_id=oid,
+                ref=ref,
+                status=status,
+                customer=customer,
+                placed_at=placed_at,
+                lines=int(lines or 0),
+                ordered=int(ordered or 0),
+                allocated=int(allocated or 0),
+                backordered=int(backordered or 0),
+                shipped=int(shipped or 0),
+                cancelled=int(cancelled or 0),
+            )
+        )
+    return _in_page_order(order_ids, rows, lambda row: row.order_id)
+
+
+def count_orders(session: Session, query: OrderQuery, cap: int = COUNT_CAP) -> Count:
+    return _capped_count(session, _order_ids(query, with_customer=False), cap)
+
+
+# --- Purchase orders -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrderRow:
+    po_id: int
+    ref: str
+    supplier: str
+    ordered_at: datetime | None
+    expected_date: date | None
+    status: PurchaseOrderStatus
+    ordered: int
+    received: int
+    outstanding: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrderQuery:
+    search: str = ""  #: part of the PO reference or the supplier's name
+    sort: str = "ordered_at"
+    descending: bool = True
+
+
+def _po_sorts() -> dict[str, Any]:
+    return {
+        "ref": PurchaseOrder.ref,
+        "supplier": Supplier.name,
+        "ordered_at": PurchaseOrder.ordered_at,
+        "expected_date": PurchaseOrder.expected_date,
+        "status": PurchaseOrder.status,
+    }
+
+
+PURCHASE_ORDER_SORTS = frozenset(_po_sorts())
+
+
+def _po_ids(query: PurchaseOrderQuery) -> Select[Any]:
+    stmt = select(PurchaseOrder.id).join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+    condition = _like(query.search, PurchaseOrder.ref, Supplier.name)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def purchase_orders_page(
+    session: Session, query: PurchaseOrderQuery, offset: int, limit: int
+) -> list[PurchaseOrderRow]:
+    """One page of the Purchase orders tab, with ordered, received and outstanding units."""
+    stmt = _ordered(_po_ids(query), _po_sorts(), query.sort, query.descending, PurchaseOrder.id)
+    ids = list(session.scalars(stmt.offset(offset).limit(limit)))
+    if not ids:
+        return []
+    outstanding = case(
+        (
+            PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
+            PurchaseOrderLine.qty_ordered - PurchaseOrderLine.qty_received,
+        ),
+        else_=0,
+    )
+    totals = {
+        po_id: (ordered, received, due)
+        for po_id, ordered, received, due in session.execute(
+            select(
+                PurchaseOrderLine.purchase_order_id,
+                func.sum(PurchaseOrderLine.qty_ordered),
+                func.sum(PurchaseOrderLine.qty_received),
+                func.sum(outstanding),
+            )
+            .where(PurchaseOrderLine.purchase_order_id.in_(ids))
+            .group_by(PurchaseOrderLine.purchase_order_id)
+        )
+    }
+    rows = []
+    for po_id, ref, supplier, ordered_at, expected, status in session.execute(
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.ref,
+            Supplier.name,
+            PurchaseOrder.ordered_at,
+            PurchaseOrder.expected_date,
+            PurchaseOrder.status,
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .where(PurchaseOrder.id.in_(ids))
+    ):
+        ordered, received, due = totals.get(po_id, (0, 0, 0))
+        rows.append(
+            PurchaseOrderRow(
+                po_id=po_id,
+                ref=ref,
+                supplier=supplier,
+                ordered_at=ordered_at,
+                expected_date=expected,
+                status=status,
+                ordered=int(ordered or 0),
+                received=int(received or 0),
+                outstanding=int(due or 0),
+            )
+        )
+    return _in_page_order(ids, rows, lambda row: row.po_id)
+
+
+def count_purchase_orders(
+    session: Session, query: PurchaseOrderQuery, cap: int = COUNT_CAP
+) -> Count:
+    return _capped_count(session, _po_ids(query), cap)
+
+
+# --- Backorder queue -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderRow:
+    order_line_id: int
+    position: int  #: 1-based place in the whole queue (serving order), whatever the filter
+    customer: str
+    order_ref: str
+    line_no: int
+    sku: str
+    product_name: str
+    qty_waiting: int
+    units_ahead: int  #: units of the same product promised to lines ahead of this one
+    placed_at: datetime
+    days_waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderQuery:
+    search: str = ""  #: part of a SKU, product name, customer name or order reference
+    sort: str = "position"
+    descending: bool = False
+
+
+def _waiting_lines(columns: Sequence[Any]) -> Select[Any]:
+    """Waiting order lines joined to their order (needed for the serving order)."""
+    return (
+        select(*columns)
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(OrderLine.qty_backordered > 0)
+    )
+
+
+def _backorder_filter(text: str) -> ColumnElement[bool] | None:
+    """Lines whose product (SKU, name), customer or order ref contains the text.
+
+    Products and customers are matched once each and the queue checked against those ids,
+    rather than running LIKE on every waiting line's joined names.
+    """
+    if not text.strip():
+        return None
+    products = select(Product.id).where(_matches(text, Product.sku, Product.name))
+    return or_(
+        OrderLine.product_id.in_(products),
+        SalesOrder.customer_id.in_(_customers_named(text)),
+        _matches(text, SalesOrder.ref),
+    )
+
+
+def _customers_named(text: str) -> Select[Any]:
+    return select(Customer.id).where(_matches(text, Customer.name))
+
+
+def _backorder_sorts() -> dict[str, Any]:
+    return {
+        "customer": Customer.name,
+        "order_ref": SalesOrder.ref,
+        "sku": Product.sku,
+        "product_name": Product.name,
+        "qty_waiting": OrderLine.qty_backordered,
+        "placed_at": SalesOrder.placed_at,
+    }
+
+
+#: Position (= serving order) and days waiting (its reverse) are sortable too; units ahead is
+#: computed for a page's lines only, so it is not.
+BACKORDER_SORTS = frozenset([*_backorder_sorts(), "position", "days_waiting"])
+
+
+def _backorder_page_ids(
+    session: Session, query: BackorderQuery, offset: int, limit: int
+) -> list[int]:
+    sort, descending = query.sort, query.descending
+    if sort == "days_waiting":  # longest wait first = first in the queue first
+        sort, descending = "position", not descending
+    if sort not in BACKORDER_SORTS:
+        raise ValueError(f"cannot sort by {sort!r}; sortable: {', '.join(sorted(BACKORDER_SORTS))}")
+    stmt = _waiting_lines([OrderLine.id])
+    condition = _backorder_filter(query.search)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    serving = list(serving_order())
+    if sort == "position":
+        keys = serving
+    else:
+        expression = _backorder_sorts()[sort]
+        if expression.table is Customer.__table__:
+            stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id)
+        elif expression.table is Product.__table__:
+            stmt = stmt.join(Product, Product.id == OrderLine.product_id)
+        keys = [expression, *serving]
+    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def _queue_figures(session: Session, line_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(position, units ahead) of these waiting lines, in the whole queue.
+
+    Both are window functions in serving order, computed only over the part of the queue
+    that can matter: lines queued no later than the last of these, and for units ahead only
+    the lines of these lines' products.
+    """
+    last = session.scalar(select(func.max(OrderLine.queued_at)).where(OrderLine.id.in_(line_ids)))
+    if last is None:
+        return {}
+    products = select(OrderLine.product_id).where(OrderLine.id.in_(line_ids)).distinct()
+    order = serving_order()
+    ranked = (
+        _waiting_lines(
+            [
+                OrderLine.id.label("line_id"),
+                func.row_number().over(order_by=order).label("position"),
+            ]
+        )
+        .where(OrderLine.queued_at <= last)
+        .subquery()
+    )
+    positions = dict(
+        session.execute(
+            select(ranked.c.line_id, ranked.c.position).where(ranked.c.line_id.in_(line_ids))
+        ).all()
+    )
+    ahead_of = (
+        _waiting_lines(
+            [
+                OrderLine.id.label("line_id"),
+                (
+                    func.sum(OrderLine.qty_backordered).over(
+                        partition_by=OrderLine.product_id, order_by=order, rows=(None, 0)
+                    )
+                    - OrderLine.qty_backordered
+                ).label("ahead"),
+            ]
+        )
+        .where(OrderLine.product_id.in_(products), OrderLine.queued_at <= last)
+        .subquery()
+    )
+    ahead = dict(
+        session.execute(
+            select(ahead_of.c.line_id, ahead_of.c.ahead).where(ahead_of.c.line_id.in_(line_ids))
+        ).all()
+    )
+    return {
+        line_id: (int(position), int(ahead.get(line_id) or 0))
+        for line_id, position in positions.items()
+    }
+
+
+def backorders_page(
+    session: Session,
+    query: BackorderQuery,
+    offset: int,
+    limit: int,
+    *,
+    now: datetime | None = None,
+) -> list[BackorderRow]:
+    """One page of the backorder queue (position and units ahead are global, not filtered)."""
+    now = now or utcnow()
+    ids = _backorder_page_ids(session, query, offset, limit)
+    if not ids:
+        return []
+    figures = _queue_figures(session, ids)
+    rows = []
+    for line_id, customer, ref, line_no, sku, name, qty, placed, queued in session.execute(
+        select(
+            OrderLine.id,
+            Customer.name,
+            SalesOrder.ref,
+            OrderLine.line_no,
+            Product.sku,
+            Product.name,
+            OrderLine.qty_backordered,
+            SalesOrder.placed_at,
+            OrderLine.queued_at,
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.id.in_(ids))
+    ):
+        position, ahead = figures.get(line_id, (0, 0))
+        rows.append(
+            BackorderRow(
+                order_line_id=line_id,
+                position=position,
+                customer=customer,
+                order_ref=ref,
+                line_no=line_no,
+                sku=sku,
+                product_name=name,
+                qty_waiting=int(qty),
+                units_ahead=ahead,
+                placed_at=_aware(placed),
+                days_waiting=max(0, (now - _aware(queued)).days),
+            )
+        )
+    return _in_page_order(ids, rows, lambda row: row.order_line_id)
+
+
+def count_backorders(session: Session, query: BackorderQuery, cap: int = COUNT_CAP) -> Count:
+    """Waiting lines matching the filter."""
+    stmt = _waiting_lines([OrderLine.id])
+    condition = _backorder_filter(query.search)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return _capped_count(session, stmt, cap)
+
+
+def units_waiting(session: Session) -> int:
+    """All backordered units in the queue."""
+    total = session.scalar(
+        select(func.sum(OrderLine.qty_backordered)).where(OrderLine.qty_backordered > 0)
+    )
+    return int(total or 0)
+
+
+def _aware(value: Any) -> datetime:
+    """A time as stored (naive UTC) made timezone-aware, whatever path it was read by."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,123 @@
+"""Starting the window: the QApplication, the database, the main window and crash handling."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app.db import open_database
+from app.db.paths import log_dir
+from app.domain.errors import DatabaseError
+from app.ui.style import apply_style
+
+log = logging.getLogger(__name__)
+
+#: How long ``--smoke-test`` keeps the window open before quitting.
+SMOKE_TEST_MS = 1500
+ORGANIZATION = "Shopkeeper"
+
+_crash_boxes: list[QMessageBox] = []
+
+
+def resource_path(name: str) -> Path:
+    """A file in resources/: next to the package, or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    base = Path(bundle) if bundle else Path(__file__).resolve().parent.parent.parent
+    return base / "resources" / name
+
+
+def setup_logging() -> Path | None:
+    """Log to a rotating file in the user log folder; None if it cannot be created."""
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "shopkeeper.log"
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def install_excepthook(log_file: Path | None) -> None:
+    """Log a bug's traceback and tell the user plainly, rather than dying silently."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.error("Unexpected error", exc_info=(kind, error, tb))
+        details = "".join(traceback.format_exception(kind, error, tb))
+        print(details, file=sys.stderr)
+        if QApplication.instance() is None:
+            return
+        box = QMessageBox(_active_window())
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Shopkeeper")
+        box.setText("Something went wrong; nothing was saved.")
+        where = f"The details were written to {log_file}." if log_file else ""
+        box.setInformativeText(f"{where}\nYou can keep working.".strip())
+        box.setDetailedText(details)
+        # A box without a parent belongs to Python: keep it alive until it is closed.
+        _crash_boxes.append(box)
+        box.finished.connect(lambda _result: _crash_boxes.remove(box))
+        box.open()
+
+    sys.excepthook = hook
+
+
+def _active_window() -> QWidget | None:
+    return QApplication.activeWindow()
+
+
+def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | None = None) -> int:
+    """Open the shop database at ``database_url`` in the main window; return the exit code."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Shopkeeper")
+    app.setApplicationDisplayName("Shopkeeper")
+    app.setOrganizationName(ORGANIZATION)
+    app.setDesktopFileName("shopkeeper")
+    icon_file = resource_path("icon.png")
+    if icon_file.is_file():
+        app.setWindowIcon(QIcon(str(icon_file)))
+    apply_style(app)
+    log_file = setup_logging()
+    install_excepthook(log_file)
+
+    try:
+        database = open_database(database_url)
+    except DatabaseError as error:
+        log.warning("cannot open %s: %s", database_url, error)
+        box = QMessageBox(QMessageBox.Icon.Critical, "Shopkeeper", "Cannot open the shop database")
+        box.setInformativeText(str(error))
+        if smoke_test:
+            QTimer.singleShot(SMOKE_TEST_MS, box.accept)
+        box.exec()
+        return 1
+
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(database)
+    window.resize(1200, 760)
+    window.show()
+    if smoke_test:
+        QTimer.singleShot(SMOKE_TEST_MS, app.quit)
+    try:
+        return app.exec()
+    finally:
+        window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        database.dispose()

@@ -1,0 +1,141 @@
+"""Small read queries the dialogs need, returning plain rows (never ORM objects).
+
+They run inside the caller's ``database.read()`` session. Anything here that another part of
+the app needs too belongs in app.services; these are the dialogs' own conveniences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import BackorderPolicy, Customer, OrderLine, Product, StockBalance, Supplier
+from app.services.catalog import default_location_id, find_product
+from app.services.ordering import get_order
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    id: int
+    sku: str
+    name: str
+    barcode: str | None
+    sells_from_stock_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A customer or supplier as a picker shows it."""
+
+    code: str
+    name: str
+    lead_time_days: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stock:
+    on_hand: int
+    allocated: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRow:
+    line_no: int
+    sku: str
+    name: str
+    ordered: int
+    allocated: int
+    backordered: int
+    shipped: int
+    cancelled: int
+
+    @property
+    def open(self) -> int:
+        return self.allocated + self.backordered
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    ref: str
+    customer: str
+    status_label: str
+    lines: tuple[OrderLineRow, ...]
+
+
+def product_row(session: Session, code: str) -> ProductRow:
+    """The product with this SKU or barcode (NotFound with the service's message)."""
+    product = find_product(session, code)
+    return ProductRow(
+        product.id,
+        product.sku,
+        product.name,
+        product.barcode,
+        product.backorder_policy == BackorderPolicy.OUT_OF_STOCK,
+    )
+
+
+def stock_of(session: Session, product_ids: Iterable[int]) -> dict[int, Stock]:
+    """On hand and allocated at the shop, per product (zero for a product with no balance)."""
+    ids = sorted(set(product_ids))
+    stock = {pid: Stock(0, 0) for pid in ids}
+    if not ids:
+        return stock
+    rows = session.execute(
+        select(StockBalance.product_id, StockBalance.on_hand, StockBalance.allocated).where(
+            StockBalance.location_id == default_location_id(session),
+            StockBalance.product_id.in_(ids),
+        )
+    ).all()
+    stock.update({pid: Stock(on_hand, allocated) for pid, on_hand, allocated in rows})
+    return stock
+
+
+def customer_choices(session: Session) -> list[Choice]:
+    rows = session.execute(select(Customer.code, Customer.name).order_by(Customer.name)).all()
+    return [Choice(code, name) for code, name in rows]
+
+
+def supplier_choices(session: Session) -> list[Choice]:
+    rows = session.execute(
+        select(Supplier.code, Supplier.name, Supplier.lead_time_days).order_by(Supplier.name)
+    ).all()
+    return [Choice(code, name, lead) for code, name, lead in rows]
+
+
+def order_view(session: Session, ref: str) -> OrderView:
+    order = get_order(session, ref)
+    products = {
+        p.id: (p.sku, p.name)
+        for p in session.scalars(
+            select(Product).where(Product.id.in_({line.product_id for line in order.lines}))
+        )
+    }
+    lines: list[OrderLine] = list(order.lines)
+    return OrderView(
+        order.ref,
+        order.customer.name,
+        order.status.label,
+        tuple(
+            OrderLineRow(
+                line.line_no,
+                *products[line.product_id],
+                line.qty_ordered,
+                line.qty_allocated,
+                line.qty_backordered,
+                line.qty_shipped,
+                line.qty_cancelled,
+            )
+            for line in lines
+        ),
+    )

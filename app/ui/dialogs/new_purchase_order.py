@@ -1,0 +1,196 @@
+"""Order goods from a supplier: supplier, lines by SKU and quantity, expected date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db import Database
+from app.domain.errors import InvalidInput, ShopError
+from app.services.purchasing import create_purchase_order
+from app.ui import events
+from app.ui.dialogs.line_items import LineItemsModel, lines_footer
+from app.ui.dialogs.lookups import Choice, ProductRow, product_row, supplier_choices
+from app.ui.dialogs.widgets import (
+    KeyboardDialog,
+    MessageLabel,
+    guarded,
+    make_table,
+    no_auto_default,
+    parse_qty,
+    read_with,
+    tab_order,
+)
+
+
+class NewPurchaseOrderDialog(KeyboardDialog):
+    """A new purchase order; the expected date follows the supplier's lead time."""
+
+    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.created_ref: str | None = None
+        self.setObjectName("NewPurchaseOrderDialog")
+        self.setWindowTitle("New purchase order")
+        self.resize(700, 500)
+        self.message = MessageLabel()
+        self.choices: list[Choice] = (
+            guarded(self.message, lambda: read_with(database, supplier_choices)) or []
+        )
+        self.lines = LineItemsModel(self)
+        self.lines.linesChanged.connect(self._lines_changed)
+
+        self.supplier = QComboBox()
+        self.supplier.setObjectName("poSupplierInput")
+        for choice in self.choices:
+            self.supplier.addItem(choice.label, choice.code)
+        self.supplier.currentIndexChanged.connect(self._supplier_changed)
+        self.expected = QDateEdit()
+        self.expected.setObjectName("poExpectedDate")
+        self.expected.setCalendarPopup(True)
+        self.expected.setDisplayFormat("ddd d MMM yyyy")
+        self.sku = QLineEdit()
+        self.sku.setObjectName("poSkuInput")
+        self.sku.setPlaceholderText("SKU or barcode")
+        self.qty = QLineEdit("1")
+        self.qty.setObjectName("poQtyInput")
+        self.qty.setMaximumWidth(90)
+        self.qty.setPlaceholderText("Qty")
+        self.add_button = QPushButton("&Add line")
+        for signal in (self.sku.returnPressed, self.qty.returnPressed, self.add_button.clicked):
+            signal.connect(self._add_line)
+        self.table = make_table("poLinesTable", self.lines, stretch=1)
+        self.table.setAccessibleName("Purchase order lines")
+        self.remove_button = QPushButton("&Remove line")
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.footer = QLabel("No lines yet")
+        self.buttons = QDialogButtonBox()
+        self.create_button = self.buttons.addButton(
+            "Create purchase order", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.create_button.setObjectName("createPurchaseOrderButton")
+        self.create_button.setToolTip("Create the purchase order (Ctrl+Return)")
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.create_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+        no_auto_default(self.add_button, self.remove_button, self.create_button, self.cancel_button)
+
+        form = QFormLayout()
+        form.addRow("&Supplier:", self.supplier)
+        form.addRow("&Expected:", self.expected)
+        entry = QHBoxLayout()
+        entry.addWidget(self.sku, 1)
+        entry.addWidget(self.qty)
+        entry.addWidget(self.add_button)
+        product_label = QLabel("&Product:")
+        product_label.setBuddy(self.sku)
+        form.addRow(product_label, entry)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.footer, 1)
+        row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        layout.addWidget(self.buttons)
+        tab_order(self.supplier, self.expected, self.sku, self.qty, self.add_button, self.table)
+        tab_order(self.table, self.remove_button, self.create_button, self.cancel_button)
+        if not self.choices:
+            self.message.show_error("Add a supplier first: there are no suppliers yet.")
+        self._supplier_changed()
+        self._lines_changed()
+        self.supplier.setFocus()
+
+    def _supplier_changed(self) -> None:
+        index = self.supplier.currentIndex()
+        lead = self.choices[index].lead_time_days if 0 <= index < len(self.choices) else 0
+        expected = date.today() + timedelta(days=lead)
+        self.expected.setDate(QDate(expected.year, expected.month, expected.day))
+
+    def _add_line(self) -> None:
+        code = self.sku.text().strip()
+        if not code:
+            self.sku.setFocus()
+            return
+        try:
+            qty = parse_qty(self.qty.text(), what=f"Quantity of {code[:40]}")
+        except ShopError as error:
+            self.message.show_error(str(error))
+            self.qty.setFocus()
+            self.qty.selectAll()
+            return
+        product: ProductRow | None = guarded(
+            self.message, lambda: read_with(self.database, lambda s: product_row(s, code))
+        )
+        if product is None:
+            self.sku.selectAll()
+            return
+        try:
+            row = self.lines.add(product, qty)
+        except ShopError as error:
+            self.message.show_error(str(error))
+            return
+        self.table.setCurrentIndex(self.lines.index(row, LineItemsModel.QTY))
+        self.message.show_info(f"{product.sku} {product.name}: {self.lines.items()[row].qty:,}.")
+        self.sku.clear()
+        self.qty.setText("1")
+        self.sku.setFocus()
+
+    def _remove_selected(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.lines.remove(index.row())
+
+    def _lines_changed(self) -> None:
+        errors = self.lines.errors()
+        if errors:
+            self.message.show_error(errors[0])
+        elif self.message.kind == "error" and self.choices:
+            self.message.clear_message()
+        self.footer.setText(lines_footer(self.lines))
+        self.create_button.setEnabled(
+            bool(self.lines.items()) and not errors and bool(self.choices)
+        )
+
+    def can_submit(self) -> bool:
+        return self.create_button.isEnabled()
+
+    def submit(self) -> None:
+        if self.table.state() == self.table.State.EditingState:
+            self.table.setFocus()
+        if not self.create_button.isEnabled():
+            return
+        picked = self.expected.date()
+        expected = date(picked.year(), picked.month(), picked.day())
+
+        def create() -> str:
+            code = self.supplier.currentData()
+            if not code:
+                raise InvalidInput("Choose a supplier")
+            with self.database.write() as session:
+                po = create_purchase_order(
+                    session, code, self.lines.requests(), expected_date=expected
+                )
+                return po.ref
+
+        ref = guarded(self.message, create)
+        if ref is None:
+            return
+        self.created_ref = ref
+        self.outcome = f"Purchase order {ref} created"
+        events.bus().announce(frozenset({events.PURCHASE_ORDERS, events.STOCK, events.BACKORDERS}))
+        self.accept()

@@ -1,0 +1,382 @@
+"""Receive stock against a purchase order: count what arrived, see who gets it, confirm.
+
+The clerk scans (or types) what arrived, the dialog previews with ``preview_receipt`` which
+waiting customers the units go to in queue order, the clerk may change who gets what, and
+Confirm applies exactly that with one ``confirm_receipt``. Cancel writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db import Database
+from app.domain.errors import ShopError, StalePlan
+from app.services.purchasing import (
+    ReceivablePO,
+    open_purchase_order_refs,
+    receivable_purchase_order,
+)
+from app.services.receiving import (
+    AllocationPlan,
+    ReceiptResult,
+    confirm_receipt,
+    preview_receipt,
+)
+from app.ui import events
+from app.ui.dialogs.lookups import ProductRow, product_row
+from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
+from app.ui.dialogs.widgets import (
+    SOMETHING_WENT_WRONG,
+    KeyboardDialog,
+    MessageLabel,
+    guarded,
+    heading_label,
+    make_table,
+    no_auto_default,
+    plural,
+    set_current_cell,
+    tab_order,
+    titled_group,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUE_HINT = (
+    "First placed, first served. Change “Allocated now” to keep units in stock "
+    "or to give them to someone further down the queue."
+)
+NOBODY_WAITING = "Nobody is waiting for these products: every unit goes to stock."
+
+
+def receipt_outcome(po_ref: str | None, result: ReceiptResult) -> str:
+    """ "PO-00012 received: 11 units to customers, 3 to stock; 4 orders ready to ship"."""
+    text = (
+        f"{po_ref or 'Receipt'} received: {plural(result.units_to_customers, 'unit')} to "
+        f"customers, {result.units_to_stock:,} to stock"
+    )
+    if result.orders_ready:
+        text += f"; {plural(len(result.orders_ready), 'order')} ready to ship"
+    return text
+
+
+class ReceiveStockDialog(KeyboardDialog):
+    """Receive a purchase order; opened from a PO (``po_ref``) or from the menu (a picker)."""
+
+    def __init__(
+        self, database: Database, po_ref: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.po: ReceivablePO | None = None
+        self.result_summary: ReceiptResult | None = None
+        self.setObjectName("ReceiveStockDialog")
+        self.setWindowTitle("Receive stock")
+        self.resize(1000, 680)
+        self.received = ReceivedLinesModel(self)
+        self.preview = AllocationPreviewModel(self)
+        self._build()
+        self.received.quantitiesChanged.connect(self._refresh_preview)
+        self.preview.planChanged.connect(self._show_summary)
+        self.preview.editRejected.connect(self.message.show_error)
+        self.preview.modelReset.connect(self._focus_first_allocation)
+        self.scan.returnPressed.connect(self._scan)
+        if po_ref is None:
+            self._offer_picker()
+        else:
+            self.picker_row.hide()
+            self.load(po_ref)
+        self.scan.setFocus()
+
+    # --- layout -------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        self.title = heading_label("Receive stock", "receiveTitle")
+        self.details = QLabel("Choose the purchase order that arrived.")
+        self.details.setObjectName("receiveDetails")
+        self.details.setStyleSheet("color: palette(placeholder-text);")
+        self.picker = QComboBox()
+        self.picker.setObjectName("purchaseOrderPicker")
+        self.picker.setPlaceholderText("Choose a purchase order…")
+        self.picker.setMinimumWidth(220)
+        self.picker_row = QWidget()
+        picker_layout = QHBoxLayout(self.picker_row)
+        picker_layout.setContentsMargins(0, 0, 0, 0)
+        picker_label = QLabel("&Purchase order:")
+        picker_label.setBuddy(self.picker)
+        picker_layout.addWidget(picker_label)
+        picker_layout.addWidget(self.picker)
+        header = QHBoxLayout()
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(self.title)
+        heading.addWidget(self.details)
+        header.addLayout(heading, 1)
+        header.addWidget(self.picker_row, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+
+        self.scan = QLineEdit()
+        self.scan.setObjectName("receiveScanInput")
+        self.scan.setPlaceholderText("Scan a barcode or type a SKU, then Enter (adds one unit)")
+        self.scan.setClearButtonEnabled(True)
+        self.zero_button = QPushButton("Start from &zero (count by scanning)")
+        self.zero_button.setToolTip("Set every “Received now” to 0, then scan each item once")
+        self.fill_button = QPushButton("&Fill outstanding")
+        self.fill_button.setToolTip("Set every “Received now” to what is still outstanding")
+        self.zero_button.clicked.connect(lambda: self._set_all(outstanding=False))
+        self.fill_button.clicked.connect(lambda: self._set_all(outstanding=True))
+        scan_row = QHBoxLayout()
+        scan_label = QLabel("&Scan:")
+        scan_label.setBuddy(self.scan)
+        scan_row.addWidget(scan_label)
+        scan_row.addWidget(self.scan, 1)
+        scan_row.addWidget(self.zero_button)
+        scan_row.addWidget(self.fill_button)
+        layout.addLayout(scan_row)
+
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+
+        self.received_view = make_table("receivedLinesTable", self.received, stretch=2)
+        self.received_view.setAccessibleName("Arrived")
+        arrived = titled_group("Arrived")
+        arrived_layout = QVBoxLayout(arrived)
+        arrived_layout.addWidget(self.received_view)
+        layout.addWidget(arrived, 3)
+
+        self.preview_view = make_table("allocationPreviewTable", self.preview, stretch=0)
+        self.preview_view.setAccessibleName("Who gets it")
+        self.queue_hint = QLabel(QUEUE_HINT)
+        self.queue_hint.setWordWrap(True)
+        self.queue_hint.setStyleSheet("color: palette(placeholder-text);")
+        who = titled_group("Who gets it")
+        who_layout = QVBoxLayout(who)
+        who_layout.addWidget(self.queue_hint)
+        who_layout.addWidget(self.preview_view)
+        layout.addWidget(who, 5)
+
+        self.summary = QLabel("—")
+        self.summary.setObjectName("receiptSummary")
+        self.summary.setStyleSheet("font-weight: bold;")
+        bar = QFrame()
+        bar.setObjectName("receiptSummaryBar")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        bar.setStyleSheet("#receiptSummaryBar { background: palette(alternate-base); }")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(10, 6, 10, 6)
+        bar_layout.addWidget(self.summary, 1)
+        self.buttons = QDialogButtonBox()
+        self.confirm_button = self.buttons.addButton(
+            "Confirm receipt", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.confirm_button.setObjectName("confirmReceiptButton")
+        self.confirm_button.setToolTip("Write the receipt and allocations (Ctrl+Return)")
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+        bar_layout.addWidget(self.buttons)
+        layout.addWidget(bar)
+        no_auto_default(self.confirm_button, self.cancel_button, self.zero_button, self.fill_button)
+        self.confirm_button.setEnabled(False)
+
+        tab_order(
+            self.picker,
+            self.scan,
+            self.received_view,
+            self.preview_view,
+            self.confirm_button,
+            self.cancel_button,
+            self.zero_button,
+            self.fill_button,
+        )
+
+    # --- loading ------------------------------------------------------------------------
+    def _offer_picker(self) -> None:
+        refs = guarded(self.message, self._open_refs) or []
+        self.picker.addItems(refs)
+        self.picker.setCurrentIndex(-1)
+        self.picker.currentTextChanged.connect(self._picked)
+        if not refs:
+            self.picker.setEnabled(False)
+            self.message.show_info("No purchase orders are waiting to be received.")
+        elif len(refs) == 1:
+            self.picker.setCurrentIndex(0)
+
+    def _open_refs(self) -> list[str]:
+        with self.database.read() as session:
+            return open_purchase_order_refs(session)
+
+    def _picked(self, ref: str) -> None:
+        if ref:
+            self.load(ref)
+
+    def load(self, ref: str) -> None:
+        """Show one PO, every line prefilled with what is still outstanding."""
+        self.message.clear_message()
+        self.preview.set_plan(None, keep_adjustments=False)
+        po = guarded(self.message, lambda: self._read_po(ref))
+        self.po = po
+        if po is None:
+            self.title.setText(f"Receive {ref}")
+            self.details.setText("This purchase order cannot be received.")
+            self.received.set_lines(())
+            return
+        self.title.setText(f"Receive {po.ref}")
+        expected = po.expected_date.strftime("%a %d %b %Y") if po.expected_date else "no date"
+        if po.expected_date and po.expected_date < date.today():
+            expected += " (overdue)"
+        outstanding = sum(line.qty_outstanding for line in po.lines)
+        self.details.setText(
+            f"Supplier: {po.supplier}   ·   Expected: {expected}   ·   {po.status.label}   ·   "
+            f"{plural(len(po.lines), 'line')}, {plural(outstanding, 'unit')} outstanding"
+        )
+        self.received.set_lines(po.lines)
+        set_current_cell(self.received_view, 0, self.received.RECEIVED_NOW)
+
+    def _read_po(self, ref: str) -> ReceivablePO:
+        with self.database.read() as session:
+            return receivable_purchase_order(session, ref)
+
+    # --- counting -----------------------------------------------------------------------
+    def _set_all(self, outstanding: bool) -> None:
+        self.received.set_all(outstanding)
+        if not outstanding and self.po is not None:
+            self.message.show_info("All quantities set to 0: scan each item that arrived.")
+        self.scan.setFocus()
+
+    def _scan(self) -> None:
+        code = self.scan.text().strip()
+        self.scan.clear()
+        self.scan.setFocus()
+        if not code:
+            return
+        if self.po is None:
+            self.message.show_error("Choose a purchase order first.")
+            return
+        row = self.received.find_row(code)
+        if row is None:
+            product = guarded(self.message, lambda: self._find(code))
+            if product is not None:
+                self.message.show_error(f"{product.sku} is not on {self.po.ref}.")
+            return
+        try:
+            qty = self.received.add_one(row)
+        except ShopError as error:
+            self.message.show_error(str(error))
+            return
+        self.received_view.setCurrentIndex(self.received.index(row, self.received.RECEIVED_NOW))
+        line = self.received.rows()[row].line
+        if self.message.kind != "error":
+            text = f"+1 {line.sku} {line.name}: {qty:,} received now"
+            if qty > line.qty_outstanding:
+                self.message.show_warning(f"{text}, {line.qty_outstanding:,} outstanding.")
+            else:
+                self.message.show_info(f"{text}.")
+
+    def _find(self, code: str) -> ProductRow:
+        with self.database.read() as session:
+            return product_row(session, code)
+
+    # --- preview ------------------------------------------------------------------------
+    def _refresh_preview(self) -> None:
+        """Re-run the preview for the current received quantities (writes nothing)."""
+        if self.po is None:
+            self.preview.set_plan(None)
+            return
+        errors = self.received.errors()
+        inputs = self.received.receipt_inputs()
+        if errors or not inputs:
+            self.preview.set_plan(None)
+            if errors:
+                self.message.show_error(errors[0])
+            else:
+                self.message.show_warning(
+                    "Nothing to receive yet: scan the items or type the quantities that arrived."
+                )
+            return
+        self.message.clear_message()
+        ref = self.po.ref
+
+        def run() -> AllocationPlan:
+            with self.database.read() as session:
+                return preview_receipt(session, inputs, purchase_order_ref=ref)
+
+        plan = guarded(self.message, run)
+        if not self.preview.set_plan(plan):
+            self.message.show_info(
+                "Your changes to who gets what were reset because the received quantities changed."
+            )
+        elif plan is not None and self.received.surplus_note():
+            self.message.show_warning(self.received.surplus_note())
+
+    def _focus_first_allocation(self) -> None:
+        """Keep the preview's current cell on "Allocated now", so typing a digit edits it."""
+        set_current_cell(self.preview_view, 0, self.preview.ALLOCATED_NOW)
+
+    def _show_summary(self) -> None:
+        plan = self.preview.adjusted_plan
+        self.confirm_button.setEnabled(plan is not None)
+        if plan is None:
+            self.summary.setText("Nothing to confirm yet")
+            self.queue_hint.setText(QUEUE_HINT)
+            return
+        if self.message.kind == "error" and self.preview.plan is not None:
+            self.message.clear_message()  # an accepted edit clears an earlier refusal
+        self.queue_hint.setText(QUEUE_HINT if plan.allocations else NOBODY_WAITING)
+        ready = len(plan.orders_ready)
+        self.summary.setText(
+            f"{plural(plan.units_to_customers, 'unit')} to customers · "
+            f"{plural(plan.units_to_stock, 'unit')} to stock · "
+            f"{plural(ready, 'order')} now ready to ship"
+        )
+
+    # --- confirming ---------------------------------------------------------------------
+    def can_submit(self) -> bool:
+        return self.confirm_button.isEnabled()
+
+    def submit(self) -> None:
+        """Confirm the receipt exactly as previewed (with the clerk's adjustments)."""
+        self._commit_open_editor()
+        plan = self.preview.plan
+        if plan is None or not self.confirm_button.isEnabled():
+            return
+        adjustments = self.preview.adjustments
+        try:
+            with self.database.write() as session:
+                result = confirm_receipt(session, plan, adjustments)
+        except StalePlan as error:
+            self._refresh_preview()
+            self.message.show_error(str(error))
+            return
+        except ShopError as error:
+            self.message.show_error(str(error))
+            return
+        except Exception:
+            log.exception("confirming a receipt failed")
+            self.message.show_error(SOMETHING_WENT_WRONG)
+            return
+        self.result_summary = result
+        self.outcome = receipt_outcome(plan.purchase_order_ref, result)
+        events.bus().announce(events.EVERYTHING)
+        self.accept()
+
+    def _commit_open_editor(self) -> None:
+        """Ctrl+Return while typing in a cell: save what was typed before confirming."""
+        for view in (self.received_view, self.preview_view):
+            if view.state() == QAbstractItemView.State.EditingState:
+                view.setFocus()  # the editor loses focus and commits its value

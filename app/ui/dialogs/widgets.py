@@ -1,0 +1,288 @@
+"""Pieces every dialog shares: the inline message bar, quantity parsing, safe service calls."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QDialog,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.domain.errors import ShopError
+from app.domain.quantities import parse_quantity
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Shown for a bug (not a ShopError): the transaction was rolled back.
+SOMETHING_WENT_WRONG = "Something went wrong; nothing was saved. The details are in the log file."
+
+#: Tables with more rows than this keep their column widths instead of measuring every row.
+FIT_COLUMNS_MAX_ROWS = 200
+
+_STYLES = {
+    "error": "color: #8a1f11; background: #fdecea; border: 1px solid #f1b0a8;",
+    "warning": "color: #6b4e00; background: #fff6d6; border: 1px solid #ecd58a;",
+    "info": "color: #1d4a6b; background: #e8f1fa; border: 1px solid #b4d0ea;",
+}
+
+
+class MessageLabel(QLabel):
+    """An inline message bar: hidden when empty, red-ish for errors, blue-ish for info.
+
+    Dialogs use it instead of message boxes, so a test (or a clerk) is never stopped by a
+    modal window, and the message stays next to what it is about.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dialogMessage")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.kind = ""
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self._show("error", text)
+
+    def show_warning(self, text: str) -> None:
+        self._show("warning", text)
+
+    def show_info(self, text: str) -> None:
+        self._show("info", text)
+
+    def clear_message(self) -> None:
+        self.kind = ""
+        self.setText("")
+        self.hide()
+
+    def _show(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.setStyleSheet(f"QLabel {{ {_STYLES[kind]} border-radius: 4px; padding: 6px 8px; }}")
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+
+def parse_qty(text: str | int, *, allow_zero: bool = False, what: str = "Quantity") -> int:
+    """A whole number of units typed by a clerk (InvalidQuantity with a plain message)."""
+    return parse_quantity(text, allow_zero=allow_zero, what=what)
+
+
+def guarded(message: MessageLabel, action: Callable[[], T]) -> T | None:
+    """Run a service call; show a ShopError's message inline, log a bug; None on failure."""
+    try:
+        return action()
+    except ShopError as error:
+        message.show_error(str(error))
+    except Exception:  # a bug: log it with the traceback, tell the clerk nothing was saved
+        log.exception("unexpected error in a dialog")
+        message.show_error(SOMETHING_WENT_WRONG)
+    return None
+
+
+def read_with(database: Database, query: Callable[[Session], T]) -> T:
+    """Run a read query in its own read transaction (the result must be plain values)."""
+    with database.read() as session:
+        return query(session)
+
+
+def set_current_cell(view: QTableView, row: int, column: int) -> None:
+    """Move a table's current cell without selecting it (typing a digit then edits it)."""
+    model = view.model()
+    if 0 <= row < model.rowCount():
+        view.selectionModel().setCurrentIndex(
+            model.index(row, column), QItemSelectionModel.SelectionFlag.NoUpdate
+        )
+
+
+def tab_order(*widgets: QWidget) -> None:
+    """Tab moves through ``widgets`` in this order."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+def no_auto_default(*buttons: QAbstractButton) -> None:
+    """Stop Enter (in a scan field, say) from pressing a dialog's default button."""
+    for button in buttons:
+        if isinstance(button, QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+
+
+def is_plain_return(event: QKeyEvent) -> bool:
+    return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+        event.modifiers() & Qt.KeyboardModifier.ControlModifier
+    )
+
+
+def is_ctrl_return(event: QKeyEvent) -> bool:
+    return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and bool(
+        event.modifiers() & Qt.KeyboardModifier.ControlModifier
+    )
+
+
+class KeyboardDialog(QDialog):
+    """A dialog where plain Enter never presses a button and Ctrl+Return runs ``submit``.
+
+    Scanners end every code with Enter; in an ordinary QDialog that Enter would press the
+    default button (confirm) after the first scan.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: After a successful write: one plain sentence saying what was done, for a status bar.
+        self.outcome = ""
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(self._submit_from_keyboard)
+
+    def submit(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def can_submit(self) -> bool:
+        return True
+
+    def _submit_from_keyboard(self) -> None:
+        if self.can_submit():
+            self.submit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if is_ctrl_return(event):
+            self._submit_from_keyboard()
+            event.accept()
+            return
+        if is_plain_return(event):
+            # Never press the default button by accident; Enter on a focused button presses
+            # that button (buttons here are not auto-default, so they pass Enter on to us).
+            focused = self.focusWidget()
+            if isinstance(focused, QAbstractButton) and focused.isEnabled():
+                focused.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (plural_word or word + 's')}"
+
+
+class QuantityDelegate(QStyledItemDelegate):
+    """Edits a quantity cell as plain text, so the model can say what is wrong with "abc".
+
+    (The default editor for an int is a spin box, which silently refuses such input.)
+    """
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        editor.setFrame(False)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        assert isinstance(editor, QLineEdit)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        editor.setText("" if value is None else str(value))
+        editor.selectAll()
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        assert isinstance(editor, QLineEdit)
+        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+def make_table(name: str, model: QAbstractItemModel, stretch: int) -> QTableView:
+    """A small editable table: rows selected whole, Tab leaves it, quantities typed as text."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(
+        QAbstractItemView.EditTrigger.DoubleClicked
+        | QAbstractItemView.EditTrigger.EditKeyPressed
+        | QAbstractItemView.EditTrigger.AnyKeyPressed
+        | QAbstractItemView.EditTrigger.SelectedClicked
+    )
+    view.setItemDelegate(QuantityDelegate(view))
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
+    # A quiet selection when the table has no focus (two bright rows at once look busy).
+    palette = view.palette()
+    group = QPalette.ColorGroup.Inactive
+    palette.setColor(group, QPalette.ColorRole.Highlight, QColor("#dde7f5"))
+    palette.setColor(
+        group, QPalette.ColorRole.HighlightedText, palette.color(QPalette.ColorRole.Text)
+    )
+    view.setPalette(palette)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(26)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setHighlightSections(False)
+
+    def fit() -> None:
+        # Measuring every row is fine for a PO's lines, not for a 50,000-line flash-sale
+        # preview: then the widths from the header (or the last fit) stay.
+        if model.rowCount() <= FIT_COLUMNS_MAX_ROWS:
+            view.resizeColumnsToContents()
+
+    model.modelReset.connect(fit)
+    model.rowsInserted.connect(fit)
+    fit()
+    return view
+
+
+def titled_group(title: str) -> QGroupBox:
+    """A group box with a bold title ("Arrived", "Who gets it"); its contents stay normal."""
+    box = QGroupBox(title)
+    box.setStyleSheet("QGroupBox { font-weight: bold; }")
+    return box
+
+
+def heading_label(text: str, name: str, scale: float = 1.45) -> QLabel:
+    """A dialog's bold, larger heading (e.g. "Receive PO-00012")."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    label.setFont(font)
+    return label

@@ -1,0 +1,146 @@
+"""The main window: a thin shell around the four tabs, the menus and the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from sqlalchemy.engine import make_url
+
+import app
+from app.db import Database
+from app.db.opening import sqlite_path
+from app.ui.tabs.backorders_tab import BackordersTab
+from app.ui.tabs.base import TableTab, open_dialog
+from app.ui.tabs.orders_tab import OrdersTab
+from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
+from app.ui.tabs.stock_tab import StockTab
+
+STATUS_TIMEOUT_MS = 8000
+
+
+def database_name(url: str) -> str:
+    """What the title bar calls the database: the file name, or the server database's name."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.name
+    parsed = make_url(url)
+    return parsed.database or parsed.get_backend_name()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"Shopkeeper — {database_name(database.url)}")
+
+        self.stock_tab = StockTab(database)
+        self.orders_tab = OrdersTab(database)
+        self.purchase_orders_tab = PurchaseOrdersTab(database)
+        self.backorders_tab = BackordersTab(database)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        for tab, title in (
+            (self.stock_tab, "Stock"),
+            (self.orders_tab, "Orders"),
+            (self.purchase_orders_tab, "Purchase orders"),
+            (self.backorders_tab, "Backorders"),
+        ):
+            self.tabs.addTab(tab, title)
+            tab.message.connect(self.show_message)
+        self.setCentralWidget(self.tabs)
+
+        where = QLabel(database_name(database.url))
+        where.setObjectName("databaseLabel")
+        where.setToolTip(database.url if sqlite_path(database.url) else "PostgreSQL database")
+        self.statusBar().addPermanentWidget(where)
+        self._build_menus()
+        self.show_message("Ready")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
+
+        stock_menu = bar.addMenu("&Stock")
+        self.receive_action = self._action(
+            stock_menu, "&Receive stock…", self.receive_stock, "Ctrl+R", "receiveStockAction"
+        )
+        self.adjust_action = self._action(
+            stock_menu, "&Adjust stock…", self.adjust_stock, None, "adjustStockAction"
+        )
+
+        orders_menu = bar.addMenu("&Orders")
+        self.new_order_action = self._action(
+            orders_menu, "&New order…", self.orders_tab.new_order, "Ctrl+N", "newOrderAction"
+        )
+        self._action(
+            orders_menu, "New &purchase order…", self.purchase_orders_tab.new_purchase_order
+        )
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")
+
+    def _action(
+        self,
+        menu: Any,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if name:
+            action.setObjectName(name)
+        if isinstance(shortcut, str):
+            action.setShortcut(QKeySequence(shortcut))
+        elif shortcut is not None:
+            action.setShortcuts(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    @property
+    def all_tabs(self) -> tuple[TableTab, ...]:
+        return (self.stock_tab, self.orders_tab, self.purchase_orders_tab, self.backorders_tab)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def refresh(self) -> None:
+        """Re-read every tab (e.g. after another program changed the database)."""
+        for tab in self.all_tabs:
+            tab.reload()
+        self.show_message("Refreshed")
+
+    def receive_stock(self) -> None:
+        """Receive against the PO selected on the Purchase orders tab, if that tab is shown."""
+        po_ref = None
+        if self.tabs.currentWidget() is self.purchase_orders_tab:
+            po_ref = self.purchase_orders_tab.selected_ref()
+        self._open("receive_stock", "ReceiveStockDialog", po_ref)
+
+    def adjust_stock(self) -> None:
+        sku = None
+        if self.tabs.currentWidget() is self.stock_tab:
+            sku = self.stock_tab.selected_sku()
+        self._open("adjust_stock", "AdjustStockDialog", sku)
+
+    def _open(self, module: str, name: str, *args: Any) -> None:
+        open_dialog(self, self.database, module, name, *args, report=self.show_message)
+
+    def about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Shopkeeper")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setText(f"<b>Shopkeeper {app.__version__}</b>")
+        box.setInformativeText(
+            "Stock, customer orders, purchase orders and backorders for small shops.<br>"
+            f"Database: {database_name(self.database.url)}"
+        )
+        box.open()

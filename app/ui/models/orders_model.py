@@ -1,0 +1,67 @@
+"""The Orders tab's rows: one per customer order, with its line totals."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.domain import OrderStatus
+from app.services import views
+from app.services.views import Count, OrderQuery, OrderRow
+from app.ui.models.paged_model import Column, PagedTableModel
+
+STATUS_TONES = {
+    OrderStatus.BACKORDERED: "warn",
+    OrderStatus.READY_TO_SHIP: "good",
+    OrderStatus.SHIPPED: "quiet",
+    OrderStatus.CANCELLED: "quiet",
+}
+
+
+class OrdersModel(PagedTableModel):
+    columns = (
+        Column("Ref", lambda r: r.ref, "ref", width=110),
+        Column(
+            "Status",
+            lambda r: r.status,
+            "status",
+            width=130,
+            tone=lambda r: STATUS_TONES.get(r.status),
+        ),
+        Column("Customer", lambda r: r.customer, "customer", width=220, stretch=True),
+        Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
+        Column("Lines", lambda r: r.lines, width=60, numeric=True),
+        Column("Ordered", lambda r: r.ordered, width=76, numeric=True),
+        Column(
+            "Allocated",
+            lambda r: r.allocated,
+            width=80,
+            numeric=True,
+            tooltip="Units on hand promised to this order, ready to ship",
+        ),
+        Column(
+            "Backordered",
+            lambda r: r.backordered,
+            width=96,
+            numeric=True,
+            waiting=True,
+            tooltip="Units of this order waiting for stock",
+        ),
+        Column("Shipped", lambda r: r.shipped, width=76, numeric=True),
+    )
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(database, OrderQuery(), parent)
+
+    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
+        return views.orders_page(session, query, offset, limit)
+
+    def count_rows(self, session: Session, query: Any) -> Count:
+        return views.count_orders(session, query)
+
+    def row_key(self, row: OrderRow) -> Hashable:
+        return row.ref

@@ -1,0 +1,82 @@
+"""The Stock tab's rows: one per product, with on hand, allocated, incoming and backordered."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.services import views
+from app.services.views import Count, StockQuery, StockRow
+from app.ui.models.paged_model import Column, PagedTableModel
+
+
+class StockModel(PagedTableModel):
+    columns = (
+        Column("SKU", lambda r: r.sku, "sku", width=120),
+        Column("Name", lambda r: r.name, "name", width=260, stretch=True),
+        Column(
+            "On hand",
+            lambda r: r.on_hand,
+            "on_hand",
+            width=86,
+            numeric=True,
+            tooltip="Units physically in the shop",
+        ),
+        Column(
+            "Allocated",
+            lambda r: r.allocated,
+            "allocated",
+            width=86,
+            numeric=True,
+            tooltip="Units on hand promised to customer orders, not yet shipped",
+        ),
+        Column(
+            "Available",
+            lambda r: r.available,
+            "available",
+            width=86,
+            numeric=True,
+            tooltip="On hand minus allocated: what can be promised right now",
+        ),
+        Column(
+            "Incoming",
+            lambda r: r.incoming,
+            width=86,
+            numeric=True,
+            tooltip="Units on open purchase orders, not yet received",
+        ),
+        Column(
+            "Backordered",
+            lambda r: r.backordered,
+            width=96,
+            numeric=True,
+            waiting=True,
+            tooltip="Units customers ordered that no stock covers yet: they wait",
+        ),
+        Column(
+            "Policy",
+            lambda r: r.policy,
+            "policy",
+            width=110,
+            tooltip=(
+                "Backorder: keep selling, customers wait.\n"
+                "Out of stock: sell only what is available"
+            ),
+        ),
+    )
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(database, StockQuery(), parent)
+
+    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
+        return views.stock_page(session, query, offset, limit)
+
+    def count_rows(self, session: Session, query: Any) -> Count:
+        return views.count_products(session, query)
+
+    def row_key(self, row: StockRow) -> Hashable:
+        return row.product_id

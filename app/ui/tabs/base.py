@@ -1,0 +1,239 @@
+"""What every tab shares: a toolbar with the search box at the right, a paged table, a footer.
+
+A tab listens to ``events.bus().data_changed`` and re-reads its model when an area it shows
+changed, keeping the sort, the filter, the scroll position and (when the row is still there)
+the selection. It never reaches into another tab; it reports outcomes with ``message``, which
+the main window shows in its status bar.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Hashable
+from typing import Any, cast
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db import Database
+from app.domain.errors import ShopError
+from app.ui import events
+from app.ui.models.paged_model import PagedTableModel
+
+log = logging.getLogger(__name__)
+
+#: Typing pauses this long before the table re-queries.
+SEARCH_DELAY_MS = 250
+
+
+class TableTab(QWidget):
+    #: A line for the status bar: an outcome or a plain-words error.
+    message = Signal(str)
+
+    #: Bus areas whose changes this tab shows.
+    areas: frozenset[str] = events.EVERYTHING
+    singular = "row"
+    plural = "rows"
+
+    def __init__(
+        self,
+        database: Database,
+        model: PagedTableModel,
+        *,
+        search_name: str,
+        search_hint: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.model = model
+        model.setParent(self)
+
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setSpacing(6)
+        self.search = QLineEdit()
+        self.search.setObjectName(search_name)
+        self.search.setPlaceholderText(search_hint)
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
+        self.search.setMaximumWidth(320)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_search)
+
+        self.table = QTableView()
+        self.table.setObjectName(f"{search_name.removesuffix('Search')}Table")
+        self._setup_table()
+
+        self.footer = QLabel()
+        self.footer.setObjectName(f"{search_name.removesuffix('Search')}Count")
+        self.footer.setProperty("role", "footer")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.setSpacing(6)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.footer)
+
+        model.countChanged.connect(self._show_count)
+        model.loadFailed.connect(self.message)
+        events.bus().data_changed.connect(self._on_data_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self._activated)
+
+    # --- building ----------------------------------------------------------------------------
+
+    def add_button(self, text: str, name: str, slot: Any, *, tip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.clicked.connect(slot)
+        self.toolbar.addWidget(button)
+        return button
+
+    def finish_toolbar(self) -> None:
+        """Push the search box to the right end of the toolbar (call after adding buttons)."""
+        self.toolbar.addStretch(1)
+        self.toolbar.addWidget(self.search)
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setModel(self.model)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionsMovable(True)
+        for number, column in enumerate(self.model.columns):
+            header.resizeSection(number, column.width)
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column.stretch
+                else QHeaderView.ResizeMode.Interactive
+            )
+            header.setSectionResizeMode(number, mode)
+        # Show the model's own order before sorting is enabled (which sorts by the indicator).
+        header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
+        table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._sort_indicator_changed)
+
+    # --- behaviour ---------------------------------------------------------------------------
+
+    @Slot()
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_query(search=self.search.text().strip())
+
+    def _sort_indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
+        if column != self.model.sort_column():  # a column that cannot be sorted: put it back
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
+            header.blockSignals(False)
+            self.message.emit(f"The table cannot be sorted by {self.model.columns[column].title}")
+
+    @Slot(object)
+    def _on_data_changed(self, areas: frozenset[str]) -> None:
+        if self.areas & set(areas):
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the rows, keeping the sort, filter, scroll position and selection."""
+        key = self.selected_key()
+        scroll = self.table.verticalScrollBar().value()
+        self.model.reload()
+        if key is not None:
+            self.select_key(key)
+        self.table.verticalScrollBar().setValue(scroll)
+        self._selection_changed()
+
+    def selected_row(self) -> Any | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def selected_key(self) -> Hashable | None:
+        row = self.selected_row()
+        return None if row is None else self.model.row_key(row)
+
+    def select_key(self, key: Hashable) -> bool:
+        number = self.model.find_row(key)
+        if number < 0:
+            return False
+        self.table.selectRow(number)
+        return True
+
+    def _show_count(self) -> None:
+        self.footer.setText(self.count_text())
+
+    def count_text(self) -> str:
+        return self.model.count.text(self.singular, self.plural)
+
+    def _selection_changed(self, *_args: object) -> None:
+        self.selection_changed(self.selected_row())
+
+    def selection_changed(self, row: Any | None) -> None:
+        """Override to enable or disable buttons for the selected row."""
+
+    def _activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.row_activated(row)
+
+    def row_activated(self, row: Any) -> None:
+        """Override: a row was double-clicked (or Enter was pressed on it)."""
+
+    def open_dialog(self, module: str, name: str, *args: Any) -> QDialog | None:
+        return open_dialog(self, self.database, module, name, *args, report=self.message.emit)
+
+
+def open_dialog(
+    parent: QWidget,
+    database: Database,
+    module: str,
+    name: str,
+    *args: Any,
+    report: Callable[[str], None],
+) -> QDialog | None:
+    """Open ``app.ui.dialogs.<module>.<name>(database, *args, parent=parent)`` without blocking.
+
+    The dialog is imported when first needed; the dialog announces its own changes on the bus.
+    """
+    try:
+        factory = getattr(importlib.import_module(f"app.ui.dialogs.{module}"), name)
+    except (ImportError, AttributeError):
+        log.exception("dialog %s.%s is missing", module, name)
+        report("That window is not available in this version of Shopkeeper")
+        return None
+    try:
+        dialog = factory(database, *args, parent=parent)
+    except ShopError as error:
+        report(str(error))
+        return None
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return cast(QDialog, dialog)

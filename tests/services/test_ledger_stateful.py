@@ -1,0 +1,440 @@
+"""A stateful property test: random days in a shop never break the ledger or the queue.
+
+Hypothesis drives orders, purchase orders, receipts (previewed then confirmed, sometimes
+adjusted, sometimes partial or with a surplus), shipments, cancellations, adjustments and
+stale confirmations. After every step the database must agree with itself and with a simple
+model of what on hand should be; every receipt confirmed as previewed must have served the
+backorder queue strictly in order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import func, select
+
+from app.db import Database, open_database
+from app.domain import (
+    AllocationEvent,
+    BackorderPolicy,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    StockBalance,
+)
+from app.domain.errors import InvalidTransition, NotEnoughStock, StalePlan
+from app.domain.orders import OrderTotals, derive_order_status
+from app.services import catalog, ordering, purchasing, receiving, stock
+from app.services.ordering import LineRequest
+from tests.conftest import reset_postgres
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PRODUCTS = {
+    "B1": BackorderPolicy.BACKORDER,
+    "B2": BackorderPolicy.BACKORDER,
+    "X1": BackorderPolicy.OUT_OF_STOCK,
+}
+CUSTOMERS = ("C1", "C2", "C3")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A waiting line as the test itself orders the queue (independently of app.domain.queue)."""
+
+    line_id: int
+    key: tuple[datetime, str, int]
+    waiting: int
+
+
+class ShopMachine(RuleBasedStateMachine):
+    #: Set by the test that runs the machine: makes a fresh database URL for one example.
+    make_url: Any = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tmp = tempfile.TemporaryDirectory()
+        self.db: Database = open_database(type(self).make_url(self._tmp.name), backup_dir=None)
+        with self.db.write() as session:
+            catalog.create_supplier(session, "SUP", "Supplies")
+            for sku, policy in PRODUCTS.items():
+                catalog.create_product(session, sku, sku, backorder_policy=policy)
+            for code in CUSTOMERS:
+                catalog.create_customer(session, code, code)
+        with self.db.read() as session:
+            self.product_ids = {
+                sku: pid for sku, pid in session.execute(select(Product.sku, Product.id)).all()
+            }
+        #: The model: on hand each product must have (sum of what the test moved).
+        self.on_hand: dict[int, int] = defaultdict(int)
+        #: The model: units each PO line has received.
+        self.po_received: dict[int, int] = defaultdict(int)
+        self.orders: list[str] = []
+        self.pos: list[str] = []
+        self.order_count = 0
+
+    def teardown(self) -> None:
+        self.db.dispose()
+        self._tmp.cleanup()
+
+    # --- reading the database --------------------------------------------------------------
+
+    def balances(self) -> dict[int, tuple[int, int]]:
+        with self.db.read() as session:
+            return {
+                pid: (on_hand, allocated)
+                for pid, on_hand, allocated in session.execute(
+                    select(StockBalance.product_id, StockBalance.on_hand, StockBalance.allocated)
+                ).all()
+            }
+
+    def queue(self, product_id: int) -> list[Waiting]:
+        """The product's waiting lines, sorted here: placed-at, then order ref, then line."""
+        with self.db.read() as session:
+            rows = session.execute(
+                select(
+                    OrderLine.id,
+                    OrderLine.queued_at,
+                    SalesOrder.ref,
+                    OrderLine.line_no,
+                    OrderLine.qty_backordered,
+                )
+                .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+                .where(OrderLine.product_id == product_id, OrderLine.qty_backordered > 0)
+            ).all()
+        waiting = [Waiting(r[0], (r[1], r[2], r[3]), r[4]) for r in rows]
+        return sorted(waiting, key=lambda w: w.key)
+
+    def receipt_given(self, receipt_id: int) -> dict[int, int]:
+        with self.db.read() as session:
+            rows = session.execute(
+                select(AllocationEvent.order_line_id, func.sum(AllocationEvent.qty))
+                .where(
+                    AllocationEvent.receipt_id == receipt_id,
+                    AllocationEvent.source == "receipt",
+                )
+                .group_by(AllocationEvent.order_line_id)
+            ).all()
+        return {line_id: int(qty) for line_id, qty in rows}
+
+    # --- rules -----------------------------------------------------------------------------
+
+    @rule(
+        orders=st.lists(
+            st.tuples(
+                st.sampled_from(CUSTOMERS),
+                st.lists(
+                    # out-of-stock products are drawn less often: a refused line refuses the
+                    # whole order, and the queue needs orders to form
+                    st.tuples(st.sampled_from(["B1", "B2", "B1", "B2", "X1"]), st.integers(1, 5)),
+                    min_size=1,
+                    max_size=3,
+                ),
+                st.integers(0, 4),
+                st.sampled_from("ABC"),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    def place_orders(self, orders: list[tuple[str, list[tuple[str, int]], int, str]]) -> None:
+        # Minutes repeat and go backwards, and ref prefixes disagree with entry order: the
+        # queue's tie-breaks are exercised on purpose.
+        for customer, lines, minute, prefix in orders:
+            self.place_order(customer, lines, minute, prefix)
+
+    def place_order(
+        self, customer: str, lines: list[tuple[str, int]], minute: int, prefix: str
+    ) -> None:
+        self.order_count += 1
+        ref = f"{prefix}-{self.order_count:04d}"
+        before = self.balances()
+        available = {pid: on_hand - held for pid, (on_hand, held) in before.items()}
+        refused = False
+        for sku, qty in lines:
+            pid = self.product_ids[sku]
+            take = min(qty, available[pid])
+            if take < qty and PRODUCTS[sku] == BackorderPolicy.OUT_OF_STOCK:
+                refused = True
+            available[pid] -= take
+        try:
+            with self.db.write() as session:
+                placed = ordering.place_order(
+                    session,
+                    customer,
+                    [LineRequest(sku, qty) for sku, qty in lines],
+                    ref=ref,
+                    placed_at=T0 + timedelta(minutes=minute),
+                )
+        except NotEnoughStock:
+            assert refused, "an order was refused although stock was available"
+            assert self.balances() == before
+            return
+        assert not refused, "an out-of-stock product was sold beyond what was available"
+        self.orders.append(placed.ref)
+
+    @rule(
+        lines=st.lists(
+            st.tuples(st.sampled_from(sorted(PRODUCTS)), st.integers(1, 6)), min_size=1, max_size=3
+        )
+    )
+    def create_po(self, lines: list[tuple[str, int]]) -> None:
+        with self.db.write() as session:
+            po = purchasing.create_purchase_order(
+                session, "SUP", [LineRequest(sku, qty) for sku, qty in lines]
+            )
+            self.pos.append(po.ref)
+
+    @rule(data=st.data(), against_po=st.booleans(), adjust=st.booleans())
+    def receive(self, data: st.DataObject, against_po: bool, adjust: bool) -> None:
+        inputs: list[receiving.ReceiptInput] = []
+        po_ref: str | None = None
+        if against_po and self.pos:
+            po_ref = data.draw(st.sampled_from(self.pos), label="po")
+            with self.db.read() as session:
+                po = purchasing.get_purchase_order(session, po_ref)
+                po_lines = [(line.id, line.product_id, line.qty_outstanding) for line in po.lines]
+            for line_id, product_id, outstanding in po_lines:
+                # partial, exact, or a surplus; sometimes a line is not delivered at all
+                qty = data.draw(st.integers(0, outstanding + 1), label="qty")
+                if qty:
+                    inputs.append(receiving.ReceiptInput(product_id, qty, line_id))
+        else:
+            for sku in data.draw(
+                st.lists(st.sampled_from(sorted(PRODUCTS)), min_size=1, max_size=2, unique=True),
+                label="skus",
+            ):
+                qty = data.draw(st.integers(1, 4), label="qty")
+                inputs.append(receiving.ReceiptInput(self.product_ids[sku], qty))
+        if not inputs:
+            return
+        queues = {item.product_id: self.queue(item.product_id) for item in inputs}
+        with self.db.read() as session:
+            plan = receiving.preview_receipt(session, inputs, purchase_order_ref=po_ref)
+        adjustments: dict[int, int] = {}
+        if adjust and plan.allocations:
+            left = {p.product_id: p.received for p in plan.products}
+            for allocation in plan.allocations:
+                qty = data.draw(st.integers(0, allocation.waiting), label="adjusted")
+                qty = min(qty, left[allocation.product_id])
+                left[allocation.product_id] -= qty
+                adjustments[allocation.order_line_id] = qty
+        with self.db.write() as session:
+            result = receiving.confirm_receipt(session, plan, adjustments)
+
+        received: dict[int, int] = defaultdict(int)
+        for item in inputs:
+            received[item.product_id] += item.qty
+            self.on_hand[item.product_id] += item.qty
+            if item.po_line_id is not None:
+                self.po_received[item.po_line_id] += item.qty
+        given = self.receipt_given(result.receipt_id)
+        if adjustments:
+            planned = {a.order_line_id: a.qty for a in plan.allocations}
+            planned.update(adjustments)
+            assert given == {line: q for line, q in planned.items() if q > 0}
+        else:
+            # Served strictly in queue order: fill each waiting line before the next gets any.
+            expected: dict[int, int] = {}
+            for product_id, queue in queues.items():
+                remaining = received[product_id]
+                for waiting in queue:
+                    qty = min(remaining, waiting.waiting)
+                    if qty:
+                        expected[waiting.line_id] = qty
+                    remaining -= qty
+            assert given == expected, "a receipt did not serve the backorder queue in order"
+            for queue in queues.values():
+                unfilled_seen = False
+                for waiting in queue:
+                    got = given.get(waiting.line_id, 0)
+                    assert not (unfilled_seen and got), "a later line was served first"
+                    if got < waiting.waiting:
+                        unfilled_seen = True
+        assert result.units_to_customers == sum(given.values())
+        assert result.units_received == sum(received.values())
+
+    @precondition(lambda self: bool(self.orders))
+    @rule(data=st.data())
+    def stale_receipt(self, data: st.DataObject) -> None:
+        """Preview, let another order for the product slip in, and confirm: refused."""
+        sku = data.draw(st.sampled_from(["B1", "B2"]), label="sku")
+        product_id = self.product_ids[sku]
+        with self.db.read() as session:
+            plan = receiving.preview_receipt(
+                session, [receiving.ReceiptInput(product_id, data.draw(st.integers(1, 5)))]
+            )
+        self.place_order("C1", [(sku, 1)], data.draw(st.integers(0, 4)), "Z")
+        before = self.balances()
+        with pytest.raises(StalePlan), self.db.write() as session:
+            receiving.confirm_receipt(session, plan)
+        assert self.balances() == before
+
+    @precondition(lambda self: bool(self.orders))
+    @rule(data=st.data())
+    def ship(self, data: st.DataObject) -> None:
+        ref = data.draw(st.sampled_from(self.orders), label="order")
+        with self.db.read() as session:
+            lines = [
+                (line.product_id, line.qty_allocated)
+                for line in ordering.get_order(session, ref).lines
+            ]
+        allocated = sum(qty for _, qty in lines)
+        if allocated == 0:
+            with pytest.raises(InvalidTransition), self.db.write() as session:
+                ordering.ship_order(session, ref)
+            return
+        with self.db.write() as session:
+            result = ordering.ship_order(session, ref)
+        assert result.units == allocated
+        for product_id, qty in lines:
+            self.on_hand[product_id] -= qty
+
+    @precondition(lambda self: bool(self.orders))
+    @rule(data=st.data(), whole_order=st.booleans())
+    def cancel(self, data: st.DataObject, whole_order: bool) -> None:
+        ref = data.draw(st.sampled_from(self.orders), label="order")
+        with self.db.read() as session:
+            lines = [
+                (line.line_no, line.qty_open) for line in ordering.get_order(session, ref).lines
+            ]
+        line_no = data.draw(st.sampled_from([no for no, _ in lines]), label="line")
+        open_units = sum(qty for _, qty in lines) if whole_order else dict(lines)[line_no]
+        before = self.balances()
+        if open_units == 0:
+            with pytest.raises(InvalidTransition), self.db.write() as session:
+                if whole_order:
+                    ordering.cancel_order(session, ref)
+                else:
+                    ordering.cancel_line(session, ref, line_no)
+            return
+        with self.db.write() as session:
+            if whole_order:
+                result = ordering.cancel_order(session, ref)
+            else:
+                result = ordering.cancel_line(session, ref, line_no)
+        assert result.units_cancelled == open_units
+        after = self.balances()
+        # freed units go back to available; on hand does not move; nobody else gets them
+        assert {pid: v[0] for pid, v in after.items()} == {pid: v[0] for pid, v in before.items()}
+        freed = defaultdict(int)
+        for released in result.released:
+            freed[released.product_id] += released.qty
+        for pid, (_, held) in before.items():
+            assert after[pid][1] == held - freed[pid]
+
+    @rule(sku=st.sampled_from(sorted(PRODUCTS)), change=st.integers(-3, 3).filter(bool))
+    def adjust(self, sku: str, change: int) -> None:
+        product_id = self.product_ids[sku]
+        on_hand, allocated = self.balances()[product_id]
+        if on_hand + change < allocated:
+            with pytest.raises(NotEnoughStock), self.db.write() as session:
+                stock.adjust_stock(session, sku, change, "count")
+            return
+        with self.db.write() as session:
+            stock.adjust_stock(session, sku, change, "count")
+        self.on_hand[product_id] += change
+
+    # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def ledger_is_consistent(self) -> None:
+        with self.db.read() as session:
+            assert stock.check_ledger(session) == []
+
+    @invariant()
+    def on_hand_is_what_the_test_moved(self) -> None:
+        for product_id, (on_hand, allocated) in self.balances().items():
+            assert on_hand == self.on_hand[product_id]
+            assert 0 <= allocated <= on_hand
+
+    @invariant()
+    def lines_add_up_and_balances_hold_what_lines_hold(self) -> None:
+        held: dict[int, int] = defaultdict(int)
+        with self.db.read() as session:
+            lines = session.execute(
+                select(
+                    OrderLine.product_id,
+                    OrderLine.qty_ordered,
+                    OrderLine.qty_allocated,
+                    OrderLine.qty_shipped,
+                    OrderLine.qty_cancelled,
+                    OrderLine.qty_backordered,
+                )
+            ).all()
+        for product_id, ordered, allocated, shipped, cancelled, backordered in lines:
+            assert min(allocated, shipped, cancelled, backordered) >= 0
+            assert allocated <= ordered - shipped - cancelled
+            assert ordered == allocated + shipped + cancelled + backordered
+            held[product_id] += allocated
+        for product_id, (_, allocated) in self.balances().items():
+            assert allocated == held[product_id]
+
+    @invariant()
+    def stored_statuses_follow_the_lines(self) -> None:
+        with self.db.read() as session:
+            orders = session.scalars(select(SalesOrder)).all()
+            for sales_order in orders:
+                totals = OrderTotals.of(list(sales_order.lines))
+                assert sales_order.status == derive_order_status(totals), sales_order.ref
+
+    @invariant()
+    def purchase_orders_count_what_arrived(self) -> None:
+        with self.db.read() as session:
+            for line_id, received in session.execute(
+                select(PurchaseOrderLine.id, PurchaseOrderLine.qty_received)
+            ).all():
+                assert received == self.po_received[line_id]
+            for po in session.scalars(select(PurchaseOrder)).all():
+                ordered = sum(line.qty_ordered for line in po.lines)
+                got = sum(min(line.qty_received, line.qty_ordered) for line in po.lines)
+                expected = "received" if got >= ordered else "partially_received" if got else "open"
+                assert po.status.value == expected, po.ref
+
+
+def test_random_shop_days_keep_the_ledger_and_the_queue_right_on_sqlite() -> None:
+    ShopMachine.make_url = staticmethod(lambda folder: f"sqlite:///{folder}/shop.sqlite3")
+    run_state_machine_as_test(
+        ShopMachine,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )
+
+
+@pytest.mark.postgres
+def test_random_shop_days_keep_the_ledger_and_the_queue_right_on_postgresql(
+    postgres_url: str,
+) -> None:
+    def fresh(_folder: str) -> str:
+        reset_postgres(postgres_url)
+        return postgres_url
+
+    ShopMachine.make_url = staticmethod(fresh)
+    run_state_machine_as_test(
+        ShopMachine,
+        settings=settings(
+            max_examples=8,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )

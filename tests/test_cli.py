@@ -1,0 +1,298 @@
+"""The shopkeeper command: imports, receiving, exports and opening the window (without Qt)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import types
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+from app.db import open_database
+from app.services import catalog, purchasing, stock
+from app.services.ordering import LineRequest, place_order
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A shop with WIDGET (2 on hand) and GADGET; ANN waits for 3 WIDGETs, BOB for 1 GADGET;
+    PO-1 brings 4 WIDGETs and 1 GADGET."""
+    path = tmp_path / "shop.sqlite3"
+    database = open_database(f"sqlite:///{path}", backup_dir=tmp_path / "bk")
+    with database.write() as session:
+        catalog.create_supplier(session, "SUP", "Supplies Ltd")
+        catalog.create_customer(session, "ANN", "Ann")
+        catalog.create_customer(session, "BOB", "Bob")
+        catalog.create_product(session, "WIDGET", "Widget")
+        catalog.create_product(session, "GADGET", "Gadget")
+        stock.adjust_stock(session, "WIDGET", 2, "count")
+        place_order(
+            session,
+            "ANN",
+            [LineRequest("WIDGET", 5)],
+            ref="SO-1",
+            placed_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        )
+        place_order(
+            session,
+            "BOB",
+            [LineRequest("GADGET", 1)],
+            ref="SO-2",
+            placed_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
+        )
+        purchasing.create_purchase_order(
+            session, "SUP", [LineRequest("WIDGET", 4), LineRequest("GADGET", 1)], ref="PO-1"
+        )
+    database.dispose()
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def stock_csv(capsys: pytest.CaptureFixture[str], db_path: Path) -> list[list[str]]:
+    code, out, _err = run(capsys, "export", "stock", "-", "--db", str(db_path))
+    assert code == 0
+    return list(csv.reader(io.StringIO(out)))
+
+
+def test_import_reports_what_it_imported_with_db_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "new.sqlite3"
+    customers = tmp_path / "customers.csv"
+    customers.write_text("code,name,email,phone,tier\nC1,Ann,,,gold\nC2,Bob,,,\n")
+    products = tmp_path / "products.csv"
+    products.write_text(
+        "sku,name,barcode,price,cost,backorder_policy,reorder_point,supplier\nA,Apple,,1,0.5,,,\n"
+    )
+    assert run(capsys, "--db", str(db), "import", "customers", str(customers)) == (
+        0,
+        "Imported 2 customers\n",
+        "",
+    )
+    assert run(capsys, "import", "products", str(products), "--db", str(db))[1] == (
+        "Imported 1 product\n"
+    )
+
+
+def test_a_bad_import_exits_1_names_the_row_and_writes_nothing(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_ref,customer,placed_at,sku,qty\n"
+        "N-1,ANN,2026-01-06T09:00Z,GADGET,1\n"
+        "N-2,NOBODY,2026-01-06T09:00Z,GADGET,1\n"
+    )
+    before = stock_csv(capsys, db_path)
+    code, out, err = run(capsys, "--db", str(db_path), "import", "orders", str(orders))
+    assert code == 1
+    assert out == ""
+    assert f"{orders} row 3: unknown customer 'NOBODY'" in err
+    assert "Traceback" not in err
+    assert stock_csv(capsys, db_path) == before
+
+
+def test_receive_json_lists_allocations_in_serving_order_and_the_rest_to_stock(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "receive", "PO-1", "--json", "--db", str(db_path))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "po": "PO-1",
+        "allocations": [
+            {"order_ref": "SO-1", "line": 1, "sku": "WIDGET", "qty": 3},
+            {"order_ref": "SO-2", "line": 1, "sku": "GADGET", "qty": 1},
+        ],
+        "to_stock": [{"sku": "WIDGET", "qty": 1}],
+    }
+    assert stock_csv(capsys, db_path)[1:] == [
+        ["GADGET", "1", "1", "0", "0", "0"],
+        ["WIDGET", "6", "5", "1", "0", "0"],
+    ]
+    # Everything is in: receiving again is refused plainly.
+    code, out, err = run(capsys, "receive", "PO-1", "--db", str(db_path))
+    assert code == 1 and "nothing outstanding" in err
+
+
+def test_receive_dry_run_shows_the_plan_and_writes_nothing(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = stock_csv(capsys, db_path)
+    code, out, _err = run(capsys, "--db", str(db_path), "receive", "PO-1", "--dry-run")
+    assert code == 0
+    assert "3 to SO-1 line 1, Ann" in out
+    assert "Dry run: nothing was saved." in out
+    code, out, _err = run(capsys, "--db", str(db_path), "receive", "PO-1", "--dry-run", "--json")
+    assert json.loads(out)["to_stock"] == [{"sku": "WIDGET", "qty": 1}]
+    assert stock_csv(capsys, db_path) == before
+
+
+def test_receive_prints_what_happened(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(capsys, "--db", str(db_path), "receive", "PO-1")
+    assert code == 0
+    assert "Received 5 units: 4 to waiting customers, 1 to stock" in out
+    assert "Ready to ship: SO-2, SO-1" in out
+
+
+def test_export_backorders_to_a_file_and_to_stdout(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out" / "backorders.csv"
+    target.parent.mkdir()
+    code, out, _err = run(capsys, "--db", str(db_path), "export", "backorders", str(target))
+    assert code == 0 and out == f"Exported 2 rows of backorders to {target}\n"
+    expected = (
+        "position,order_ref,line,customer,sku,qty_waiting,placed_at\n"
+        "1,SO-1,1,ANN,WIDGET,3,2026-01-05T09:00:00Z\n"
+        "2,SO-2,1,BOB,GADGET,1,2026-01-05T10:00:00Z\n"
+    )
+    assert target.read_text() == expected
+    assert [p.name for p in target.parent.iterdir()] == ["backorders.csv"]  # no temp files
+    assert run(capsys, "export", "backorders", "-", "--db", str(db_path))[1] == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["receive", "PO-404"], "No purchase order has the reference 'PO-404'"),
+        (["import", "orders", "/nonexistent/orders.csv"], "Cannot read /nonexistent/orders.csv"),
+        (["export", "stock", "/nonexistent/dir/stock.csv"], "Cannot write"),
+    ],
+)
+def test_user_errors_exit_1_without_a_traceback(
+    db_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, _out, err = run(capsys, "--db", str(db_path), *argv)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_damaged_or_missing_database_is_a_plain_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database at all" * 10)
+    code, _out, err = run(capsys, "--db", str(junk), "export", "stock", "-")
+    assert code == 1 and "not a Shopkeeper database" in err
+    code, _out, err = run(capsys, "--db", str(tmp_path / "typo.sqlite3"), "export", "stock", "-")
+    assert code == 1 and "There is no shop database" in err
+    assert not (tmp_path / "typo.sqlite3").exists()
+
+
+@pytest.fixture
+def fake_gui(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Stand in for app.ui.app so the window-opening branch runs without Qt."""
+    calls: list[tuple[str, bool]] = []
+
+    def run_gui(url: str, *, smoke_test: bool = False) -> int:
+        calls.append((url, smoke_test))
+        return 0
+
+    module: Any = types.ModuleType("app.ui.app")
+    module.run_gui = run_gui
+    monkeypatch.setitem(sys.modules, "app.ui.app", module)
+    return calls
+
+
+def test_without_a_command_the_window_opens_on_the_database(
+    db_path: Path, fake_gui: list[tuple[str, bool]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "--db", str(db_path))[0] == 0
+    assert fake_gui == [(f"sqlite:///{db_path.resolve()}", False)]
+
+
+def test_demo_opens_a_fresh_demo_shop_from_a_temporary_folder(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_gui: list[tuple[str, bool]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    code, out, _err = run(capsys, "--demo", "--smoke-test")
+    assert code == 0
+    [(url, smoke_test)] = fake_gui
+    assert smoke_test is True
+    path = Path(url.removeprefix("sqlite:///"))
+    assert path.is_file() and path.parent.name.startswith("shopkeeper-demo-")
+    assert path.parent.parent == tmp_path
+    assert str(path) in out
+    # The demo has customers waiting.
+    assert (
+        len(
+            list(
+                csv.reader(
+                    io.StringIO(run(capsys, "--db", str(path), "export", "backorders", "-")[1])
+                )
+            )
+        )
+        > 3
+    )
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("shopkeeper ")
+
+
+def test_commands_run_without_importing_qt(db_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from app.cli import main\n"
+        f"code = main(['--db', {str(db_path)!r}, 'export', 'stock', '-'])\n"
+        "assert code == 0, code\n"
+        "assert not [m for m in sys.modules if m.startswith(('PySide6', 'app.ui'))], 'Qt loaded'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("sku,on_hand,")
+
+
+def test_python_dash_m_app_runs_the_cli(db_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--db",
+            str(db_path),
+            "receive",
+            "PO-1",
+            "--dry-run",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["po"] == "PO-1"
+
+
+def test_demo_with_a_command_keeps_stdout_for_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    code, out, err = run(capsys, "--demo", "export", "backorders", "-")
+    assert code == 0
+    assert out.startswith("position,order_ref,")
+    assert err.startswith("Demo shop: ")

@@ -1,0 +1,258 @@
+"""The smaller dialogs: new order, new purchase order, stock adjustment, cancelling."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.db import Database
+from app.domain import BackorderPolicy, OrderStatus
+from app.services import catalog, ordering, purchasing, stock
+from app.services.ordering import LineRequest
+from app.ui import events
+from app.ui.dialogs import (
+    AdjustStockDialog,
+    CancelOrderDialog,
+    NewOrderDialog,
+    NewPurchaseOrderDialog,
+)
+from app.ui.dialogs.adjust_stock import parse_change
+from app.ui.dialogs.cancel_order import OrderLinesModel
+from app.ui.dialogs.line_items import LineItemsModel
+from app.ui.dialogs.lookups import stock_of
+from tests.ui.shop_data import MUG_BARCODE, Shop, build_shop, line_state, show_active, snapshot
+
+
+@pytest.fixture
+def shop(sqlite_db: Database) -> Shop:
+    shop = build_shop(sqlite_db)
+    with sqlite_db.write() as s:
+        stock.adjust_stock(s, "TEA", 5, "count")  # 5 tea available
+        catalog.create_product(
+            s, "LAMP", "Desk lamp", backorder_policy=BackorderPolicy.OUT_OF_STOCK
+        )
+        stock.adjust_stock(s, "LAMP", 1, "count")
+    return shop
+
+
+def show(qtbot, dialog):
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    return dialog
+
+
+def enter(qtbot, widget, text: str) -> None:
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def ctrl_return(qtbot) -> None:
+    qtbot.keyClick(
+        QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )
+
+
+def on_hand(database: Database, sku: str) -> tuple[int, int]:
+    with database.read() as s:
+        product = catalog.find_product(s, sku)
+        balance = stock_of(s, [product.id])[product.id]
+        return balance.on_hand, balance.available
+
+
+# --- new order -------------------------------------------------------------------------
+def test_place_an_order_from_the_keyboard(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    assert dialog.customer.hasFocus()
+    qtbot.keyClicks(dialog.customer, "C003")
+    qtbot.keyClick(dialog.customer, Qt.Key.Key_Tab)
+    assert dialog.scan.hasFocus()
+    for code in ("MUG", MUG_BARCODE, "TEA"):
+        enter(qtbot, dialog.scan, code)
+    assert dialog.isVisible()  # Enter in the scan field never placed the order
+    hints = {
+        dialog.lines.index(r, 0).data(): (
+            dialog.lines.index(r, LineItemsModel.QTY).data(),
+            dialog.lines.index(r, LineItemsModel.HINT).data(),
+        )
+        for r in range(dialog.lines.rowCount())
+    }
+    assert hints == {"MUG": ("2", "2 backordered"), "TEA": ("1", "Ships now")}
+    assert dialog.footer.text() == "2 lines · 3 units"
+    with qtbot.waitSignal(events.bus().data_changed, timeout=1000):
+        ctrl_return(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.placed is not None
+    assert dialog.placed.status == OrderStatus.BACKORDERED
+    assert dialog.outcome == f"Order {dialog.placed.ref} placed; 2 units backordered"
+    assert line_state(sqlite_db, dialog.placed.ref, 1) == (0, 2)
+    assert line_state(sqlite_db, dialog.placed.ref, 2) == (1, 0)
+
+
+def test_new_order_explains_problems_inline(qtbot, sqlite_db, shop):
+    before = snapshot(sqlite_db)
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    enter(qtbot, dialog.scan, "NOPE")
+    assert dialog.message.text() == "No product has the SKU or barcode 'NOPE'"
+    assert not dialog.place_button.isEnabled()
+    enter(qtbot, dialog.scan, "LAMP")
+    dialog.lines.setData(dialog.lines.index(0, LineItemsModel.QTY), "abc")
+    assert "whole number" in dialog.message.text()
+    assert not dialog.place_button.isEnabled()
+    dialog.lines.setData(dialog.lines.index(0, LineItemsModel.QTY), "3")
+    assert dialog.place_button.isEnabled()
+    hint = dialog.lines.index(0, LineItemsModel.HINT).data()
+    assert hint == "Only 1 available (sold from stock only)"
+    dialog.submit()
+    assert "Choose a customer" in dialog.message.text()
+    qtbot.keyClicks(dialog.customer, "Nobody")
+    dialog.submit()
+    assert "No customer matches 'Nobody'" in dialog.message.text()
+    dialog.customer.setEditText("Ana Lima")  # a customer's name works as well as the code
+    dialog.submit()
+    assert "sold from stock only: 1 available, 3 ordered" in dialog.message.text()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert snapshot(sqlite_db) == before
+
+
+# --- new purchase order ----------------------------------------------------------------
+def test_create_a_purchase_order(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewPurchaseOrderDialog(sqlite_db))
+    expected = date.today() + timedelta(days=5)  # Acme's lead time
+    assert dialog.expected.date().toPython() == expected
+    qtbot.keyClicks(dialog.sku, "SPOON")
+    qtbot.keyClick(dialog.sku, Qt.Key.Key_Tab)
+    dialog.qty.selectAll()
+    enter(qtbot, dialog.qty, "12")
+    enter(qtbot, dialog.sku, "MUG")
+    enter(qtbot, dialog.sku, "MUG")
+    assert dialog.sku.hasFocus()
+    assert [(i.product.sku, i.qty) for i in dialog.lines.items()] == [("SPOON", 12), ("MUG", 2)]
+    enter(qtbot, dialog.sku, "ZZZ")
+    assert "No product has the SKU or barcode 'ZZZ'" in dialog.message.text()
+    dialog.qty.setText("-4")
+    enter(qtbot, dialog.sku, "TEA")
+    assert "cannot be negative" in dialog.message.text()
+    ctrl_return(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with sqlite_db.read() as s:
+        po = purchasing.get_purchase_order(s, dialog.created_ref)
+        assert [(line.product.sku, line.qty_ordered) for line in po.lines] == [
+            ("SPOON", 12),
+            ("MUG", 2),
+        ]
+        assert po.expected_date == expected
+
+
+# --- adjust stock ----------------------------------------------------------------------
+def test_adjust_stock_needs_a_reason_and_records_the_change(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, AdjustStockDialog(sqlite_db, "TEA"))
+    assert "7 on hand" in dialog.product_label.text()
+    assert dialog.change.hasFocus()
+    qtbot.keyClicks(dialog.change, "+3")
+    assert dialog.effect.text() == "On hand 7 → 10"
+    ctrl_return(qtbot)
+    assert "Give a reason" in dialog.message.text()
+    assert on_hand(sqlite_db, "TEA") == (7, 5)
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Found")
+    ctrl_return(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert on_hand(sqlite_db, "TEA") == (10, 8)
+    assert dialog.outcome == "TEA: +3 (Found); 10 on hand, 8 available"
+
+
+def test_adjust_stock_refuses_to_remove_promised_units(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, AdjustStockDialog(sqlite_db))
+    enter(qtbot, dialog.code, "TEA")
+    dialog.change.setText("-6")
+    dialog.reason.setEditText("Damaged")
+    dialog.submit()
+    assert "only 5 available to remove" in dialog.message.text()
+    dialog.change.setText("abc")
+    dialog.submit()
+    assert "whole number" in dialog.message.text()
+    assert on_hand(sqlite_db, "TEA") == (7, 5)
+
+
+def test_parse_change_reads_signed_quantities():
+    assert [parse_change(t) for t in ("+5", "5", "-3", " - 2 ", "\N{MINUS SIGN}4")] == [
+        5,
+        5,
+        -3,
+        -2,
+        -4,
+    ]
+
+
+# --- cancel ----------------------------------------------------------------------------
+def test_cancel_a_whole_order(qtbot, sqlite_db, shop):
+    ref = shop.orders["C001"]
+    dialog = show(qtbot, CancelOrderDialog(sqlite_db, ref))
+    assert dialog.lines.rowCount() == 2
+    qtbot.keyClicks(dialog.reason, "customer changed mind")
+    qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    with sqlite_db.read() as s:
+        order = ordering.get_order(s, ref)
+        assert order.status == OrderStatus.CANCELLED
+        assert {line.cancel_reason for line in order.lines} == {"customer changed mind"}
+    assert on_hand(sqlite_db, "TEA") == (7, 7)  # Ana's 2 tea are free again
+    assert dialog.outcome == f"Order {ref}: 5 units cancelled; 2 units available again"
+
+
+def test_cancel_the_selected_line_from_the_keyboard(qtbot, sqlite_db, shop):
+    ref = shop.orders["C001"]
+    dialog = show(qtbot, CancelOrderDialog(sqlite_db, ref))
+    assert dialog.table.hasFocus()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Down)  # line 2: the tea
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.reason, "duplicate")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    assert dialog.line_button.hasFocus()
+    qtbot.keyClick(dialog.line_button, Qt.Key.Key_Return)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert line_state(sqlite_db, ref, 1) == (0, 2)  # the mugs still wait
+    assert line_state(sqlite_db, ref, 2) == (0, 0)
+
+
+def test_cancelling_a_shipped_order_shows_why_not(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        ref = ordering.place_order(s, "C002", [LineRequest("TEA", 1)]).ref
+        ordering.ship_order(s, ref)
+    before = snapshot(sqlite_db)
+    dialog = show(qtbot, CancelOrderDialog(sqlite_db, ref))
+    qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    assert "shipped units cannot be cancelled" in dialog.message.text()
+    assert dialog.isVisible()
+    assert snapshot(sqlite_db) == before
+
+
+def test_cancel_dialog_for_an_unknown_order(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, CancelOrderDialog(sqlite_db, "SO-NOPE"))
+    assert "No order has the reference" in dialog.message.text()
+    assert not dialog.order_button.isEnabled()
+
+
+def test_line_models_pass_qt_model_tester(qtmodeltester, qtbot, sqlite_db, shop):
+    order = NewOrderDialog(sqlite_db)
+    qtbot.addWidget(order)
+    order.scan.setText("MUG")
+    order.scan.returnPressed.emit()
+    qtmodeltester.check(order.lines, force_py=True)
+    cancel = CancelOrderDialog(sqlite_db, shop.orders["C001"])
+    qtbot.addWidget(cancel)
+    qtmodeltester.check(cancel.lines, force_py=True)
+    qtmodeltester.check(OrderLinesModel(), force_py=True)
+
+
+def test_delete_removes_the_current_order_line(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    for code in ("MUG", "TEA"):
+        enter(qtbot, dialog.scan, code)
+    dialog.table.setFocus()
+    dialog.table.setCurrentIndex(dialog.lines.index(0, 0))
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Delete)
+    assert [item.product.sku for item in dialog.lines.items()] == ["TEA"]
+    assert dialog.footer.text() == "1 line · 1 unit"
