@@ -15,15 +15,19 @@ def backup_sqlite(source: Path, backup_dir: Path, *, label: str) -> Path:
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite3"
+    # Written under a temporary name and renamed when complete, so an interrupted backup
+    # (the app closed, the power cut) never passes for a good one or pushes one out.
+    partial = target.with_name(target.name + ".partial")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(target)
+        dst = sqlite3.connect(partial)
         try:
             src.backup(dst)
         finally:
             dst.close()
     finally:
         src.close()
+    partial.replace(target)
     prune_backups(backup_dir, source.stem)
     return target
 

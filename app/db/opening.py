@@ -27,10 +27,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def open_database(url: str, *, backup_dir: Path | None = None) -> Database:
+def open_database(
+    url: str, *, backup_dir: Path | None = None, daily_backup: bool = True
+) -> Database:
     """Open (creating if new) the shop database at ``url`` and bring its schema to head.
 
-    A SQLite file is backed up before any migration and once a day. A database newer than
+    A SQLite file is backed up before any migration and (unless ``daily_backup`` is False:
+    the window makes it after it has shown itself, see :func:`backup_if_due`) once a day.
+    A database newer than
     this app raises DatabaseTooNew before anything is written; a damaged file raises
     DatabaseCorrupt; a locked one DatabaseLocked.
     """
@@ -52,7 +56,7 @@ def open_database(url: str, *, backup_dir: Path | None = None) -> Database:
             backups = backup_dir or path.parent / "backups"
             if upgrade and not empty:
                 backup_sqlite(path, backups, label="before-upgrade")
-            elif not backed_up_today(backups, path.stem):
+            elif daily_backup and not backed_up_today(backups, path.stem):
                 backup_sqlite(path, backups, label="daily")
         if upgrade:
             with database.engine.begin() as connection:
@@ -69,6 +73,17 @@ def open_database(url: str, *, backup_dir: Path | None = None) -> Database:
         database.dispose()
         raise
     return database
+
+
+def backup_if_due(database: Database, backup_dir: Path | None = None) -> Path | None:
+    """Make today's backup of a SQLite shop database if there is none yet; return its path."""
+    path = sqlite_path(database.url)
+    if path is None or not path.exists():
+        return None
+    backups = backup_dir or path.parent / "backups"
+    if backed_up_today(backups, path.stem):
+        return None
+    return backup_sqlite(path, backups, label="daily")
 
 
 def _check_is_sqlite(path: Path) -> None:

@@ -85,12 +85,15 @@ class OrderLine(Base):
             name="quantities_add_up",
         ),
         # The backorder queue: only waiting lines, per product, in serving order.
+        # Covering (qty_backordered included): a receipt preview reads the queue of 200
+        # products, 50k lines, from this index alone.
         Index(
             "ix_order_line_waiting",
             "product_id",
             "queued_at",
             "order_id",
             "line_no",
+            "qty_backordered",
             sqlite_where=text("qty_backordered > 0"),
             postgresql_where=text("qty_backordered > 0"),
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain import (
     BackorderPolicy,
@@ -49,9 +49,7 @@ def parse_money(text: str | Decimal | int, *, what: str = "Price") -> Decimal:
 def create_supplier(
     session: Session, code: str, name: str, *, email: str = "", lead_time_days: int = 7
 ) -> Supplier:
-    code = _required(code, "Supplier code")
-    if session.scalar(select(Supplier.id).where(Supplier.code == code)) is not None:
-        raise Duplicate(f"A supplier with code {code} already exists")
+    code = _unused_code(session, Supplier.code, code, "supplier")
     if lead_time_days < 0 or lead_time_days > 3650:
         raise InvalidInput(f"Lead time must be between 0 and 3650 days, not {lead_time_days}")
     supplier = Supplier(
@@ -74,9 +72,7 @@ def create_customer(
     phone: str = "",
     tier: CustomerTier = CustomerTier.STANDARD,
 ) -> Customer:
-    code = _required(code, "Customer code")
-    if session.scalar(select(Customer.id).where(Customer.code == code)) is not None:
-        raise Duplicate(f"A customer with code {code} already exists")
+    code = _unused_code(session, Customer.code, code, "customer")
     customer = Customer(
         code=code,
         name=_required(name, "Customer name"),
@@ -163,6 +159,14 @@ def get_supplier(session: Session, code: str) -> Supplier:
     if supplier is None:
         raise NotFound(f"No supplier has the code {code[:40]!r}")
     return supplier
+
+
+def _unused_code(session: Session, column: InstrumentedAttribute[str], code: str, what: str) -> str:
+    """``code`` stripped, checked present and not yet taken by another ``what`` (supplier...)."""
+    code = _required(code, f"{what.capitalize()} code")
+    if session.scalar(select(column).where(column == code)) is not None:
+        raise Duplicate(f"A {what} with code {code} already exists")
+    return code
 
 
 def _required(value: str, what: str) -> str:

@@ -11,21 +11,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import (
     Customer,
     OrderLine,
     Product,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseOrderStatus,
     SalesOrder,
-    StockBalance,
 )
 from app.domain.errors import InvalidInput
 from app.domain.queue import serving_order
+from app.services.views import stock_figures
 
 ExportKind = Literal["stock", "backorders"]
 
@@ -47,54 +44,8 @@ BATCH = 2000
 
 def stock_rows(session: Session) -> Iterator[tuple[str, int, int, int, int, int]]:
     """(sku, on hand, allocated, available, incoming, backordered) per product, by SKU."""
-    balances = (
-        select(
-            StockBalance.product_id.label("product_id"),
-            func.sum(StockBalance.on_hand).label("on_hand"),
-            func.sum(StockBalance.allocated).label("allocated"),
-        )
-        .group_by(StockBalance.product_id)
-        .subquery()
-    )
-    outstanding = PurchaseOrderLine.qty_ordered - PurchaseOrderLine.qty_received
-    incoming = (
-        select(
-            PurchaseOrderLine.product_id.label("product_id"),
-            func.sum(case((outstanding > 0, outstanding), else_=0)).label("incoming"),
-        )
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(
-            PurchaseOrder.status.in_(
-                [PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTIALLY_RECEIVED]
-            )
-        )
-        .group_by(PurchaseOrderLine.product_id)
-        .subquery()
-    )
-    waiting = (
-        select(
-            OrderLine.product_id.label("product_id"),
-            func.sum(OrderLine.qty_backordered).label("backordered"),
-        )
-        .where(OrderLine.qty_backordered > 0)
-        .group_by(OrderLine.product_id)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Product.sku,
-            func.coalesce(balances.c.on_hand, 0),
-            func.coalesce(balances.c.allocated, 0),
-            func.coalesce(incoming.c.incoming, 0),
-            func.coalesce(waiting.c.backordered, 0),
-        )
-        .outerjoin(balances, balances.c.product_id == Product.id)
-        .outerjoin(incoming, incoming.c.product_id == Product.id)
-        .outerjoin(waiting, waiting.c.product_id == Product.id)
-        .order_by(Product.sku)
-        .execution_options(yield_per=BATCH)
-    )
-    for sku, on_hand, allocated, incoming_units, backordered in session.execute(stmt):
+    stmt = stock_figures().order_by(Product.sku).execution_options(yield_per=BATCH)
+    for _pid, sku, on_hand, allocated, incoming_units, backordered in session.execute(stmt):
         on_hand, allocated = int(on_hand), int(allocated)
         yield sku, on_hand, allocated, on_hand - allocated, int(incoming_units), int(backordered)
 

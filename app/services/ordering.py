@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import (
@@ -20,7 +20,6 @@ from app.domain import (
 )
 from app.domain.base import utcnow
 from app.domain.errors import (
-    Duplicate,
     InvalidInput,
     InvalidTransition,
     NotEnoughStock,
@@ -28,6 +27,7 @@ from app.domain.errors import (
 )
 from app.domain.quantities import check_quantity
 from app.services.catalog import find_product, get_customer
+from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances, record_movement
 
 
@@ -65,12 +65,7 @@ MAX_REF_LENGTH = 40
 
 def next_order_ref(session: Session) -> str:
     """The next free order reference, SO-000001 style."""
-    highest = session.scalar(select(func.max(SalesOrder.id))) or 0
-    ref = f"SO-{highest + 1:06d}"
-    while session.scalar(select(SalesOrder.id).where(SalesOrder.ref == ref)) is not None:
-        highest += 1
-        ref = f"SO-{highest + 1:06d}"
-    return ref
+    return next_free_ref(session, SalesOrder.id, SalesOrder.ref, "SO-", 6)
 
 
 def place_order(
@@ -92,13 +87,7 @@ def place_order(
         raise InvalidInput("An order needs at least one line")
     customer = get_customer(session, customer_code)
     if ref is not None:
-        ref = ref.strip()
-        if not ref:
-            raise InvalidInput("Order reference is empty")
-        if len(ref) > MAX_REF_LENGTH:
-            raise InvalidInput(f"Order reference is longer than {MAX_REF_LENGTH} characters")
-        if session.scalar(select(SalesOrder.id).where(SalesOrder.ref == ref)) is not None:
-            raise Duplicate(f"An order with reference {ref} already exists")
+        ref = checked_ref(session, ref, SalesOrder.ref, "order", max_length=MAX_REF_LENGTH)
     if placed_at is not None and placed_at.tzinfo is None:
         raise InvalidInput("The order time must say its time zone")
     placed_at = placed_at or utcnow()

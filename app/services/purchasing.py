@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import (
@@ -16,19 +16,16 @@ from app.domain import (
     PurchaseOrderStatus,
 )
 from app.domain.base import utcnow
-from app.domain.errors import Duplicate, InvalidInput, InvalidTransition, NotFound
+from app.domain.errors import InvalidInput, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity
 from app.services.catalog import find_product, get_supplier
 from app.services.ordering import LineRequest
+from app.services.refs import checked_ref, next_free_ref
 
 
 def next_po_ref(session: Session) -> str:
-    highest = session.scalar(select(func.max(PurchaseOrder.id))) or 0
-    ref = f"PO-{highest + 1:05d}"
-    while session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.ref == ref)) is not None:
-        highest += 1
-        ref = f"PO-{highest + 1:05d}"
-    return ref
+    """The next free purchase order reference, PO-00001 style."""
+    return next_free_ref(session, PurchaseOrder.id, PurchaseOrder.ref, "PO-", 5)
 
 
 def create_purchase_order(
@@ -46,11 +43,7 @@ def create_purchase_order(
         raise InvalidInput("A purchase order needs at least one line")
     supplier = get_supplier(session, supplier_code)
     if ref is not None:
-        ref = ref.strip()
-        if not ref:
-            raise InvalidInput("Purchase order reference is empty")
-        if session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.ref == ref)) is not None:
-            raise Duplicate(f"A purchase order with reference {ref} already exists")
+        ref = checked_ref(session, ref, PurchaseOrder.ref, "purchase order")
     ordered_at = ordered_at or utcnow()
     if expected_date is None:
         expected_date = ordered_at.date() + timedelta(days=supplier.lead_time_days)

@@ -43,6 +43,7 @@ INCOMING_STATUSES = tuple(s for s in PurchaseOrderStatus if s.is_incoming)
 
 K = TypeVar("K")
 R = TypeVar("R")
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,76 +160,105 @@ def stock_page(session: Session, query: StockQuery, offset: int, limit: int) -> 
     return stock_rows(session, ids)
 
 
-def stock_rows(session: Session, product_ids: Sequence[int]) -> list[StockRow]:
-    """Stock rows of these products, in the order given (figures computed for them alone)."""
-    balances = {
-        pid: (on_hand, allocated)
-        for pid, on_hand, allocated in session.execute(
-            select(
-                StockBalance.product_id,
-                func.sum(StockBalance.on_hand),
-                func.sum(StockBalance.allocated),
-            )
-            .where(StockBalance.product_id.in_(product_ids))
-            .group_by(StockBalance.product_id)
-        )
-    }
-    incoming = incoming_by_product(session, product_ids)
-    waiting = backordered_by_product(session, product_ids)
-    products = session.execute(
-        select(
-            Product.id, Product.sku, Product.name, Product.barcode, Product.backorder_policy
-        ).where(Product.id.in_(product_ids))
-    )
-    rows = []
-    for pid, sku, name, barcode, policy in products:
-        on_hand, allocated = balances.get(pid, (0, 0))
-        rows.append(
-            StockRow(
-                product_id=pid,
-                sku=sku,
-                name=name,
-                barcode=barcode,
-                on_hand=int(on_hand or 0),
-                allocated=int(allocated or 0),
-                available=int(on_hand or 0) - int(allocated or 0),
-                incoming=incoming.get(pid, 0),
-                backordered=waiting.get(pid, 0),
-                policy=policy,
-            )
-        )
-    return _in_page_order(product_ids, rows, lambda row: row.product_id)
-
-
-def incoming_by_product(session: Session, product_ids: Sequence[int]) -> dict[int, int]:
-    """Units still due on open and partially received purchase orders, per product."""
-    outstanding = case(
+def _outstanding_units() -> ColumnElement[int]:
+    """A purchase order line's units still due: ordered minus received, never below zero."""
+    return case(
         (
             PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
             PurchaseOrderLine.qty_ordered - PurchaseOrderLine.qty_received,
         ),
         else_=0,
     )
-    result = session.execute(
-        select(PurchaseOrderLine.product_id, func.sum(outstanding))
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(
-            PurchaseOrderLine.product_id.in_(product_ids),
-            PurchaseOrder.status.in_(INCOMING_STATUSES),
+
+
+def stock_figures(
+    product_ids: Sequence[int] | None = None,
+) -> Select[int, str, Any, Any, Any, Any]:
+    """(product id, sku, on hand, allocated, incoming, backordered) per product.
+
+    Incoming is what is still due on open and partially received purchase orders; backordered
+    is what customers wait for. With ``product_ids``, only those products (and their figures
+    alone) are read; without, every product, for a streamed export.
+    """
+
+    def only(stmt: S, column: Any) -> S:
+        return stmt if product_ids is None else stmt.where(column.in_(product_ids))
+
+    balances = (
+        only(
+            select(
+                StockBalance.product_id.label("product_id"),
+                func.sum(StockBalance.on_hand).label("on_hand"),
+                func.sum(StockBalance.allocated).label("allocated"),
+            ),
+            StockBalance.product_id,
+        )
+        .group_by(StockBalance.product_id)
+        .subquery()
+    )
+    incoming = (
+        only(
+            select(
+                PurchaseOrderLine.product_id.label("product_id"),
+                func.sum(_outstanding_units()).label("incoming"),
+            )
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(PurchaseOrder.status.in_(INCOMING_STATUSES)),
+            PurchaseOrderLine.product_id,
         )
         .group_by(PurchaseOrderLine.product_id)
+        .subquery()
     )
-    return {pid: int(total or 0) for pid, total in result}
-
-
-def backordered_by_product(session: Session, product_ids: Sequence[int]) -> dict[int, int]:
-    """Units customers wait for, per product (read from the waiting-lines index)."""
-    result = session.execute(
-        select(OrderLine.product_id, func.sum(OrderLine.qty_backordered))
-        .where(OrderLine.product_id.in_(product_ids), OrderLine.qty_backordered > 0)
+    waiting = (
+        only(
+            select(
+                OrderLine.product_id.label("product_id"),
+                func.sum(OrderLine.qty_backordered).label("backordered"),
+            ).where(OrderLine.qty_backordered > 0),
+            OrderLine.product_id,
+        )
         .group_by(OrderLine.product_id)
+        .subquery()
     )
-    return {pid: int(total or 0) for pid, total in result}
+    stmt = (
+        select(
+            Product.id,
+            Product.sku,
+            func.coalesce(balances.c.on_hand, 0),
+            func.coalesce(balances.c.allocated, 0),
+            func.coalesce(incoming.c.incoming, 0),
+            func.coalesce(waiting.c.backordered, 0),
+        )
+        .outerjoin(balances, balances.c.product_id == Product.id)
+        .outerjoin(incoming, incoming.c.product_id == Product.id)
+        .outerjoin(waiting, waiting.c.product_id == Product.id)
+    )
+    return only(stmt, Product.id)
+
+
+def stock_rows(session: Session, product_ids: Sequence[int]) -> list[StockRow]:
+    """Stock rows of these products, in the order given (figures computed for them alone)."""
+    stmt = stock_figures(product_ids).add_columns(
+        Product.name, Product.barcode, Product.backorder_policy
+    )
+    rows = [
+        StockRow(
+            product_id=pid,
+            sku=sku,
+            name=name,
+            barcode=barcode,
+            on_hand=int(on_hand),
+            allocated=int(allocated),
+            available=int(on_hand) - int(allocated),
+            incoming=int(incoming),
+            backordered=int(backordered),
+            policy=policy,
+        )
+        for pid, sku, on_hand, allocated, incoming, backordered, name, barcode, policy in (
+            session.execute(stmt)
+        )
+    ]
+    return _in_page_order(product_ids, rows, lambda row: row.product_id)
 
 
 def count_products(session: Session, query: StockQuery, cap: int = COUNT_CAP) -> Count:
@@ -401,13 +431,7 @@ def purchase_orders_page(
     ids = list(session.scalars(stmt.offset(offset).limit(limit)))
     if not ids:
         return []
-    outstanding = case(
-        (
-            PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
-            PurchaseOrderLine.qty_ordered - PurchaseOrderLine.qty_received,
-        ),
-        else_=0,
-    )
+    outstanding = _outstanding_units()
     totals = {
         po_id: (ordered, received, due)
         for po_id, ordered, received, due in session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -13,7 +14,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.db import open_database
+from app.db import Database, open_database
+from app.db.opening import backup_if_due
 from app.db.paths import log_dir
 from app.domain.errors import DatabaseError
 from app.ui.style import apply_style
@@ -81,6 +83,16 @@ def _active_window() -> QWidget | None:
     return QApplication.activeWindow()
 
 
+def _daily_backup(database: Database) -> None:
+    try:
+        made = backup_if_due(database)
+    except Exception:  # a failed backup must never take the shop down; it is logged
+        log.exception("daily backup failed")
+    else:
+        if made is not None:
+            log.info("daily backup written to %s", made)
+
+
 def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | None = None) -> int:
     """Open the shop database at ``database_url`` in the main window; return the exit code."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -97,7 +109,7 @@ def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | No
     install_excepthook(log_file)
 
     try:
-        database = open_database(database_url)
+        database = open_database(database_url, daily_backup=False)
     except DatabaseError as error:
         log.warning("cannot open %s: %s", database_url, error)
         box = QMessageBox(QMessageBox.Icon.Critical, "Shopkeeper", "Cannot open the shop database")
@@ -112,11 +124,16 @@ def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | No
     window = MainWindow(database)
     window.resize(1200, 760)
     window.show()
+    # Today's backup of a big file takes a second or more: make it once the window is up.
+    backup = threading.Thread(target=_daily_backup, args=(database,), name="daily-backup")
+    QTimer.singleShot(0, backup.start)
     if smoke_test:
         QTimer.singleShot(SMOKE_TEST_MS, app.quit)
     try:
         return app.exec()
     finally:
+        if backup.is_alive():
+            backup.join()
         window.close()
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -72,3 +72,9 @@ def test_the_migrations_downgrade_to_nothing_and_back(empty_engine: Engine) -> N
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
+
+
+def test_the_head_constant_names_the_newest_migration() -> None:
+    from app.db.migrate import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION

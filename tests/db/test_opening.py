@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.db import database as database_module
 from app.db import migrate, open_database
 from app.db.backup import KEEP_BACKUPS, backup_sqlite, prune_backups
-from app.db.opening import sqlite_path
+from app.db.opening import backup_if_due, sqlite_path
 from app.domain.errors import DatabaseCorrupt, DatabaseError, DatabaseLocked, DatabaseTooNew
 from app.services.catalog import create_customer
 
@@ -170,6 +170,24 @@ def test_a_daily_backup_is_made_once_a_day(tmp_path: Path) -> None:
         open_database(url_of(path), backup_dir=backups).dispose()
     made = list(backups.glob("shop-*-daily.sqlite3"))
     assert len(made) == 1
+
+
+def test_the_window_s_deferred_daily_backup_is_made_once_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    backups = tmp_path / "bk"
+    make_shop_file(path, backups)
+    database = open_database(url_of(path), backup_dir=backups, daily_backup=False)
+    try:
+        assert not backups.exists()
+        first = backup_if_due(database, backups)
+        second = backup_if_due(database, backups)
+    finally:
+        database.dispose()
+    assert first is not None and first.exists() and second is None
+    assert not list(backups.glob("*.partial"))
+    con = sqlite3.connect(first)
+    assert [row[0] for row in con.execute("SELECT code FROM customer")] == ["ANN"]
+    con.close()
 
 
 def test_a_backup_holds_committed_data_still_in_the_wal(tmp_path: Path) -> None:

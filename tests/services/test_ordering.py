@@ -32,7 +32,6 @@ from tests.services.shop import (
     add_stock,
     ledger_problems,
     line_of,
-    make_shop,
     order,
     preview,
     receive,
@@ -40,13 +39,6 @@ from tests.services.shop import (
     status_of,
     stock_of,
 )
-
-
-@pytest.fixture
-def shop(db: Database) -> Database:
-    make_shop(db)
-    return db
-
 
 # --- placing -------------------------------------------------------------------------------
 

@@ -16,13 +16,7 @@ from app.services.purchasing import (
     open_purchase_order_refs,
     receivable_purchase_order,
 )
-from tests.services.shop import confirm, make_po, make_shop, po_state, preview
-
-
-@pytest.fixture
-def shop(db: Database) -> Database:
-    make_shop(db)
-    return db
+from tests.services.shop import confirm, make_po, po_state, preview
 
 
 def test_the_expected_date_defaults_to_the_supplier_lead_time(shop: Database) -> None:

@@ -27,7 +27,6 @@ from tests.services.shop import (
     line_id,
     line_of,
     make_po,
-    make_shop,
     order,
     po_state,
     preview,
@@ -37,12 +36,6 @@ from tests.services.shop import (
     status_of,
     stock_of,
 )
-
-
-@pytest.fixture
-def shop(db: Database) -> Database:
-    make_shop(db)
-    return db
 
 
 def given_of(plan_allocations: object) -> list[tuple[str, int]]:

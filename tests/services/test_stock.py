@@ -13,19 +13,12 @@ from tests.services.shop import (
     Stock,
     add_stock,
     ledger_problems,
-    make_shop,
     order,
     product_id,
     receive,
     snapshot,
     stock_of,
 )
-
-
-@pytest.fixture
-def shop(db: Database) -> Database:
-    make_shop(db)
-    return db
 
 
 def test_an_adjustment_changes_on_hand_and_is_kept_in_the_ledger(shop: Database) -> None:

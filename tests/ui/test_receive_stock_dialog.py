@@ -370,3 +370,32 @@ def test_more_than_outstanding_is_allowed_with_a_warning(dialog, sqlite_db, shop
     with sqlite_db.read() as s:
         po = purchasing.get_purchase_order(s, shop.po_ref)
         assert [line.qty_received for line in po.lines] == [6, 6, 3]
+
+
+def test_a_locked_database_is_explained_and_nothing_is_written(qtbot, tmp_path, monkeypatch):
+    """Another program holds the file while the clerk confirms: a plain message, no write."""
+    import sqlite3
+
+    from app.db import database as database_module
+    from app.db import open_database
+
+    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "locked.sqlite3"
+    db = open_database(f"sqlite:///{path}", backup_dir=tmp_path / "bk")
+    try:
+        shop = build_shop(db)
+        widget = ReceiveStockDialog(db, shop.po_ref)
+        qtbot.addWidget(widget)
+        before = snapshot(db)
+        other = sqlite3.connect(path, timeout=0.1)
+        other.execute("BEGIN IMMEDIATE")  # another program is writing
+        try:
+            widget.submit()
+        finally:
+            other.rollback()
+            other.close()
+        assert widget.result() != widget.DialogCode.Accepted
+        assert "locked" in widget.message.text() and "nothing was saved" in widget.message.text()
+        assert snapshot(db) == before
+    finally:
+        db.dispose()

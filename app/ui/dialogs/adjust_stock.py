@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from app.ui.dialogs.widgets import (
     no_auto_default,
     parse_qty,
     read_with,
+    submit_buttons,
 )
 
 REASONS = ("Stock count", "Damaged", "Found", "Returned by customer", "Lost or stolen")
@@ -77,15 +77,9 @@ class AdjustStockDialog(KeyboardDialog):
         reason_editor = self.reason.lineEdit()
         assert reason_editor is not None  # an editable combo has one
         reason_editor.setPlaceholderText("Required: why does stock change?")
-        self.buttons = QDialogButtonBox()
-        self.apply_button = self.buttons.addButton(
-            "Adjust stock", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.apply_button, self.cancel_button = submit_buttons(
+            self, "Adjust stock", "applyAdjustmentButton", "Record the adjustment"
         )
-        self.apply_button.setObjectName("applyAdjustmentButton")
-        self.apply_button.setToolTip("Record the adjustment (Ctrl+Return)")
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button.clicked.connect(self.submit)
-        self.cancel_button.clicked.connect(self.reject)
         no_auto_default(self.apply_button, self.cancel_button)
 
         form = QFormLayout()

@@ -12,12 +12,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView
 
-from app.domain.errors import InvalidQuantity
+from app.domain.errors import InvalidQuantity, ShopError
 from app.domain.quantities import MAX_QUANTITY
 from app.services.ordering import LineRequest
 from app.ui.dialogs.lookups import ProductRow, Stock
-from app.ui.dialogs.widgets import parse_qty, plural
+from app.ui.dialogs.widgets import MessageLabel, make_table, parse_qty, plural
 
 Index = QModelIndex | QPersistentModelIndex
 _ERROR = QBrush(QColor("#b3261e"))
@@ -188,3 +189,54 @@ def lines_footer(model: LineItemsModel) -> str:
         return "No lines yet"
     total = sum(item.qty for item in items if not item.error)
     return f"{plural(len(items), 'line')} · {plural(total, 'unit')}"
+
+
+def lines_area(
+    lines: LineItemsModel, name: str, accessible_name: str
+) -> tuple[QTableView, QPushButton, QLabel, QHBoxLayout]:
+    """The lines table, a "Remove line" button and the footer, and the row holding the footer
+    and the button (to add under the table). Returns (table, button, footer, row)."""
+    table = make_table(name, lines, stretch=1)
+    table.setAccessibleName(accessible_name)
+    remove_button = QPushButton("&Remove line")
+    footer = QLabel("No lines yet")
+    row = QHBoxLayout()
+    row.addWidget(footer, 1)
+    row.addWidget(remove_button)
+    return table, remove_button, footer, row
+
+
+def remove_current_line(table: QTableView, lines: LineItemsModel) -> bool:
+    """Remove the line of the table's current row; False when there is none."""
+    index = table.currentIndex()
+    if not index.isValid():
+        return False
+    lines.remove(index.row())
+    return True
+
+
+def add_line(
+    message: MessageLabel, lines: LineItemsModel, table: QTableView, product: ProductRow, qty: int
+) -> int | None:
+    """Add ``qty`` of ``product`` and make its quantity cell current; returns the row, or None
+    when the line is refused (``message`` then says why)."""
+    try:
+        row = lines.add(product, qty)
+    except ShopError as error:
+        message.show_error(str(error))
+        return None
+    table.setCurrentIndex(lines.index(row, LineItemsModel.QTY))
+    return row
+
+
+def report_line_errors(
+    message: MessageLabel, lines: LineItemsModel, *, clear_old_error: bool = True
+) -> list[str]:
+    """Show the first bad line's error; otherwise clear an error shown before (when
+    ``clear_old_error``). Returns the errors."""
+    errors = lines.errors()
+    if errors:
+        message.show_error(errors[0])
+    elif message.kind == "error" and clear_old_error:
+        message.clear_message()
+    return errors

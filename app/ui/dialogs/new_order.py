@@ -11,30 +11,35 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.db import Database
-from app.domain.errors import InvalidInput, ShopError
+from app.domain.errors import InvalidInput
 from app.services.ordering import PlacedOrder, place_order
 from app.ui import events
-from app.ui.dialogs.line_items import LineItemsModel, lines_footer
+from app.ui.dialogs.line_items import (
+    LineItemsModel,
+    add_line,
+    lines_area,
+    lines_footer,
+    remove_current_line,
+    report_line_errors,
+)
 from app.ui.dialogs.lookups import Choice, ProductRow, customer_choices, product_row, stock_of
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
+    commit_editor,
     guarded,
-    make_table,
     no_auto_default,
     plural,
     read_with,
+    submit_buttons,
+    take_scan,
 )
 
 
@@ -95,24 +100,17 @@ class NewOrderDialog(KeyboardDialog):
         self.scan.setPlaceholderText("Scan a barcode or type a SKU, then Enter (adds one)")
         self.scan.setClearButtonEnabled(True)
         self.scan.returnPressed.connect(self._scan)
-        self.table = make_table("orderLinesTable", self.lines, stretch=1)
-        self.table.setAccessibleName("Order lines")
-        self.remove_button = QPushButton("&Remove line")
+        self.table, self.remove_button, self.footer, footer_row = lines_area(
+            self.lines, "orderLinesTable", "Order lines"
+        )
         self.remove_button.clicked.connect(self._remove_selected)
         remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         remove_key.activated.connect(self._remove_selected)
-        self.footer = QLabel("No lines yet")
         self.footer.setObjectName("orderFooter")
-        self.buttons = QDialogButtonBox()
-        self.place_button = self.buttons.addButton(
-            "Place order", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.place_button, self.cancel_button = submit_buttons(
+            self, "Place order", "placeOrderButton", "Place the order"
         )
-        self.place_button.setObjectName("placeOrderButton")
-        self.place_button.setToolTip("Place the order (Ctrl+Return)")
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.place_button.clicked.connect(self.submit)
-        self.cancel_button.clicked.connect(self.reject)
         no_auto_default(self.place_button, self.cancel_button, self.remove_button)
 
         form = QFormLayout()
@@ -122,10 +120,7 @@ class NewOrderDialog(KeyboardDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.footer, 1)
-        row.addWidget(self.remove_button)
-        layout.addLayout(row)
+        layout.addLayout(footer_row)
         layout.addWidget(self.buttons)
         for first, second in (
             (self.customer, self.scan),
@@ -139,9 +134,7 @@ class NewOrderDialog(KeyboardDialog):
         self.customer.setFocus()
 
     def _scan(self) -> None:
-        code = self.scan.text().strip()
-        self.scan.clear()
-        self.scan.setFocus()
+        code = take_scan(self.scan)
         if not code:
             return
         product: ProductRow | None = guarded(
@@ -149,19 +142,14 @@ class NewOrderDialog(KeyboardDialog):
         )
         if product is None:
             return
-        try:
-            row = self.lines.add(product)
-        except ShopError as error:
-            self.message.show_error(str(error))
+        row = add_line(self.message, self.lines, self.table, product, 1)
+        if row is None:
             return
-        self.table.setCurrentIndex(self.lines.index(row, LineItemsModel.QTY))
         qty = self.lines.items()[row].qty
         self.message.show_info(f"+1 {product.sku} {product.name}: {plural(qty, 'unit')}.")
 
     def _remove_selected(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.lines.remove(index.row())
+        if remove_current_line(self.table, self.lines):
             self.message.clear_message()
 
     def _lines_changed(self) -> None:
@@ -171,11 +159,7 @@ class NewOrderDialog(KeyboardDialog):
             or {}
         )
         self.lines.set_stock(stock)
-        errors = self.lines.errors()
-        if errors:
-            self.message.show_error(errors[0])
-        elif self.message.kind == "error":
-            self.message.clear_message()
+        errors = report_line_errors(self.message, self.lines)
         self.footer.setText(lines_footer(self.lines))
         self.place_button.setEnabled(bool(self.lines.items()) and not errors)
 
@@ -183,8 +167,7 @@ class NewOrderDialog(KeyboardDialog):
         return self.place_button.isEnabled()
 
     def submit(self) -> None:
-        if self.table.state() == self.table.State.EditingState:
-            self.table.setFocus()  # commit the quantity being typed
+        commit_editor(self.table)  # save the quantity being typed
         if not self.place_button.isEnabled():
             return
 

@@ -8,7 +8,6 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,16 +21,24 @@ from app.db import Database
 from app.domain.errors import InvalidInput, ShopError
 from app.services.purchasing import create_purchase_order
 from app.ui import events
-from app.ui.dialogs.line_items import LineItemsModel, lines_footer
+from app.ui.dialogs.line_items import (
+    LineItemsModel,
+    add_line,
+    lines_area,
+    lines_footer,
+    remove_current_line,
+    report_line_errors,
+)
 from app.ui.dialogs.lookups import Choice, ProductRow, product_row, supplier_choices
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
+    commit_editor,
     guarded,
-    make_table,
     no_auto_default,
     parse_qty,
     read_with,
+    submit_buttons,
     tab_order,
 )
 
@@ -72,20 +79,13 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         self.add_button = QPushButton("&Add line")
         for signal in (self.sku.returnPressed, self.qty.returnPressed, self.add_button.clicked):
             signal.connect(self._add_line)
-        self.table = make_table("poLinesTable", self.lines, stretch=1)
-        self.table.setAccessibleName("Purchase order lines")
-        self.remove_button = QPushButton("&Remove line")
-        self.remove_button.clicked.connect(self._remove_selected)
-        self.footer = QLabel("No lines yet")
-        self.buttons = QDialogButtonBox()
-        self.create_button = self.buttons.addButton(
-            "Create purchase order", QDialogButtonBox.ButtonRole.AcceptRole
+        self.table, self.remove_button, self.footer, footer_row = lines_area(
+            self.lines, "poLinesTable", "Purchase order lines"
         )
-        self.create_button.setObjectName("createPurchaseOrderButton")
-        self.create_button.setToolTip("Create the purchase order (Ctrl+Return)")
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.create_button.clicked.connect(self.submit)
-        self.cancel_button.clicked.connect(self.reject)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.buttons, self.create_button, self.cancel_button = submit_buttons(
+            self, "Create purchase order", "createPurchaseOrderButton", "Create the purchase order"
+        )
         no_auto_default(self.add_button, self.remove_button, self.create_button, self.cancel_button)
 
         form = QFormLayout()
@@ -102,10 +102,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.footer, 1)
-        row.addWidget(self.remove_button)
-        layout.addLayout(row)
+        layout.addLayout(footer_row)
         layout.addWidget(self.buttons)
         tab_order(self.supplier, self.expected, self.sku, self.qty, self.add_button, self.table)
         tab_order(self.table, self.remove_button, self.create_button, self.cancel_button)
@@ -139,28 +136,19 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         if product is None:
             self.sku.selectAll()
             return
-        try:
-            row = self.lines.add(product, qty)
-        except ShopError as error:
-            self.message.show_error(str(error))
+        row = add_line(self.message, self.lines, self.table, product, qty)
+        if row is None:
             return
-        self.table.setCurrentIndex(self.lines.index(row, LineItemsModel.QTY))
         self.message.show_info(f"{product.sku} {product.name}: {self.lines.items()[row].qty:,}.")
         self.sku.clear()
         self.qty.setText("1")
         self.sku.setFocus()
 
     def _remove_selected(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.lines.remove(index.row())
+        remove_current_line(self.table, self.lines)
 
     def _lines_changed(self) -> None:
-        errors = self.lines.errors()
-        if errors:
-            self.message.show_error(errors[0])
-        elif self.message.kind == "error" and self.choices:
-            self.message.clear_message()
+        errors = report_line_errors(self.message, self.lines, clear_old_error=bool(self.choices))
         self.footer.setText(lines_footer(self.lines))
         self.create_button.setEnabled(
             bool(self.lines.items()) and not errors and bool(self.choices)
@@ -170,8 +158,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         return self.create_button.isEnabled()
 
     def submit(self) -> None:
-        if self.table.state() == self.table.State.EditingState:
-            self.table.setFocus()
+        commit_editor(self.table)  # save the quantity being typed
         if not self.create_button.isEnabled():
             return
         picked = self.expected.date()

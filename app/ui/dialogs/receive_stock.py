@@ -12,9 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -44,13 +42,16 @@ from app.ui.dialogs.widgets import (
     SOMETHING_WENT_WRONG,
     KeyboardDialog,
     MessageLabel,
+    commit_editor,
     guarded,
     heading_label,
     make_table,
     no_auto_default,
     plural,
     set_current_cell,
+    submit_buttons,
     tab_order,
+    take_scan,
     titled_group,
 )
 
@@ -180,15 +181,9 @@ class ReceiveStockDialog(KeyboardDialog):
         bar_layout = QHBoxLayout(bar)
         bar_layout.setContentsMargins(10, 6, 10, 6)
         bar_layout.addWidget(self.summary, 1)
-        self.buttons = QDialogButtonBox()
-        self.confirm_button = self.buttons.addButton(
-            "Confirm receipt", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.confirm_button, self.cancel_button = submit_buttons(
+            self, "Confirm receipt", "confirmReceiptButton", "Write the receipt and allocations"
         )
-        self.confirm_button.setObjectName("confirmReceiptButton")
-        self.confirm_button.setToolTip("Write the receipt and allocations (Ctrl+Return)")
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.confirm_button.clicked.connect(self.submit)
-        self.cancel_button.clicked.connect(self.reject)
         bar_layout.addWidget(self.buttons)
         layout.addWidget(bar)
         no_auto_default(self.confirm_button, self.cancel_button, self.zero_button, self.fill_button)
@@ -260,9 +255,7 @@ class ReceiveStockDialog(KeyboardDialog):
         self.scan.setFocus()
 
     def _scan(self) -> None:
-        code = self.scan.text().strip()
-        self.scan.clear()
-        self.scan.setFocus()
+        code = take_scan(self.scan)
         if not code:
             return
         if self.po is None:
@@ -378,5 +371,4 @@ class ReceiveStockDialog(KeyboardDialog):
     def _commit_open_editor(self) -> None:
         """Ctrl+Return while typing in a cell: save what was typed before confirming."""
         for view in (self.received_view, self.preview_view):
-            if view.state() == QAbstractItemView.State.EditingState:
-                view.setFocus()  # the editor loses focus and commits its value
+            commit_editor(view)

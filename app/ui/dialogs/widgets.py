@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QGroupBox,
     QHeaderView,
     QLabel,
@@ -122,6 +123,20 @@ def set_current_cell(view: QTableView, row: int, column: int) -> None:
         )
 
 
+def take_scan(field: QLineEdit) -> str:
+    """The code scanned or typed into ``field``, which is cleared and focused for the next."""
+    code = field.text().strip()
+    field.clear()
+    field.setFocus()
+    return code
+
+
+def commit_editor(view: QAbstractItemView) -> None:
+    """Save what is being typed in a cell of ``view`` (the editor commits as it loses focus)."""
+    if view.state() == QAbstractItemView.State.EditingState:
+        view.setFocus()
+
+
 def tab_order(*widgets: QWidget) -> None:
     """Tab moves through ``widgets`` in this order."""
     for first, second in itertools.pairwise(widgets):
@@ -188,6 +203,21 @@ class KeyboardDialog(QDialog):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+def submit_buttons(
+    dialog: KeyboardDialog, text: str, name: str, tip: str
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """The dialog's button box: a ``text`` button that runs ``submit`` (its tooltip ``tip``,
+    plus the Ctrl+Return hint) and Cancel. Returns (box, submit button, cancel button)."""
+    buttons = QDialogButtonBox()
+    submit = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
+    submit.setObjectName(name)
+    submit.setToolTip(f"{tip} (Ctrl+Return)")
+    cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    submit.clicked.connect(dialog.submit)
+    cancel.clicked.connect(dialog.reject)
+    return buttons, submit, cancel
 
 
 def plural(n: int, word: str, plural_word: str | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.services import views
-from app.services.views import BackorderQuery, BackorderRow, Count
+from app.services.views import BackorderQuery, Count
 from app.ui.models.paged_model import Column, PagedTableModel
 
 
@@ -55,17 +54,15 @@ class BackordersModel(PagedTableModel):
         ),
         Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
     )
+    query_type = BackorderQuery
+    read_page = staticmethod(views.backorders_page)
+    read_count = staticmethod(views.count_backorders)
+    key_field = "order_line_id"
 
     def __init__(self, database: Database, parent: QObject | None = None) -> None:
-        super().__init__(database, BackorderQuery(), parent)
+        super().__init__(database, parent)
         self.units_waiting = 0
-
-    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
-        return views.backorders_page(session, query, offset, limit)
 
     def count_rows(self, session: Session, query: Any) -> Count:
         self.units_waiting = views.units_waiting(session)
-        return views.count_backorders(session, query)
-
-    def row_key(self, row: BackorderRow) -> Hashable:
-        return row.order_line_id
+        return super().count_rows(session, query)

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Any
-
-from PySide6.QtCore import QObject
-from sqlalchemy.orm import Session
-
-from app.db import Database
 from app.domain import OrderStatus
 from app.services import views
-from app.services.views import Count, OrderQuery, OrderRow
+from app.services.views import OrderQuery
 from app.ui.models.paged_model import Column, PagedTableModel
 
 STATUS_TONES = {
@@ -53,15 +46,7 @@ class OrdersModel(PagedTableModel):
         ),
         Column("Shipped", lambda r: r.shipped, width=76, numeric=True),
     )
-
-    def __init__(self, database: Database, parent: QObject | None = None) -> None:
-        super().__init__(database, OrderQuery(), parent)
-
-    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
-        return views.orders_page(session, query, offset, limit)
-
-    def count_rows(self, session: Session, query: Any) -> Count:
-        return views.count_orders(session, query)
-
-    def row_key(self, row: OrderRow) -> Hashable:
-        return row.ref
+    query_type = OrderQuery
+    read_page = staticmethod(views.orders_page)
+    read_count = staticmethod(views.count_orders)
+    key_field = "ref"

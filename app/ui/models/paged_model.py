@@ -81,7 +81,7 @@ def format_value(value: object) -> str:
 
 
 class PagedTableModel(QAbstractTableModel):
-    """Base of the tabs' table models. Subclasses set ``columns`` and the three hooks."""
+    """Base of the tabs' table models. Subclasses set ``columns`` and what the hooks read."""
 
     #: A read failed (a locked or unreachable database); the message is fit to show.
     loadFailed = Signal(str)
@@ -90,11 +90,18 @@ class PagedTableModel(QAbstractTableModel):
 
     columns: Sequence[Column] = ()
     page_size = PAGE_SIZE
+    #: What the hooks read by default: the views query a new model starts from (its class),
+    #: the views functions giving a page and a count (wrap them in ``staticmethod``), and the
+    #: row field that keys a row.
+    query_type: Callable[[], Any]
+    read_page: Callable[[Session, Any, int, int], Sequence[Any]]
+    read_count: Callable[[Session, Any], Count]
+    key_field: str
 
-    def __init__(self, database: Database, query: Any, parent: QObject | None = None) -> None:
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._database = database
-        self._query = query
+        self._query = self.query_type()
         self._rows: list[Any] = []
         self._has_more = False
         self.count = Count(0)
@@ -104,13 +111,13 @@ class PagedTableModel(QAbstractTableModel):
     # --- hooks -------------------------------------------------------------------------------
 
     def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
-        raise NotImplementedError
+        return self.read_page(session, query, offset, limit)
 
     def count_rows(self, session: Session, query: Any) -> Count:
-        raise NotImplementedError
+        return self.read_count(session, query)
 
     def row_key(self, row: Any) -> Hashable:
-        raise NotImplementedError
+        return getattr(row, self.key_field)  # type: ignore[no-any-return]
 
     # --- query -------------------------------------------------------------------------------
 

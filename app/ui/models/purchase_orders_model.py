@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Any
-
-from PySide6.QtCore import QObject
-from sqlalchemy.orm import Session
-
-from app.db import Database
 from app.domain import PurchaseOrderStatus
 from app.services import views
-from app.services.views import Count, PurchaseOrderQuery, PurchaseOrderRow
+from app.services.views import PurchaseOrderQuery
 from app.ui.models.paged_model import Column, PagedTableModel
 
 STATUS_TONES = {
@@ -45,15 +38,7 @@ class PurchaseOrdersModel(PagedTableModel):
             tooltip="Units ordered and not yet received",
         ),
     )
-
-    def __init__(self, database: Database, parent: QObject | None = None) -> None:
-        super().__init__(database, PurchaseOrderQuery(), parent)
-
-    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
-        return views.purchase_orders_page(session, query, offset, limit)
-
-    def count_rows(self, session: Session, query: Any) -> Count:
-        return views.count_purchase_orders(session, query)
-
-    def row_key(self, row: PurchaseOrderRow) -> Hashable:
-        return row.ref
+    query_type = PurchaseOrderQuery
+    read_page = staticmethod(views.purchase_orders_page)
+    read_count = staticmethod(views.count_purchase_orders)
+    key_field = "ref"

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Any
-
-from PySide6.QtCore import QObject
-from sqlalchemy.orm import Session
-
-from app.db import Database
 from app.services import views
-from app.services.views import Count, StockQuery, StockRow
+from app.services.views import StockQuery
 from app.ui.models.paged_model import Column, PagedTableModel
 
 
@@ -68,15 +61,7 @@ class StockModel(PagedTableModel):
             ),
         ),
     )
-
-    def __init__(self, database: Database, parent: QObject | None = None) -> None:
-        super().__init__(database, StockQuery(), parent)
-
-    def fetch_page(self, session: Session, query: Any, offset: int, limit: int) -> Sequence[Any]:
-        return views.stock_page(session, query, offset, limit)
-
-    def count_rows(self, session: Session, query: Any) -> Count:
-        return views.count_products(session, query)
-
-    def row_key(self, row: StockRow) -> Hashable:
-        return row.product_id
+    query_type = StockQuery
+    read_page = staticmethod(views.stock_page)
+    read_count = staticmethod(views.count_products)
+    key_field = "product_id"

@@ -126,7 +126,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_order_line_order_id', ['order_id'], unique=False)
         batch_op.create_index('ix_order_line_product_id', ['product_id'], unique=False)
         batch_op.create_index('ix_order_line_queue', ['queued_at'], unique=False, sqlite_where=sa.text('qty_backordered > 0'), postgresql_where=sa.text('qty_backordered > 0'))
-        batch_op.create_index('ix_order_line_waiting', ['product_id', 'queued_at', 'order_id', 'line_no'], unique=False, sqlite_where=sa.text('qty_backordered > 0'), postgresql_where=sa.text('qty_backordered > 0'))
+        batch_op.create_index('ix_order_line_waiting', ['product_id', 'queued_at', 'order_id', 'line_no', 'qty_backordered'], unique=False, sqlite_where=sa.text('qty_backordered > 0'), postgresql_where=sa.text('qty_backordered > 0'))
 
     op.create_table('purchase_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
