@@ -52,6 +52,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(tab, title)
             tab.message.connect(self.show_message)
         self.setCentralWidget(self.tabs)
+        # Only the tab on show reads its rows now; each other one reads them when first shown.
+        self.current_tab().ensure_loaded()
 
         where = QLabel(database_name(database.url))
         where.setObjectName("databaseLabel")
@@ -109,13 +111,19 @@ class MainWindow(QMainWindow):
     def all_tabs(self) -> tuple[TableTab, ...]:
         return (self.stock_tab, self.orders_tab, self.purchase_orders_tab, self.backorders_tab)
 
+    def current_tab(self) -> TableTab:
+        tab = self.tabs.currentWidget()
+        assert isinstance(tab, TableTab)
+        return tab
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
     def refresh(self) -> None:
         """Re-read every tab (e.g. after another program changed the database)."""
         for tab in self.all_tabs:
-            tab.reload()
+            tab.refresh()  # a hidden tab re-reads when next shown
+        self.current_tab().ensure_loaded()
         self.show_message("Refreshed")
 
     def receive_stock(self) -> None:

@@ -112,6 +112,42 @@ def test_orders_page_totals_lines_and_filters_by_status_and_customer(shop: Datab
         assert views.count_orders(s, views.OrderQuery()) == views.Count(3)
 
 
+def test_orders_search_finds_a_ref_by_its_start_a_bare_number_or_a_customer(
+    shop: Database,
+) -> None:
+    with shop.write() as s:  # automatic refs SO-000004 (waits for an anvil), -05, -06
+        ordering.place_order(s, "C2", [LineRequest("ANV-1", 1)])
+        ordering.place_order(s, "C1", [LineRequest("ROPE-2", 1)])
+        ordering.place_order(s, "C3", [LineRequest("ROPE-2", 1)])
+    with shop.read() as s:
+
+        def refs(text: str) -> list[str]:
+            found = sorted(r.ref for r in views.orders_page(s, views.OrderQuery(text), 0, 50))
+            assert views.count_orders(s, views.OrderQuery(text)) == views.Count(len(found))
+            return found
+
+        def waiting(text: str) -> list[str]:
+            query = views.BackorderQuery(text)
+            found = sorted(r.order_ref for r in views.backorders_page(s, query, 0, 50))
+            assert views.count_backorders(s, query) == views.Count(len(found))
+            return found
+
+        assert refs("SO-00000") == ["SO-000004", "SO-000005", "SO-000006"]
+        assert refs("so-000005") == refs("5") == refs("000005") == refs(" 5 ") == ["SO-000005"]
+        assert refs("so-b") == ["SO-B"]
+        assert refs("o-b") == []  # a ref is found by its start, not by any part
+        assert refs("SO-%") == refs("SO-_") == []  # wildcards are taken literally
+        assert refs("runner") == ["SO-000004", "SO-B"]
+        assert refs("COYOTE") == ["SO-000005", "SO-A"]
+        assert waiting("4") == ["SO-000004"]
+        assert waiting("so-c") == ["SO-C"]
+        assert waiting("runner") == ["SO-000004", "SO-B"]
+        assert waiting("anv") == ["SO-000004", "SO-A", "SO-B", "SO-C"]
+        assert views.padded_order_ref("123") == "SO-000123"
+        assert views.padded_order_ref("1234567") == "SO-1234567"
+        assert views.padded_order_ref("12a") is None
+
+
 def test_shipping_moves_an_order_between_status_filters(shop: Database) -> None:
     with shop.write() as s:
         ordering.place_order(s, "C2", [LineRequest("ROPE-2", 2)], ref="SO-R")

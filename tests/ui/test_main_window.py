@@ -50,6 +50,9 @@ def table(win: MainWindow, tab_name: str) -> QTableView:
 
 
 def model_of(win: MainWindow, tab_name: str) -> PagedTableModel:
+    """The model of a tab, shown first (a hidden tab reads its rows when it is shown)."""
+    tab = win.findChild(QWidget, tab_name)
+    win.tabs.setCurrentWidget(tab)
     model = table(win, tab_name).model()
     assert isinstance(model, PagedTableModel)
     return model
@@ -137,6 +140,37 @@ def test_every_tab_updates_after_a_change_is_announced(window: MainWindow, qtbot
     assert window.orders_tab.footer.text() == "4 orders"
 
 
+def test_only_the_current_tab_reads_its_rows_until_another_is_shown(
+    window: MainWindow,
+) -> None:
+    assert window.tabs.currentWidget() is window.stock_tab
+    assert window.stock_tab.model.rowCount() == 3
+    for tab in (window.orders_tab, window.purchase_orders_tab, window.backorders_tab):
+        assert tab.stale and tab.model.rowCount() == 0, tab.objectName()
+    window.tabs.setCurrentWidget(window.backorders_tab)
+    assert not window.backorders_tab.stale
+    assert window.backorders_tab.model.rowCount() == 3
+
+
+def test_a_hidden_tab_rereads_a_change_only_when_shown(window: MainWindow) -> None:
+    orders = model_of(window, "ordersTab")
+    window.tabs.setCurrentWidget(window.stock_tab)
+    with window.database.write() as s:
+        ordering.place_order(s, "C2", [LineRequest("GLUE", 2)], ref="SO-4")
+    reads: list[str] = []
+    orders.modelReset.connect(lambda: reads.append("orders"))
+    window.stock_tab.model.modelReset.connect(lambda: reads.append("stock"))
+    events.bus().announce(frozenset({events.ORDERS, events.STOCK}))
+    assert reads == ["stock"]  # the visible tab at once; the hidden one waits
+    assert window.orders_tab.stale and "SO-4" not in cells(orders, "Ref")
+    window.tabs.setCurrentWidget(window.orders_tab)
+    assert reads == ["stock", "orders"]
+    assert cells(orders, "Ref")[0] == "SO-4"
+    window.tabs.setCurrentWidget(window.stock_tab)
+    window.tabs.setCurrentWidget(window.orders_tab)  # not stale: no second read
+    assert reads == ["stock", "orders"]
+
+
 def test_a_refresh_keeps_the_selection_and_the_filter(window: MainWindow) -> None:
     tab = window.stock_tab
     tab.select_key(tab.model.row_at(2).product_id)  # ROPE
@@ -149,6 +183,7 @@ def test_a_refresh_keeps_the_selection_and_the_filter(window: MainWindow) -> Non
 
 def test_ship_ships_the_selected_order_and_says_so(window: MainWindow, qtbot: QtBot) -> None:
     tab = window.orders_tab
+    window.tabs.setCurrentWidget(tab)
     with window.database.write() as s:
         ordering.place_order(s, "C2", [LineRequest("ROPE", 3)], ref="SO-R")
     events.bus().announce(frozenset({events.ORDERS}))
@@ -164,6 +199,7 @@ def test_ship_ships_the_selected_order_and_says_so(window: MainWindow, qtbot: Qt
 
 def test_ship_refusal_is_shown_plainly(window: MainWindow) -> None:
     tab = window.orders_tab
+    window.tabs.setCurrentWidget(tab)
     assert tab.select_key("SO-2")  # everything waits: nothing to ship
     assert not window.findChild(QPushButton, "shipOrderButton").isEnabled()
     tab.ship_selected()
@@ -230,6 +266,37 @@ def test_double_clicking_a_purchase_order_opens_receive_for_it(
     opened = window.findChildren(dialogs.ReceiveStockDialog)
     assert len(opened) == 1 and opened[0].isVisible()
     opened[0].reject()
+
+
+def test_an_accepted_dialogs_outcome_shows_in_the_status_bar_for_8_s(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialogs = pytest.importorskip("app.ui.dialogs.adjust_stock")
+    shown: list[tuple[str, int]] = []
+    bar = window.statusBar()
+    real = bar.showMessage
+    monkeypatch.setattr(
+        bar, "showMessage", lambda text, ms=0: (shown.append((text, ms)), real(text, ms))
+    )
+    window.stock_tab.select_key(window.stock_tab.model.row_at(2).product_id)  # ROPE
+    window.adjust_action.trigger()
+    (dialog,) = window.findChildren(dialogs.AdjustStockDialog)
+    dialog.change.setText("-5")
+    dialog.reason.setCurrentText("damaged")
+    dialog.submit()
+    assert dialog.outcome.startswith("ROPE: -5 (damaged)")
+    assert shown[-1] == (dialog.outcome, 8000)
+    assert bar.currentMessage() == dialog.outcome
+    assert cells(window.stock_tab.model, "On hand")[2] == "1,195"
+
+
+def test_a_cancelled_dialog_reports_nothing(window: MainWindow) -> None:
+    dialogs = pytest.importorskip("app.ui.dialogs.adjust_stock")
+    window.show_message("before")
+    window.adjust_action.trigger()
+    (dialog,) = window.findChildren(dialogs.AdjustStockDialog)
+    dialog.reject()
+    assert window.statusBar().currentMessage() == "before"
 
 
 def test_a_missing_dialog_is_reported_not_raised(window: MainWindow) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -157,6 +157,58 @@ def test_purchase_orders_model_shows_outstanding(shop: Database) -> None:
     assert cells(model, "Supplier") == ["Acme Supplies"]
     assert cells(model, "Status") == ["Open"]
     assert cells(model, "Outstanding") == ["6"]
+
+
+def test_an_overdue_purchase_order_shows_its_expected_date_as_a_warning(shop: Database) -> None:
+    today = date.today()
+    with shop.write() as s:
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("ROPE", 1)], ref="PO-LATE", expected_date=today - timedelta(3)
+        )
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("ROPE", 1)], ref="PO-DUE", expected_date=today
+        )
+        purchasing.create_purchase_order(
+            s,
+            "ACME",
+            [LineRequest("ROPE", 1)],
+            ref="PO-DRAFT",
+            expected_date=today - timedelta(1),
+            draft=True,
+        )
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("ROPE", 1)], ref="PO-1DAY", expected_date=today - timedelta(1)
+        )
+    model = PurchaseOrdersModel(shop)
+    model.set_query(sort="ref", descending=False)
+    expected = column(model, "Expected")
+    by_ref = {
+        model.row_at(n).ref: model.index(n, expected) for n in range(model.rowCount())
+    }
+    late, due, draft = by_ref["PO-LATE"], by_ref["PO-DUE"], by_ref["PO-DRAFT"]
+    one = by_ref["PO-1DAY"]
+    assert model.data(late) == f"{(today - timedelta(3)).isoformat()} (overdue)"
+    assert model.data(late, Qt.ItemDataRole.ToolTipRole) == "Expected 3 days ago"
+    assert model.data(late, Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.data(one, Qt.ItemDataRole.ToolTipRole) == "Expected 1 day ago"
+    for on_time in (due, draft):  # due today, or a draft (nothing is incoming yet)
+        assert "overdue" not in model.data(on_time)
+        assert model.data(on_time, Qt.ItemDataRole.ToolTipRole) is None
+        assert model.data(on_time, Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_a_sorted_numeric_columns_title_leaves_room_for_the_sort_arrow(shop: Database) -> None:
+    model = StockModel(shop)
+    on_hand, available = column(model, "On hand"), column(model, "Available")
+    align = Qt.ItemDataRole.TextAlignmentRole
+    horizontal = Qt.Orientation.Horizontal
+    assert model.headerData(on_hand, horizontal, align) & Qt.AlignmentFlag.AlignRight
+    changed: list[object] = []
+    model.headerDataChanged.connect(lambda *args: changed.append(args))
+    model.sort(on_hand, Qt.SortOrder.DescendingOrder)
+    assert changed
+    assert model.headerData(on_hand, horizontal, align) & Qt.AlignmentFlag.AlignLeft
+    assert model.headerData(available, horizontal, align) & Qt.AlignmentFlag.AlignRight
 
 
 def test_backorders_model_lists_the_queue_in_serving_order(shop: Database) -> None:

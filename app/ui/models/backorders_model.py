@@ -19,7 +19,7 @@ class BackordersModel(PagedTableModel):
             "#",
             lambda r: r.position,
             "position",
-            width=56,
+            width=64,
             numeric=True,
             tooltip="Place in the backorder queue: first placed, first served",
         ),

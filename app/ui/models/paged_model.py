@@ -60,6 +60,7 @@ class Column:
     numeric: bool = False  #: right-aligned, thousands separators
     waiting: bool = False  #: a backordered quantity: dim when zero, highlight when positive
     tone: Callable[[Any], str | None] | None = None  #: "warn", "good" or "quiet" text colour
+    tip: Callable[[Any], str | None] | None = None  #: a cell's own tooltip, if it has one
 
 
 def format_value(value: object) -> str:
@@ -131,6 +132,8 @@ class PagedTableModel(QAbstractTableModel):
         if query != self._query:
             self._query = query
             self.reload(keep_loaded=False)
+            if self.columns:  # the sorted column's title moves aside for the sort arrow
+                self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
 
     def sort_column(self) -> int:
         """The column the rows are sorted by (for the header's sort indicator)."""
@@ -228,6 +231,8 @@ class PagedTableModel(QAbstractTableModel):
             return _RIGHT if column.numeric else _LEFT
         if role == KeyRole:
             return self.row_key(row)
+        if column.tip is not None and role == Qt.ItemDataRole.ToolTipRole:
+            return column.tip(row)
         if column.tone is not None and role == Qt.ItemDataRole.ForegroundRole:
             tone = column.tone(row)
             return _TONES.get(tone) if tone else None
@@ -259,7 +264,8 @@ class PagedTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return column.tooltip or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column.numeric else _LEFT
+            # The sort arrow sits at the right end of the section, over a right-aligned title.
+            return _RIGHT if column.numeric and section != self.sort_column() else _LEFT
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.domain import PurchaseOrderStatus
 from app.services import views
-from app.services.views import PurchaseOrderQuery
+from app.services.views import PurchaseOrderQuery, PurchaseOrderRow
 from app.ui.models.paged_model import Column, PagedTableModel
 
 STATUS_TONES = {
@@ -15,12 +17,39 @@ STATUS_TONES = {
 }
 
 
+
+def days_overdue(row: PurchaseOrderRow, today: date | None = None) -> int:
+    """Days since an open or partially received PO was expected; 0 if it is not late."""
+    if row.expected_date is None or not row.status.is_incoming:
+        return 0
+    return max(0, ((today or date.today()) - row.expected_date).days)
+
+
+def expected_text(row: PurchaseOrderRow) -> str:
+    if row.expected_date is None:
+        return ""
+    late = " (overdue)" if days_overdue(row) else ""
+    return f"{row.expected_date.isoformat()}{late}"
+
+
+def expected_tip(row: PurchaseOrderRow) -> str | None:
+    days = days_overdue(row)
+    return f"Expected {days:,} day{'' if days == 1 else 's'} ago" if days else None
+
+
 class PurchaseOrdersModel(PagedTableModel):
     columns = (
         Column("Ref", lambda r: r.ref, "ref", width=110),
         Column("Supplier", lambda r: r.supplier, "supplier", width=220, stretch=True),
         Column("Ordered at", lambda r: r.ordered_at, "ordered_at", width=130),
-        Column("Expected", lambda r: r.expected_date, "expected_date", width=100),
+        Column(
+            "Expected",
+            expected_text,
+            "expected_date",
+            width=150,
+            tone=lambda r: "warn" if days_overdue(r) else None,
+            tip=expected_tip,
+        ),
         Column(
             "Status",
             lambda r: r.status,

@@ -27,7 +27,6 @@ class BackordersTab(TableTab):
         hint.setProperty("role", "hint")
         self.toolbar.addWidget(hint)
         self.finish_toolbar()
-        self.model.reload()
 
     def count_text(self) -> str:
         units = self.queue_model.units_waiting

@@ -1,9 +1,11 @@
 """What every tab shares: a toolbar with the search box at the right, a paged table, a footer.
 
-A tab listens to ``events.bus().data_changed`` and re-reads its model when an area it shows
-changed, keeping the sort, the filter, the scroll position and (when the row is still there)
-the selection. It never reaches into another tab; it reports outcomes with ``message``, which
-the main window shows in its status bar.
+A tab reads its rows when it is first shown, not when it is built (the main window loads the
+current tab at once). It listens to ``events.bus().data_changed``: when an area it shows
+changed, a visible tab re-reads its model at once, keeping the sort, the filter, the scroll
+position and (when the row is still there) the selection; a hidden one only notes that it is
+stale and re-reads when next shown. It never reaches into another tab; it reports outcomes
+with ``message``, which the main window shows in its status bar.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, cast
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -60,6 +63,8 @@ class TableTab(QWidget):
         self.database = database
         self.model = model
         model.setParent(self)
+        #: The rows on show are out of date (or were never read): re-read when next shown.
+        self.stale = True
 
         self.toolbar = QHBoxLayout()
         self.toolbar.setSpacing(6)
@@ -121,6 +126,8 @@ class TableTab(QWidget):
         table.setWordWrap(False)
         table.setShowGrid(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A right-aligned number next to left-aligned text ("20 2026-11-07") needs air.
+        table.setStyleSheet("QTableView::item { padding: 0px 6px; }")
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -160,10 +167,27 @@ class TableTab(QWidget):
     @Slot(object)
     def _on_data_changed(self, areas: frozenset[str]) -> None:
         if self.areas & set(areas):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the rows now if the tab is on screen, else when it is next shown."""
+        if self.isVisible():
             self.reload()
+        else:
+            self.stale = True
+
+    def ensure_loaded(self) -> None:
+        """Read the rows if they were never read or are stale."""
+        if self.stale:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.ensure_loaded()
 
     def reload(self) -> None:
         """Re-read the rows, keeping the sort, filter, scroll position and selection."""
+        self.stale = False
         key = self.selected_key()
         scroll = self.table.verticalScrollBar().value()
         self.model.reload()
@@ -222,6 +246,7 @@ def open_dialog(
     """Open ``app.ui.dialogs.<module>.<name>(database, *args, parent=parent)`` without blocking.
 
     The dialog is imported when first needed; the dialog announces its own changes on the bus.
+    When it is accepted, its ``outcome`` (one sentence saying what was done) is reported.
     """
     try:
         factory = getattr(importlib.import_module(f"app.ui.dialogs.{module}"), name)
@@ -235,5 +260,12 @@ def open_dialog(
         report(str(error))
         return None
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: _report_outcome(dialog, report))
     dialog.open()
     return cast(QDialog, dialog)
+
+
+def _report_outcome(dialog: QDialog, report: Callable[[str], None]) -> None:
+    outcome = getattr(dialog, "outcome", "")
+    if isinstance(outcome, str) and outcome:
+        report(outcome)

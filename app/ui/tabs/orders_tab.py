@@ -54,7 +54,6 @@ class OrdersTab(TableTab):
         self.status_filter.currentIndexChanged.connect(self._status_chosen)
         self.toolbar.addWidget(self.status_filter)
         self.toolbar.addWidget(self.search)
-        self.model.reload()
         self.selection_changed(None)
 
     def selected_order(self) -> OrderRow | None:

@@ -40,7 +40,6 @@ class PurchaseOrdersTab(TableTab):
             tip="Receive goods against the selected purchase order (or double-click it)",
         )
         self.finish_toolbar()
-        self.model.reload()
 
     def selected_ref(self) -> str | None:
         row = self.selected_row()

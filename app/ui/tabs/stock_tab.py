@@ -38,7 +38,6 @@ class StockTab(TableTab):
             tip="Correct on hand after a count, damage or a found box",
         )
         self.finish_toolbar()
-        self.model.reload()
 
     def selected_sku(self) -> str | None:
         row = self.selected_row()
