@@ -10,7 +10,7 @@ from app.domain.enums import (
     PurchaseOrderStatus,
 )
 from app.domain.ledger import StockBalance, StockMovement
-from app.domain.orders import AllocationEvent, OrderLine, SalesOrder
+from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerTier",
+    "LineEta",
     "Location",
     "MovementKind",
     "OrderLine",

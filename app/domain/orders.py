@@ -12,7 +12,7 @@ nobody yet: the customer waits for them in the backorder queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,7 +68,6 @@ class OrderLine(Base):
     #: The order's placed-at time, copied here so the queue is served from one index.
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
-
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
 
@@ -137,6 +136,33 @@ class AllocationEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("qty <> 0", name="qty_not_zero"),)
+
+
+class LineEta(Base):
+    """A waiting line's ETA, kept by ``services.eta.recompute_etas`` (one row per waiting line).
+
+    A table of its own rather than columns on ``order_line``: recomputing reads and compares
+    every waiting line's ETA, and a scan of this small table is far cheaper than 100k lookups
+    into the million-row lines table. A line with no row here has no ETA computed yet.
+    """
+
+    __tablename__ = "order_line_eta"
+
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(index=True)
+    #: "in_stock" (units available now cover it), "on_order" (open POs cover it) or
+    #: "not_on_order" (some units are covered by nothing: see shortfall)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    expected: Mapped[date | None]  #: the covering POs' latest expected date (stated ETA)
+    likely: Mapped[date | None]  #: with the suppliers' median delay
+    late: Mapped[date | None]  #: with the suppliers' 90th percentile delay
+    #: The covering PO line expected last (it decides the ETA). No foreign key: a PO line may
+    #: be deleted while a PO is edited; the recompute that follows replaces the id.
+    po_line_id: Mapped[int | None]
+    shortfall: Mapped[int] = mapped_column(default=0)  #: units nothing covers
+    #: Set while the ETA is later than before: the status and likely ETA the line showed.
+    was_status: Mapped[str | None] = mapped_column(String(12))
+    was: Mapped[date | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import BackorderPolicy, CustomerTier, OrderStatus, SalesOrder, StockBalance
-from app.services import catalog, ordering, purchasing, receiving, stock
+from app.domain import (
+    BackorderPolicy,
+    CustomerTier,
+    OrderStatus,
+    Receipt,
+    SalesOrder,
+    StockBalance,
+)
+from app.services import catalog, eta, ordering, purchasing, receiving, stock
 from app.services.exporting import stock_rows
 from app.services.ordering import LineRequest
 
@@ -201,6 +208,7 @@ def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 
 
     _ship_oldest_ready(session, count=2)
     _order_for_the_queue(session, rng, today)
+    eta.recompute_etas(session)  # the new POs give the waiting lines their ETAs
 
 
 def _available(session: Session, sku: str) -> int:
@@ -227,7 +235,13 @@ def _receive_first_delivery(session: Session, ordered_at: datetime) -> None:
         ],
         purchase_order_ref=po.ref,
     )
-    receiving.confirm_receipt(session, plan, note="Delivery complete")
+    result = receiving.confirm_receipt(session, plan, note="Delivery complete")
+    # It arrived a day after the expected date (not at the moment the demo is built): the
+    # supplier's delivery history that ETA confidence reads.
+    assert po.expected_date is not None
+    arrived = datetime.combine(po.expected_date + timedelta(days=1), time(9, 30), UTC)
+    session.get_one(Receipt, result.receipt_id).received_at = arrived
+    session.flush()
 
 
 def _ship_oldest_ready(session: Session, *, count: int) -> None:

@@ -27,6 +27,7 @@ from app.domain.errors import (
 )
 from app.domain.quantities import check_quantity
 from app.services.catalog import find_product, get_customer
+from app.services.eta import recompute_etas
 from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances, record_movement
 
@@ -137,7 +138,9 @@ def place_order(
         placed.append(PlacedLine(line_no, product.sku, request.qty, take, request.qty - take))
     order.refresh_status()
     session.flush()
-    return PlacedOrder(order.ref, order.status, tuple(placed))
+    result = PlacedOrder(order.ref, order.status, tuple(placed))
+    recompute_etas(session, [p.id for p in products])
+    return result
 
 
 def get_order(session: Session, ref: str) -> SalesOrder:
@@ -254,4 +257,6 @@ def _cancel(
             released.append(Released(line.product_id, line.product.sku, freed))
     order.refresh_status()
     session.flush()
-    return CancelResult(order.ref, len(open_lines), units, tuple(released), order.status)
+    result = CancelResult(order.ref, len(open_lines), units, tuple(released), order.status)
+    recompute_etas(session, {line.product_id for line in open_lines})
+    return result

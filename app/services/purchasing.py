@@ -1,9 +1,18 @@
-"""Purchase orders: creating them and reading what is still outstanding on one."""
+"""Purchase orders: creating, sending, re-dating, editing and cancelling them, and reading
+what is still outstanding on one.
+
+A PO's life: a *draft* (the owner is still deciding; not incoming stock, nothing can be
+received) is *sent* (status open: the supplier has it; its outstanding units are incoming
+and give waiting customers their ETA); receipts make it partially received, then received.
+Cancelling stops what is still outstanding: an open PO is cancelled whole; a partially
+received one keeps what arrived (stock, ledger and the PO's received figures stay) and the
+rest is no longer incoming. A fully received PO cannot be cancelled.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,8 +26,9 @@ from app.domain import (
 )
 from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidTransition, NotFound
-from app.domain.quantities import check_quantity
+from app.domain.quantities import check_quantity, parse_quantity
 from app.services.catalog import find_product, get_supplier
+from app.services.eta import recompute_etas
 from app.services.ordering import LineRequest
 from app.services.refs import checked_ref, next_free_ref
 
@@ -68,15 +78,20 @@ def create_purchase_order(
         )
     session.add(po)
     session.flush()
+    if po.status.is_incoming:
+        recompute_etas(session, {line.product_id for line in po.lines})
     return po
 
 
-def get_purchase_order(session: Session, ref: str) -> PurchaseOrder:
-    po = session.scalar(
+def get_purchase_order(session: Session, ref: str, *, for_update: bool = False) -> PurchaseOrder:
+    """The PO with this reference and its lines; ``for_update`` locks its row (PostgreSQL) so
+    two tills cannot send, re-date or cancel it at the same moment."""
+    stmt = (
         select(PurchaseOrder)
         .where(PurchaseOrder.ref == ref.strip())
         .options(selectinload(PurchaseOrder.lines).selectinload(PurchaseOrderLine.product))
     )
+    po = session.scalar(stmt.with_for_update(of=PurchaseOrder) if for_update else stmt)
     if po is None:
         raise NotFound(f"No purchase order has the reference {ref[:40]!r}")
     return po
@@ -148,3 +163,227 @@ def open_purchase_order_refs(session: Session) -> list[str]:
             .order_by(PurchaseOrder.expected_date, PurchaseOrder.ref)
         )
     )
+
+
+# --- Changing a purchase order -----------------------------------------------------------------
+
+#: The latest expected date accepted (a typo like 2206 instead of 2026 is refused).
+MAX_DAYS_AHEAD = 3650
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrderChange:
+    """What a change did to one PO, for the window's status line."""
+
+    ref: str
+    status: PurchaseOrderStatus
+    expected_date: date | None
+    previous_expected_date: date | None
+    units_cancelled: int = 0
+    product_ids: tuple[int, ...] = ()
+    lines_moved_later: int = 0  #: waiting customer lines whose ETA moved later
+
+    @property
+    def moved_later(self) -> bool:
+        old, new = self.previous_expected_date, self.expected_date
+        return old is not None and new is not None and new > old
+
+
+def _change(
+    po: PurchaseOrder, previous: date | None, units_cancelled: int = 0
+) -> PurchaseOrderChange:
+    return PurchaseOrderChange(
+        ref=po.ref,
+        status=po.status,
+        expected_date=po.expected_date,
+        previous_expected_date=previous,
+        units_cancelled=units_cancelled,
+        product_ids=tuple(sorted({line.product_id for line in po.lines})),
+    )
+
+
+def _etas_recomputed(session: Session, change: PurchaseOrderChange) -> PurchaseOrderChange:
+    """Recompute the ETAs of the waiting lines of the PO's products (flags those moved
+    later), in the caller's transaction; returns ``change`` with what moved."""
+    session.flush()
+    moved = recompute_etas(session, change.product_ids).moved_later
+    return replace(change, lines_moved_later=len(moved))
+
+
+def _refuse_closed(po: PurchaseOrder, action: str) -> None:
+    if po.status == PurchaseOrderStatus.CANCELLED:
+        raise InvalidTransition(f"Purchase order {po.ref} is cancelled; it cannot {action}")
+    if po.status == PurchaseOrderStatus.RECEIVED:
+        raise InvalidTransition(f"Purchase order {po.ref} is fully received; it cannot {action}")
+
+
+def check_expected_date(po: PurchaseOrder, expected: date) -> date:
+    """``expected`` if it is a sensible expected date for ``po``, else InvalidInput."""
+    ordered = po.ordered_at.date() if po.ordered_at is not None else None
+    if ordered is not None and expected < ordered:
+        raise InvalidInput(
+            f"Expected date {expected.isoformat()} is before {po.ref} was ordered "
+            f"({ordered.isoformat()})"
+        )
+    if expected > (ordered or utcnow().date()) + timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidInput(f"Expected date {expected.isoformat()} is more than ten years ahead")
+    return expected
+
+
+def set_expected_date(session: Session, po_ref: str, expected: date) -> PurchaseOrderChange:
+    """Move the date the supplier is expected to deliver (drafts, open and partly received
+    POs). The ETAs of the customers this PO covers move with it."""
+    po = get_purchase_order(session, po_ref, for_update=True)
+    _refuse_closed(po, "be re-dated")
+    previous = po.expected_date
+    po.expected_date = check_expected_date(po, expected)
+    return _etas_recomputed(session, _change(po, previous))
+
+
+def send_purchase_order(
+    session: Session,
+    po_ref: str,
+    *,
+    sent_at: datetime | None = None,
+    expected_date: date | None = None,
+) -> PurchaseOrderChange:
+    """Mark a draft as ordered: it becomes open, its units incoming, its order time now.
+
+    The expected date: ``expected_date`` if given; else a draft still on its default date
+    (created + lead time) moves to sent + lead time; a date the owner chose is kept.
+    """
+    po = get_purchase_order(session, po_ref, for_update=True)
+    if po.status != PurchaseOrderStatus.DRAFT:
+        raise InvalidTransition(
+            f"Purchase order {po.ref} was already sent (it is {po.status.label.lower()})"
+        )
+    sent_at = sent_at or utcnow()
+    previous = po.expected_date
+    lead = timedelta(days=po.supplier.lead_time_days)
+    on_default = (
+        previous is None or po.ordered_at is None or previous == po.ordered_at.date() + lead
+    )
+    po.ordered_at = sent_at
+    if expected_date is not None:
+        po.expected_date = check_expected_date(po, expected_date)
+    elif on_default or (previous is not None and previous < sent_at.date()):
+        po.expected_date = sent_at.date() + lead
+    po.status = PurchaseOrderStatus.OPEN
+    po.refresh_status()
+    return _etas_recomputed(session, _change(po, previous))
+
+
+def cancel_purchase_order(session: Session, po_ref: str, reason: str = "") -> PurchaseOrderChange:
+    """Cancel what is still outstanding on a PO (see the module's docstring for the rules).
+
+    The reason is kept in the PO's note. Units already received stay received.
+    """
+    po = get_purchase_order(session, po_ref, for_update=True)
+    _refuse_closed(po, "be cancelled")
+    outstanding = sum(line.qty_outstanding for line in po.lines)
+    received = sum(line.qty_received for line in po.lines)
+    reason = reason.strip()
+    stamp = f"Cancelled {utcnow().date().isoformat()}" + (f": {reason}" if reason else "")
+    if received:
+        stamp += f" ({outstanding:,} outstanding units cancelled after {received:,} arrived)"
+    po.note = "\n".join(part for part in (po.note.strip(), stamp) if part)[:500]
+    was_incoming = po.status.is_incoming
+    po.status = PurchaseOrderStatus.CANCELLED
+    change = _change(po, po.expected_date, outstanding)
+    return _etas_recomputed(session, change) if was_incoming else change
+
+
+def _editable_draft(session: Session, po_ref: str) -> PurchaseOrder:
+    po = get_purchase_order(session, po_ref, for_update=True)
+    if po.status != PurchaseOrderStatus.DRAFT:
+        raise InvalidTransition(
+            f"Purchase order {po.ref} was sent; only a draft's lines can be changed"
+        )
+    return po
+
+
+def _line(po: PurchaseOrder, line_no: int) -> PurchaseOrderLine:
+    line = next((item for item in po.lines if item.line_no == line_no), None)
+    if line is None:
+        raise NotFound(f"Purchase order {po.ref} has no line {line_no}")
+    return line
+
+
+def add_draft_line(session: Session, po_ref: str, code: str, qty: int | str) -> int:
+    """Add units of a product to a draft (more on its line if it has one); returns the line
+    number."""
+    po = _editable_draft(session, po_ref)
+    product = find_product(session, code)
+    units = parse_quantity(qty, what=f"Quantity of {product.sku}")
+    existing = next((line for line in po.lines if line.product_id == product.id), None)
+    if existing is not None:
+        existing.qty_ordered = check_quantity(
+            existing.qty_ordered + units, what=f"Quantity of {product.sku}"
+        )
+        session.flush()
+        return existing.line_no
+    line_no = max((line.line_no for line in po.lines), default=0) + 1
+    po.lines.append(
+        PurchaseOrderLine(
+            line_no=line_no,
+            product_id=product.id,
+            qty_ordered=units,
+            qty_received=0,
+            unit_cost=product.cost,
+        )
+    )
+    session.flush()
+    return line_no
+
+
+def set_draft_line_qty(session: Session, po_ref: str, line_no: int, qty: int | str) -> None:
+    """Change how many units a draft's line orders."""
+    po = _editable_draft(session, po_ref)
+    line = _line(po, line_no)
+    line.qty_ordered = parse_quantity(qty, what=f"Quantity of {line.product.sku}")
+    session.flush()
+
+
+def remove_draft_line(session: Session, po_ref: str, line_no: int) -> None:
+    """Remove a line from a draft; a draft keeps at least one line (cancel it instead)."""
+    po = _editable_draft(session, po_ref)
+    line = _line(po, line_no)
+    if len(po.lines) == 1:
+        raise InvalidTransition(
+            f"{po.ref} has no other line; cancel the draft instead of emptying it"
+        )
+    po.lines.remove(line)
+    session.flush()
+
+
+def set_draft_lines(session: Session, po_ref: str, lines: Sequence[LineRequest]) -> None:
+    """Make a draft order exactly these lines: products kept keep their line (and number),
+    the others are removed, new ones are added at the end."""
+    po = _editable_draft(session, po_ref)
+    wanted: dict[int, tuple[Product, int]] = {}
+    for request in lines:
+        product = find_product(session, request.code)
+        qty = check_quantity(request.qty, what=f"Quantity of {product.sku}")
+        if product.id in wanted:
+            qty = check_quantity(wanted[product.id][1] + qty, what=f"Quantity of {product.sku}")
+        wanted[product.id] = (product, qty)
+    if not wanted:
+        raise InvalidInput(f"{po.ref} needs at least one line; cancel the draft instead")
+    next_no = max((line.line_no for line in po.lines), default=0) + 1
+    for line in list(po.lines):
+        if line.product_id in wanted:
+            line.qty_ordered = wanted.pop(line.product_id)[1]
+        else:
+            po.lines.remove(line)
+    for product, qty in wanted.values():
+        po.lines.append(
+            PurchaseOrderLine(
+                line_no=next_no,
+                product_id=product.id,
+                qty_ordered=qty,
+                qty_received=0,
+                unit_cost=product.cost,
+            )
+        )
+        next_no += 1
+    session.flush()

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -32,143 +31,34 @@ from app.domain import (
     SalesOrder,
     StockBalance,
 )
+from app.domain.allocation import (
+    AllocationPlan,
+    PlannedAllocation,
+    ProductPlan,
+    ReceiptInput,
+)
 from app.domain.base import utcnow
 from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
 from app.domain.orders import OrderTotals, derive_order_status
 from app.domain.quantities import check_quantity
 from app.domain.queue import serving_order
 from app.services.catalog import default_location_id
+from app.services.eta import recompute_etas
 from app.services.stock import lock_balances, record_movement
+
+__all__ = [
+    "LOOKAHEAD_LINES",
+    "AllocationPlan",
+    "PlannedAllocation",
+    "ProductPlan",
+    "ReceiptInput",
+    "ReceiptResult",
+    "confirm_receipt",
+    "preview_receipt",
+]
 
 #: Waiting lines shown after the last one a receipt fills, so a clerk can redirect units.
 LOOKAHEAD_LINES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiptInput:
-    """Units of one product that arrived, against a PO line or not (a scanned delivery)."""
-
-    product_id: int
-    qty: int
-    po_line_id: int | None = None
-
-
-class PlannedAllocation(NamedTuple):
-    """Units of a receipt promised to one waiting order line.
-
-    A named tuple, not a dataclass: a flash-sale receipt plans ~50k of these, and tuples are
-    several times cheaper to create.
-    """
-
-    order_line_id: int
-    order_id: int
-    order_ref: str
-    line_no: int
-    customer: str
-    product_id: int
-    sku: str
-    placed_at: datetime
-    waiting: int  #: units the line waited for before this receipt
-    qty: int  #: units it gets from this receipt
-    completes_order: bool  #: whether the whole order is then allocated (ready to ship)
-
-
-@dataclass(frozen=True, slots=True)
-class ProductPlan:
-    product_id: int
-    sku: str
-    name: str
-    received: int
-    to_customers: int
-
-    @property
-    def to_stock(self) -> int:
-        return self.received - self.to_customers
-
-
-@dataclass(frozen=True)
-class AllocationPlan:
-    """What a receipt would give to whom. Immutable; adjust with :meth:`adjusted`."""
-
-    purchase_order_ref: str | None
-    receipts: tuple[ReceiptInput, ...]
-    products: tuple[ProductPlan, ...]
-    allocations: tuple[PlannedAllocation, ...]
-    #: Balance version per product when previewed (see StockBalance.version).
-    versions: Mapping[int, int] = field(repr=False)
-    #: Units waiting on each affected order (all its lines) before this receipt.
-    order_waiting: Mapping[int, int] = field(repr=False)
-
-    @property
-    def units_received(self) -> int:
-        return sum(p.received for p in self.products)
-
-    @property
-    def units_to_customers(self) -> int:
-        return sum(a.qty for a in self.allocations)
-
-    @property
-    def units_to_stock(self) -> int:
-        return self.units_received - self.units_to_customers
-
-    @property
-    def orders_ready(self) -> tuple[str, ...]:
-        """Refs of orders this receipt makes ready to ship, in queue order."""
-        seen: dict[str, None] = {}
-        for allocation in self.allocations:
-            if allocation.completes_order and allocation.qty > 0:
-                seen.setdefault(allocation.order_ref, None)
-        return tuple(seen)
-
-    def adjusted(self, adjustments: Mapping[int, int]) -> AllocationPlan:
-        """The plan with the clerk's quantities (order line id -> units), checked.
-
-        Raises PlanRejected when a line would get more than it waits for, a line is not in
-        the plan, or a product's lines would get more units than arrived.
-        """
-        if not adjustments:
-            return self
-        position = {a.order_line_id: i for i, a in enumerate(self.allocations)}
-        allocations = list(self.allocations)
-        per_product = {p.product_id: p.to_customers for p in self.products}
-        touched_orders: set[int] = set()
-        for line_id, qty in adjustments.items():
-            index = position.get(line_id)
-            if index is None:
-                raise PlanRejected("That order line is not waiting for this receipt")
-            if isinstance(qty, bool) or not isinstance(qty, int):
-                raise InvalidQuantity("Allocated quantities must be whole numbers")
-            check_quantity(qty, allow_zero=True, what="Allocated quantity")
-            allocation = allocations[index]
-            if qty > allocation.waiting:
-                raise PlanRejected(
-                    f"Order {allocation.order_ref} line {allocation.line_no} waits for "
-                    f"{allocation.waiting} of {allocation.sku}; it cannot be given {qty}"
-                )
-            per_product[allocation.product_id] += qty - allocation.qty
-            allocations[index] = allocation._replace(qty=qty)
-            touched_orders.add(allocation.order_id)
-        products = []
-        for product in self.products:
-            given = per_product[product.product_id]
-            if given > product.received:
-                raise PlanRejected(
-                    f"{given} units of {product.sku} promised but only {product.received} arrived"
-                )
-            products.append(replace(product, to_customers=given))
-        # Only the orders whose lines changed can change their "complete" mark.
-        given_to_order: dict[int, int] = defaultdict(int)
-        for allocation in allocations:
-            if allocation.order_id in touched_orders:
-                given_to_order[allocation.order_id] += allocation.qty
-        for index, allocation in enumerate(allocations):
-            if allocation.order_id in touched_orders:
-                complete = given_to_order[allocation.order_id] >= self.order_waiting.get(
-                    allocation.order_id, 0
-                )
-                if complete != allocation.completes_order:
-                    allocations[index] = allocation._replace(completes_order=complete)
-        return replace(self, products=tuple(products), allocations=tuple(allocations))
 
 
 def preview_receipt(
@@ -378,13 +268,16 @@ def confirm_receipt(
     for allocation in given:
         if statuses.get(allocation.order_id) == OrderStatus.READY_TO_SHIP:
             ready.setdefault(allocation.order_ref, None)
-    return ReceiptResult(
+    result = ReceiptResult(
         receipt_id=receipt.id,
         units_received=final.units_received,
         units_to_customers=final.units_to_customers,
         units_to_stock=final.units_to_stock,
         orders_ready=tuple(ready),
     )
+    # Queues were served and POs received (maybe short): the received products' ETAs move.
+    recompute_etas(session, plan.versions)
+    return result
 
 
 def _pos_of_lines(

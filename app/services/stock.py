@@ -16,6 +16,7 @@ from app.domain import MovementKind, OrderLine, Product, StockBalance, StockMove
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock
 from app.domain.quantities import MAX_QUANTITY
 from app.services.catalog import default_location_id, find_product
+from app.services.eta import recompute_etas
 
 
 def lock_balances(
@@ -110,7 +111,9 @@ def adjust_stock(session: Session, code: str, qty_change: int, reason: str) -> A
         )
     record_movement(session, balance, qty_change, MovementKind.ADJUSTMENT, reason=reason)
     session.flush()
-    return Adjustment(product.sku, qty_change, balance.on_hand, balance.available)
+    result = Adjustment(product.sku, qty_change, balance.on_hand, balance.available)
+    recompute_etas(session, [product.id])  # available stock covers waiting lines first
+    return result
 
 
 def check_ledger(session: Session) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain import (
     BackorderPolicy,
     Customer,
+    LineEta,
     OrderLine,
     OrderStatus,
     Product,
@@ -33,6 +34,7 @@ from app.domain import (
 )
 from app.domain.base import utcnow
 from app.domain.queue import serving_order
+from app.services.eta import IN_STOCK, NO_HISTORY, NOT_ON_ORDER, ON_ORDER, supplier_confidence
 
 #: Rows a table asks for at a time.
 PAGE_SIZE = 200
@@ -148,6 +150,7 @@ class StockRow:
     incoming: int  #: outstanding units on open and partially received purchase orders
     backordered: int  #: units customers wait for
     policy: BackorderPolicy
+    next_expected: date | None = None  #: the soonest expected date of its incoming units
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +286,7 @@ def stock_figures(
 
 def stock_rows(session: Session, product_ids: Sequence[int]) -> list[StockRow]:
     """Stock rows of these products, in the order given (figures computed for them alone)."""
+    next_expected = next_expected_dates(session, product_ids)
     stmt = stock_figures(product_ids).add_columns(
         Product.name, Product.barcode, Product.backorder_policy
     )
@@ -298,12 +302,29 @@ def stock_rows(session: Session, product_ids: Sequence[int]) -> list[StockRow]:
             incoming=int(incoming),
             backordered=int(backordered),
             policy=policy,
+            next_expected=next_expected.get(pid) if incoming else None,
         )
         for pid, sku, on_hand, allocated, incoming, backordered, name, barcode, policy in (
             session.execute(stmt)
         )
     ]
     return _in_page_order(product_ids, rows, lambda row: row.product_id)
+
+
+def next_expected_dates(session: Session, product_ids: Sequence[int]) -> dict[int, date]:
+    """Per product, the soonest expected date of an open PO with units still due for it."""
+    rows = session.execute(
+        select(PurchaseOrderLine.product_id, func.min(PurchaseOrder.expected_date))
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .where(
+            PurchaseOrderLine.product_id.in_(product_ids),
+            PurchaseOrder.status.in_(INCOMING_STATUSES),
+            PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
+            PurchaseOrder.expected_date.is_not(None),
+        )
+        .group_by(PurchaseOrderLine.product_id)
+    )
+    return {pid: expected for pid, expected in rows if expected is not None}
 
 
 def count_products(session: Session, query: StockQuery, cap: int = COUNT_CAP) -> Count:
@@ -326,6 +347,67 @@ class OrderRow:
     backordered: int
     shipped: int
     cancelled: int
+    eta: OrderEta | None = None  #: None: nothing waits (or no ETA computed yet)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEta:
+    """An order's ETA: that of its latest waiting line."""
+
+    status: str  #: "in_stock" (every waiting line), "on_order", or "not_on_order" (any line)
+    likely: date | None  #: the latest likely ETA of its lines (None: not on order / no date)
+    late: date | None
+
+    @property
+    def text(self) -> str:
+        if self.status == IN_STOCK:
+            return "in stock now"
+        if self.status == NOT_ON_ORDER:
+            return "not on order"
+        return eta_text(self.likely, self.late)
+
+
+def eta_text(likely: date | None, late: date | None, today: date | None = None) -> str:
+    """ "3 Dec", or "3 Dec - 9 Dec" when the late case is later; "no date" without one;
+    "overdue (25 Nov)" when even the late case has passed (the goods should be here)."""
+    if likely is None:
+        return "no date"
+    today = today or date.today()
+    if (late or likely) < today:
+        return f"overdue ({likely.day} {likely:%b})"
+    first = f"{likely.day} {likely:%b}"
+    if late is None or late <= likely:
+        return first
+    return f"{first} \N{EN DASH} {late.day} {late:%b}"
+
+
+def order_etas(session: Session, order_ids: Sequence[int]) -> dict[int, OrderEta]:
+    """Each order's ETA from its waiting lines' stored ETAs (orders with none are absent)."""
+    lines: dict[int, list[tuple[str, date | None, date | None]]] = {}
+    for order_id, status, likely, late in session.execute(
+        select(OrderLine.order_id, LineEta.status, LineEta.likely, LineEta.late)
+        .join(LineEta, LineEta.order_line_id == OrderLine.id)
+        .where(OrderLine.order_id.in_(order_ids), OrderLine.qty_backordered > 0)
+    ):
+        lines.setdefault(order_id, []).append((status, likely, late))
+    etas: dict[int, OrderEta] = {}
+    for order_id, found in lines.items():
+        statuses = {status for status, _, _ in found}
+        if NOT_ON_ORDER in statuses:
+            etas[order_id] = OrderEta(NOT_ON_ORDER, None, None)
+        elif statuses == {IN_STOCK}:
+            etas[order_id] = OrderEta(IN_STOCK, None, None)
+        else:
+            dated = [(likely, late) for status, likely, late in found if status == ON_ORDER]
+            if any(likely is None for likely, _ in dated):
+                etas[order_id] = OrderEta(ON_ORDER, None, None)
+            else:
+                etas[order_id] = OrderEta(
+                    ON_ORDER,
+                    max(likely for likely, _ in dated if likely is not None),
+                    max(late for _, late in dated if late is not None),
+                )
+    return etas
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +509,7 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .where(SalesOrder.id.in_(order_ids))
     )
+    etas = order_etas(session, order_ids)
     rows = []
     for oid, ref, status, customer, placed_at in orders:
         lines, ordered, allocated, backordered, shipped, cancelled = totals.get(
@@ -445,6 +528,7 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 backordered=int(backordered or 0),
                 shipped=int(shipped or 0),
                 cancelled=int(cancelled or 0),
+                eta=etas.get(oid) if backordered else None,
             )
         )
     return _in_page_order(order_ids, rows, lambda row: row.order_id)
@@ -572,6 +656,48 @@ class BackorderRow:
     units_ahead: int  #: units of the same product promised to lines ahead of this one
     placed_at: datetime
     days_waiting: int
+    eta: LineEtaView | None = None  #: None: not computed yet
+
+
+@dataclass(frozen=True, slots=True)
+class LineEtaView:
+    """A waiting line's stored ETA, as the Backorders tab shows it."""
+
+    status: str  #: "in_stock", "on_order" or "not_on_order"
+    expected: date | None  #: the covering POs' stated date
+    likely: date | None
+    late: date | None
+    po_ref: str | None  #: the covering PO expected last
+    shortfall: int  #: units nothing covers
+    was_status: str | None  #: set when the ETA moved later: what it showed before
+    was: date | None
+    #: Where the likely and late dates come from: the covering PO's supplier's history.
+    confidence: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.status == IN_STOCK:
+            return "in stock now"
+        if self.status == NOT_ON_ORDER:
+            text = f"not on order ({self.shortfall:,} short)"
+        else:
+            text = eta_text(self.likely, self.late)
+        return f"{text} \N{MIDDLE DOT} later" if self.moved_later else text
+
+    @property
+    def moved_later(self) -> bool:
+        return self.was_status is not None
+
+    @property
+    def was_text(self) -> str:
+        """What the line showed before its ETA moved later ("" if it did not)."""
+        if self.was_status is None:
+            return ""
+        if self.was_status == IN_STOCK:
+            return "in stock now"
+        if self.was_status == NOT_ON_ORDER:
+            return "not on order"
+        return eta_text(self.was, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,6 +705,7 @@ class BackorderQuery:
     search: str = ""  #: part of a SKU, product name, customer name or order reference
     sort: str = "position"
     descending: bool = False
+    not_on_order: bool = False  #: only lines (partly) covered by no purchase order
 
 
 def _waiting_lines(columns: Sequence[Any]) -> Select[Any]:
@@ -630,9 +757,14 @@ def _backorder_sorts() -> dict[str, Any]:
     }
 
 
-#: Position (= serving order) and days waiting (its reverse) are sortable too; units ahead is
-#: computed for a page's lines only, so it is not.
-BACKORDER_SORTS = frozenset([*_backorder_sorts(), "position", "days_waiting"])
+#: Position (= serving order), days waiting (its reverse) and ETA (in stock now, then by
+#: likely date, then no date and not on order) are sortable too; units ahead is computed for
+#: a page's lines only, so it is not.
+BACKORDER_SORTS = frozenset([*_backorder_sorts(), "position", "days_waiting", "eta"])
+
+
+def _not_on_order() -> ColumnElement[bool]:
+    return OrderLine.id.in_(select(LineEta.order_line_id).where(LineEta.status == NOT_ON_ORDER))
 
 
 def _backorder_page_ids(
@@ -647,9 +779,19 @@ def _backorder_page_ids(
     condition = _backorder_filter(session, query.search)
     if condition is not None:
         stmt = stmt.where(condition)
+    if query.not_on_order:
+        stmt = stmt.where(_not_on_order())
     serving = list(serving_order())
     if sort == "position":
         keys = serving
+    elif sort == "eta":
+        stmt = stmt.outerjoin(LineEta, LineEta.order_line_id == OrderLine.id)
+        rank = case(
+            (LineEta.status == IN_STOCK, 0),
+            (and_(LineEta.status == ON_ORDER, LineEta.likely.is_not(None)), 1),
+            else_=2,
+        )
+        keys = [rank, func.coalesce(LineEta.likely, date.max), *serving]
     else:
         expression = _backorder_sorts()[sort]
         if expression.table is Customer.__table__:
@@ -739,6 +881,7 @@ def backorders_page(
     if not ids:
         return []
     figures = _queue_figures(session, ids)
+    etas = line_etas(session, ids)
     rows = []
     for line_id, customer, ref, line_no, sku, name, qty, placed, queued in session.execute(
         select(
@@ -771,9 +914,47 @@ def backorders_page(
                 units_ahead=ahead,
                 placed_at=_aware(placed),
                 days_waiting=max(0, (now - _aware(queued)).days),
+                eta=etas.get(line_id),
             )
         )
     return _in_page_order(ids, rows, lambda row: row.order_line_id)
+
+
+def line_etas(session: Session, line_ids: Sequence[int]) -> dict[int, LineEtaView]:
+    """Stored ETAs of these lines, with the covering PO's reference."""
+    rows = session.execute(
+        select(
+            LineEta.order_line_id,
+            LineEta.status,
+            LineEta.expected,
+            LineEta.likely,
+            LineEta.late,
+            PurchaseOrder.ref,
+            LineEta.shortfall,
+            LineEta.was_status,
+            LineEta.was,
+            PurchaseOrder.supplier_id,
+        )
+        .outerjoin(PurchaseOrderLine, PurchaseOrderLine.id == LineEta.po_line_id)
+        .outerjoin(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .where(LineEta.order_line_id.in_(line_ids))
+    ).all()
+    suppliers = {row[-1] for row in rows if row[-1] is not None}
+    confidence = supplier_confidence(session, suppliers) if suppliers else {}
+    views: dict[int, LineEtaView] = {}
+    for line_id, status, expected, likely, late, ref, short, was_status, was, supplier in rows:
+        views[line_id] = LineEtaView(
+            status=status,
+            expected=expected,
+            likely=likely,
+            late=late,
+            po_ref=ref,
+            shortfall=short,
+            was_status=was_status,
+            was=was,
+            confidence=("" if supplier is None else confidence.get(supplier, NO_HISTORY).reason),
+        )
+    return views
 
 
 def count_backorders(session: Session, query: BackorderQuery, cap: int = COUNT_CAP) -> Count:
@@ -782,6 +963,8 @@ def count_backorders(session: Session, query: BackorderQuery, cap: int = COUNT_C
     condition = _backorder_filter(session, query.search)
     if condition is not None:
         stmt = stmt.where(condition)
+    if query.not_on_order:
+        stmt = stmt.where(_not_on_order())
     return _capped_count(session, stmt, cap)
 
 

@@ -93,6 +93,22 @@ def _daily_backup(database: Database) -> None:
             log.info("daily backup written to %s", made)
 
 
+def _fill_missing_etas(database: Database) -> None:
+    """Waiting lines with no ETA yet (a shop just upgraded, a bulk import) get theirs."""
+    from app.services.eta import fill_missing_etas
+    from app.ui import events
+
+    try:
+        with database.write() as session:
+            changes = fill_missing_etas(session)
+    except Exception:  # ETAs are a convenience: never take the shop down over them
+        log.exception("filling missing ETAs failed")
+        return
+    if changes.updated:
+        log.info("ETAs filled for %d waiting lines", changes.updated)
+        events.bus().announce(frozenset({events.BACKORDERS, events.ORDERS}))
+
+
 def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | None = None) -> int:
     """Open the shop database at ``database_url`` in the main window; return the exit code."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -124,6 +140,7 @@ def run_gui(database_url: str, *, smoke_test: bool = False, argv: list[str] | No
     window = MainWindow(database)
     window.resize(1200, 760)
     window.show()
+    QTimer.singleShot(0, lambda: _fill_missing_etas(database))
     # Today's backup of a big file takes a second or more: make it once the window is up.
     backup = threading.Thread(target=_daily_backup, args=(database,), name="daily-backup")
     QTimer.singleShot(0, backup.start)

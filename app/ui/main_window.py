@@ -84,6 +84,13 @@ class MainWindow(QMainWindow):
         self._action(
             orders_menu, "New &purchase order…", self.purchase_orders_tab.new_purchase_order
         )
+        self._action(
+            orders_menu,
+            "&Suggest purchase orders…",
+            self.purchase_orders_tab.suggest_purchase_orders,
+            None,
+            "suggestPurchaseOrdersAction",
+        )
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")

@@ -9,12 +9,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from app.db import Database
 from app.db.database import make_engine
 from app.db.migrate import alembic_config, current_revision, head_revision
 from app.domain import Base
+from app.services.eta import recompute_etas
 from tests.conftest import reset_postgres
 
 
@@ -78,3 +79,66 @@ def test_the_head_constant_names_the_newest_migration() -> None:
     from app.db.migrate import HEAD_REVISION
 
     assert head_revision() == HEAD_REVISION
+
+
+def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Engine) -> None:
+    """0002 adds the order line ETA table; the orders, lines and POs already there stay."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        for statement in (
+            "INSERT INTO location (id, code, name) VALUES (1, 'SHOP', 'Shop')",
+            "INSERT INTO customer (id, code, name, email, phone, tier)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard')",
+            "INSERT INTO supplier (id, code, name, email, lead_time_days)"
+            " VALUES (1, 'SUP', 'Supplies', '', 7)",
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'WIDGET', 'Widget', 9.50, 4.25, 'backorder', 0, 1)",
+            "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
+            " VALUES (1, 'SO-1', 1, '2026-11-20 09:00:00', 'backordered', '')",
+            "INSERT INTO order_line (id, order_id, line_no, product_id, qty_ordered,"
+            " qty_allocated, qty_shipped, qty_cancelled, qty_backordered, queued_at,"
+            " cancel_reason) VALUES (1, 1, 1, 1, 5, 0, 0, 0, 5, '2026-11-20 09:00:00', '')",
+            "INSERT INTO purchase_order (id, ref, supplier_id, ordered_at, expected_date,"
+            " status, note) VALUES (1, 'PO-1', 1, '2026-11-20 10:00:00', '2026-12-03',"
+            " 'open', '')",
+            "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id,"
+            " qty_ordered, qty_received, unit_cost) VALUES (1, 1, 1, 1, 8, 0, 4.25)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert _rows(connection) == before
+        assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
+    database = Database(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        with database.write() as session:
+            changes = recompute_etas(session)
+        assert (changes.lines, changes.updated) == (1, 1)
+        with database.read() as session:
+            status, likely = session.execute(
+                text("SELECT status, likely FROM order_line_eta WHERE order_line_id = 1")
+            ).one()
+        assert status == "on_order" and str(likely) == "2026-12-03"
+    finally:
+        database.dispose()
+
+
+def _rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
+    tables = (
+        "customer",
+        "supplier",
+        "product",
+        "sales_order",
+        "order_line",
+        "purchase_order",
+        "purchase_order_line",
+    )
+    return {
+        table: [
+            tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+        ]
+        for table in tables
+    }

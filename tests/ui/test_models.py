@@ -182,9 +182,7 @@ def test_an_overdue_purchase_order_shows_its_expected_date_as_a_warning(shop: Da
     model = PurchaseOrdersModel(shop)
     model.set_query(sort="ref", descending=False)
     expected = column(model, "Expected")
-    by_ref = {
-        model.row_at(n).ref: model.index(n, expected) for n in range(model.rowCount())
-    }
+    by_ref = {model.row_at(n).ref: model.index(n, expected) for n in range(model.rowCount())}
     late, due, draft = by_ref["PO-LATE"], by_ref["PO-DUE"], by_ref["PO-DRAFT"]
     one = by_ref["PO-1DAY"]
     assert model.data(late) == f"{(today - timedelta(3)).isoformat()} (overdue)"

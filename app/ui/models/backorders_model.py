@@ -9,8 +9,45 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.services import views
-from app.services.views import BackorderQuery, Count
+from app.services.eta import IN_STOCK, NOT_ON_ORDER
+from app.services.views import BackorderQuery, BackorderRow, Count
 from app.ui.models.paged_model import Column, PagedTableModel
+
+
+def eta_text(row: BackorderRow) -> str:
+    """ "3 Dec - 9 Dec" (likely, late case), "in stock now", "not on order (2 short)", with
+    " · later" when the ETA moved later."""
+    return row.eta.text if row.eta is not None else "…"
+
+
+def eta_tone(row: BackorderRow) -> str | None:
+    if row.eta is None:
+        return "quiet"
+    if row.eta.status == NOT_ON_ORDER or row.eta.moved_later or row.eta.text.startswith("over"):
+        return "warn"
+    return "good" if row.eta.status == IN_STOCK else None
+
+
+def eta_tip(row: BackorderRow) -> str | None:
+    eta = row.eta
+    if eta is None:
+        return "ETA not computed yet"
+    parts: list[str] = []
+    if eta.status == IN_STOCK:
+        parts.append("Units available now cover this line: offer them to it")
+    elif eta.likely is not None:
+        parts.append(f"Likely {eta.likely:%a %d %b}; late case {eta.late:%a %d %b}")
+        if eta.expected is not None:
+            parts.append(f"Supplier's expected date: {eta.expected:%a %d %b}")
+        if eta.confidence:
+            parts.append(f"{eta.po_ref}'s supplier: {eta.confidence}")
+    elif eta.status != NOT_ON_ORDER:
+        parts.append("The covering purchase order has no expected date")
+    if eta.status == NOT_ON_ORDER:
+        parts.append(f"{eta.shortfall:,} of {row.qty_waiting:,} units are on no purchase order")
+    if eta.moved_later:
+        parts.append(f"ETA moved later: it was {eta.was_text}")
+    return "\n".join(parts)
 
 
 class BackordersModel(PagedTableModel):
@@ -53,6 +90,23 @@ class BackordersModel(PagedTableModel):
             tooltip="Days waiting since the order was placed",
         ),
         Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
+        Column(
+            "ETA",
+            eta_text,
+            "eta",
+            width=150,
+            tone=eta_tone,
+            tip=eta_tip,
+            tooltip="When the line is likely filled (after the dash: the late case), from the "
+            "open purchase orders covering it and the supplier's delivery history",
+        ),
+        Column(
+            "PO",
+            lambda r: r.eta.po_ref if r.eta is not None else None,
+            None,
+            width=90,
+            tooltip="The purchase order covering this line (the one expected last)",
+        ),
     )
     query_type = BackorderQuery
     read_page = staticmethod(views.backorders_page)

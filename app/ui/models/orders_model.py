@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.domain import OrderStatus
 from app.services import views
+from app.services.eta import NOT_ON_ORDER
 from app.services.views import OrderQuery
 from app.ui.models.paged_model import Column, PagedTableModel
 
@@ -45,6 +46,19 @@ class OrdersModel(PagedTableModel):
             tooltip="Units of this order waiting for stock",
         ),
         Column("Shipped", lambda r: r.shipped, width=76, numeric=True),
+        Column(
+            "ETA",
+            lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),
+            width=130,
+            tone=lambda r: (
+                "warn"
+                if r.eta is not None
+                and (r.eta.status == NOT_ON_ORDER or r.eta.text.startswith("overdue"))
+                else None
+            ),
+            tooltip="When the order's last waiting line is likely filled (late case after the "
+            'dash); "not on order" if any waiting unit is on no purchase order',
+        ),
     )
     query_type = OrderQuery
     read_page = staticmethod(views.orders_page)

@@ -17,7 +17,6 @@ STATUS_TONES = {
 }
 
 
-
 def days_overdue(row: PurchaseOrderRow, today: date | None = None) -> int:
     """Days since an open or partially received PO was expected; 0 if it is not late."""
     if row.expected_date is None or not row.status.is_incoming:

@@ -43,6 +43,12 @@ class StockModel(PagedTableModel):
             tooltip="Units on open purchase orders, not yet received",
         ),
         Column(
+            "Next expected",
+            lambda r: r.next_expected,
+            width=110,
+            tooltip="The soonest expected date of an open purchase order for this product",
+        ),
+        Column(
             "Backordered",
             lambda r: r.backordered,
             width=96,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from app.db import Database
 from app.ui.models.backorders_model import BackordersModel
@@ -26,7 +27,16 @@ class BackordersTab(TableTab):
         hint = QLabel("First placed, first served: receipts fill these lines from the top.")
         hint.setProperty("role", "hint")
         self.toolbar.addWidget(hint)
+        self.not_on_order = QCheckBox("Not on order only")
+        self.not_on_order.setObjectName("backordersNotOnOrder")
+        self.not_on_order.setToolTip("Only lines no purchase order covers (fully): order these")
+        self.not_on_order.toggled.connect(self._not_on_order_toggled)
+        self.toolbar.addWidget(self.not_on_order)
         self.finish_toolbar()
+
+    @Slot(bool)
+    def _not_on_order_toggled(self, checked: bool) -> None:
+        self.model.set_query(not_on_order=checked)
 
     def count_text(self) -> str:
         units = self.queue_model.units_waiting

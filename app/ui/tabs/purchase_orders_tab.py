@@ -1,4 +1,8 @@
-"""Purchase orders: what the shop ordered from suppliers and what is still outstanding."""
+"""Purchase orders: what the shop ordered from suppliers and what is still outstanding.
+
+From here the owner creates POs (by hand or from suggestions), sends drafts, moves a PO's
+expected date, cancels what is still outstanding, and receives goods.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,18 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from app.db import Database
+from app.domain import PurchaseOrderStatus
+from app.domain.errors import ShopError
+from app.services import purchasing
 from app.services.views import PurchaseOrderRow
 from app.ui import events
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
 from app.ui.tabs.base import TableTab
+
+#: What a change to a PO can move: incoming stock, and the ETAs of waiting customers.
+PO_AREAS = frozenset({events.PURCHASE_ORDERS, events.STOCK, events.BACKORDERS, events.ORDERS})
+
+_OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_incoming))
 
 
 class PurchaseOrdersTab(TableTab):
@@ -33,6 +45,36 @@ class PurchaseOrdersTab(TableTab):
             self.new_purchase_order,
             tip="Order goods from a supplier",
         )
+        self.add_button(
+            "Suggest purchase orders…",
+            "suggestPurchaseOrdersButton",
+            self.suggest_purchase_orders,
+            tip="Draft POs for what waiting customers and reorder points need",
+        )
+        self.edit_button = self.add_button(
+            "Edit draft…",
+            "editDraftButton",
+            self.edit_selected,
+            tip="Change the selected draft's lines and expected date before sending it",
+        )
+        self.send_button = self.add_button(
+            "Send",
+            "sendPurchaseOrderButton",
+            self.send_selected,
+            tip="Mark the selected draft as ordered: its units become incoming",
+        )
+        self.date_button = self.add_button(
+            "Change expected date…",
+            "changeExpectedDateButton",
+            self.change_expected_date,
+            tip="Move the date the supplier is expected to deliver",
+        )
+        self.cancel_button = self.add_button(
+            "Cancel PO…",
+            "cancelPurchaseOrderButton",
+            self.cancel_selected,
+            tip="Cancel what is still outstanding on the selected purchase order",
+        )
         self.receive_button = self.add_button(
             "Receive…",
             "receiveButton",
@@ -40,17 +82,67 @@ class PurchaseOrdersTab(TableTab):
             tip="Receive goods against the selected purchase order (or double-click it)",
         )
         self.finish_toolbar()
+        self.selection_changed(None)
 
     def selected_ref(self) -> str | None:
         row = self.selected_row()
         return row.ref if isinstance(row, PurchaseOrderRow) else None
 
+    def selection_changed(self, row: Any | None) -> None:
+        status = row.status if isinstance(row, PurchaseOrderRow) else None
+        self.edit_button.setEnabled(status == PurchaseOrderStatus.DRAFT)
+        self.send_button.setEnabled(status == PurchaseOrderStatus.DRAFT)
+        self.date_button.setEnabled(status in _OPEN)
+        self.cancel_button.setEnabled(status in _OPEN)
+
     def new_purchase_order(self) -> None:
         self.open_dialog("new_purchase_order", "NewPurchaseOrderDialog")
+
+    def suggest_purchase_orders(self) -> None:
+        self.open_dialog("suggest_purchase_orders", "SuggestPurchaseOrdersDialog")
+
+    def change_expected_date(self) -> None:
+        ref = self.selected_ref()
+        if ref is None:
+            self.message.emit("Select a purchase order first")
+            return
+        self.open_dialog("edit_purchase_order", "ExpectedDateDialog", ref)
+
+    def edit_selected(self) -> None:
+        ref = self.selected_ref()
+        if ref is None:
+            self.message.emit("Select a draft purchase order to edit")
+            return
+        self.open_dialog("edit_draft", "EditDraftDialog", ref)
+
+    def cancel_selected(self) -> None:
+        ref = self.selected_ref()
+        if ref is None:
+            self.message.emit("Select a purchase order first")
+            return
+        self.open_dialog("edit_purchase_order", "CancelPurchaseOrderDialog", ref)
+
+    def send_selected(self) -> None:
+        ref = self.selected_ref()
+        if ref is None:
+            self.message.emit("Select a draft purchase order to send")
+            return
+        try:
+            with self.database.write() as session:
+                change = purchasing.send_purchase_order(session, ref)
+        except ShopError as error:
+            self.message.emit(str(error))
+            return
+        events.bus().announce(PO_AREAS)
+        expected = change.expected_date.isoformat() if change.expected_date else "no date"
+        self.message.emit(f"Purchase order {ref} sent; expected {expected}")
 
     def receive_selected(self) -> None:
         self.open_dialog("receive_stock", "ReceiveStockDialog", self.selected_ref())
 
     def row_activated(self, row: Any) -> None:
-        if isinstance(row, PurchaseOrderRow):
+        """Double-click: a draft opens for editing, any other PO for receiving."""
+        if isinstance(row, PurchaseOrderRow) and row.status == PurchaseOrderStatus.DRAFT:
+            self.open_dialog("edit_draft", "EditDraftDialog", row.ref)
+        elif isinstance(row, PurchaseOrderRow):
             self.open_dialog("receive_stock", "ReceiveStockDialog", row.ref)
