@@ -47,8 +47,13 @@ def create_purchase_order(
     ordered_at: datetime | None = None,
     expected_date: date | None = None,
     draft: bool = False,
+    recompute: bool = True,
 ) -> PurchaseOrder:
-    """Order goods from a supplier. The expected date defaults to today + the lead time."""
+    """Order goods from a supplier. The expected date defaults to today + the lead time.
+
+    An open PO changes the ETAs of the lines waiting for its products; they are recomputed
+    here unless ``recompute`` is False (an import of many POs recomputes once at the end).
+    """
     if not lines:
         raise InvalidInput("A purchase order needs at least one line")
     supplier = get_supplier(session, supplier_code)
@@ -78,7 +83,7 @@ def create_purchase_order(
         )
     session.add(po)
     session.flush()
-    if po.status.is_incoming:
+    if recompute and po.status.is_incoming:
         recompute_etas(session, {line.product_id for line in po.lines})
     return po
 

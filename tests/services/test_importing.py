@@ -487,3 +487,36 @@ def test_purchase_order_rows_are_checked(
     for word in words:
         assert word in str(error)
     assert count(shop, PurchaseOrder) == 0
+
+
+def test_imported_orders_and_purchase_orders_give_every_waiting_line_an_eta(
+    shop: Database, tmp_path: Path
+) -> None:
+    from app.domain.orders import LineEta
+
+    orders = write(
+        tmp_path,
+        "orders.csv",
+        ORDERS_HEADER
+        + "A1,ANN,2026-01-05T09:00:00Z,GADGET,3\n"
+        + "B1,BOB,2026-01-06T09:00:00Z,GADGET,2\n",
+    )
+    run_import(shop, "orders", orders)
+
+    def etas() -> dict[str, tuple[str, date | None]]:
+        with shop.read() as session:
+            rows = session.execute(
+                select(SalesOrder.ref, LineEta.status, LineEta.expected)
+                .join(OrderLine, OrderLine.id == LineEta.order_line_id)
+                .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+            ).all()
+        return {ref: (status, expected) for ref, status, expected in rows}
+
+    assert etas() == {"A1": ("not_on_order", None), "B1": ("not_on_order", None)}
+    pos = write(
+        tmp_path,
+        "pos.csv",
+        PO_HEADER + "P1,SUP,2026-01-07T09:00:00Z,2026-02-01,GADGET,3\n",
+    )
+    run_import(shop, "purchase-orders", pos)
+    assert etas() == {"A1": ("on_order", date(2026, 2, 1)), "B1": ("not_on_order", None)}

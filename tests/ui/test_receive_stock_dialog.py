@@ -360,11 +360,16 @@ def test_tab_goes_from_the_picker_to_the_scan_field(qtbot, sqlite_db, shop):
     assert scan.hasFocus()
 
 
-def test_more_than_outstanding_is_allowed_with_a_warning(dialog, sqlite_db, shop):
+def test_more_than_outstanding_is_received_after_a_second_confirm(dialog, sqlite_db, shop):
     set_received(dialog, "KET", "3")
     assert dialog.message.kind == "warning"
     assert "More than outstanding: KET 3 of 2" in dialog.message.text()
     assert confirm_button(dialog).isEnabled()
+    before = snapshot(sqlite_db)
+    dialog.submit()  # the first press asks
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "Press Confirm again" in dialog.message.text()
+    assert snapshot(sqlite_db) == before
     dialog.submit()
     assert dialog.result() == dialog.DialogCode.Accepted
     with sqlite_db.read() as s:

@@ -15,6 +15,7 @@ from app.domain import (
 )
 from app.domain.errors import InvalidInput, ShopError
 from app.domain.quantities import MAX_QUANTITY, parse_quantity
+from app.services.eta import recompute_etas
 from app.services.importing.bulk import DocumentLine, OrderDocument, ProductRef, place_in_bulk
 from app.services.importing.csvfile import (
     CHUNK,
@@ -190,7 +191,10 @@ def import_orders(
     ordered = serving_sequence(documents.values())
     if method == "place_order":
         return _place_one_by_one(session, source, ordered)
-    return place_in_bulk(session, source, ordered, customers, products)
+    result = place_in_bulk(session, source, ordered, customers, products)
+    # place_order recomputes ETAs order by order; the bulk path does it once for the file.
+    recompute_etas(session, {product.id for product in products.values()})
+    return result
 
 
 def check_known(

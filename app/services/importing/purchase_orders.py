@@ -10,6 +10,7 @@ from app.domain import (
 )
 from app.domain.errors import ShopError
 from app.services import purchasing
+from app.services.eta import recompute_etas
 from app.services.importing.csvfile import CsvRows, ImportResult, ImportRowError
 from app.services.importing.orders import (
     check_known,
@@ -49,8 +50,11 @@ def import_purchase_orders(session: Session, rows: CsvRows) -> ImportResult:
                 ref=document.ref,
                 ordered_at=document.when,
                 expected_date=document.expected,
+                recompute=False,
             )
         except ShopError as error:
             raise ImportRowError(rows.source, document.row, str(error)) from None
         lines += len(document.lines)
+    # The new incoming stock gives the waiting customers of these products new ETAs.
+    recompute_etas(session, {product.id for product in products.values()})
     return ImportResult("purchase-orders", len(documents), lines)

@@ -85,6 +85,8 @@ class ReceiveStockDialog(KeyboardDialog):
         self.database = database
         self.po: ReceivablePO | None = None
         self.result_summary: ReceiptResult | None = None
+        #: The surplus warning the clerk has seen and confirmed by pressing Confirm again.
+        self._surplus_confirmed = ""
         self.setObjectName("ReceiveStockDialog")
         self.setWindowTitle("Receive stock")
         self.resize(1000, 680)
@@ -347,6 +349,12 @@ class ReceiveStockDialog(KeyboardDialog):
         self._commit_open_editor()
         plan = self.preview.plan
         if plan is None or not self.confirm_button.isEnabled():
+            return
+        surplus = self.received.surplus_note()
+        if surplus and surplus != self._surplus_confirmed:
+            # More than was ordered: ask once (inline, so a scanner-driven flow keeps going).
+            self._surplus_confirmed = surplus
+            self.message.show_warning(f"{surplus} Press Confirm again to receive them.")
             return
         adjustments = self.preview.adjustments
         try:

@@ -11,7 +11,7 @@ from app.db import Database
 from app.services import views
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
 from app.services.views import BackorderQuery, BackorderRow, Count
-from app.ui.models.paged_model import Column, PagedTableModel
+from app.ui.models.paged_model import Column, PagedTableModel, format_value
 
 
 def eta_text(row: BackorderRow) -> str:
@@ -56,14 +56,14 @@ class BackordersModel(PagedTableModel):
             "#",
             lambda r: r.position,
             "position",
-            width=64,
+            width=48,
             numeric=True,
             tooltip="Place in the backorder queue: first placed, first served",
         ),
-        Column("Customer", lambda r: r.customer, "customer", width=190),
-        Column("Order", lambda r: r.order_ref, "order_ref", width=100),
+        Column("Customer", lambda r: r.customer, "customer", width=150),
+        Column("Order", lambda r: r.order_ref, "order_ref", width=92),
         Column("Line", lambda r: r.line_no, width=44, numeric=True),
-        Column("SKU", lambda r: r.sku, "sku", width=110),
+        Column("SKU", lambda r: r.sku, "sku", width=116),
         Column("Product", lambda r: r.product_name, "product_name", width=220, stretch=True),
         Column(
             "Waiting",
@@ -77,7 +77,7 @@ class BackordersModel(PagedTableModel):
             "Units ahead",
             lambda r: r.units_ahead,
             None,
-            width=90,
+            width=84,
             numeric=True,
             tooltip="Units of this product promised to lines ahead of this one in the queue",
         ),
@@ -85,16 +85,22 @@ class BackordersModel(PagedTableModel):
             "Days",
             lambda r: r.days_waiting,
             "days_waiting",
-            width=56,
+            width=48,
             numeric=True,
             tooltip="Days waiting since the order was placed",
         ),
-        Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
+        Column(
+            "Placed",
+            lambda r: r.placed_at.astimezone().date(),
+            "placed_at",
+            width=96,
+            tip=lambda r: f"Placed {format_value(r.placed_at)}",
+        ),
         Column(
             "ETA",
             eta_text,
             "eta",
-            width=150,
+            width=168,
             tone=eta_tone,
             tip=eta_tip,
             tooltip="When the line is likely filled (after the dash: the late case), from the "
@@ -104,7 +110,7 @@ class BackordersModel(PagedTableModel):
             "PO",
             lambda r: r.eta.po_ref if r.eta is not None else None,
             None,
-            width=90,
+            width=80,
             tooltip="The purchase order covering this line (the one expected last)",
         ),
     )

@@ -1,0 +1,69 @@
+"""ETAs of waiting lines: pegging the backorder queue to open purchase orders.
+
+Each product's queue is walked in serving order against units available now, then open PO
+lines by expected date (``pegging``); each supplier's history turns a PO's expected date into
+likely and late dates, delays clamped at zero (``confidence``); the walk's inputs are read in
+bulk (``reading``), and :func:`recompute_etas` stores the results on the lines and flags those
+that moved later (``store``). This package re-exports their public names, so
+``from app.services.eta import X`` works. No Qt.
+"""
+
+from app.services.eta.confidence import (
+    LATE_PERCENTILE,
+    LIKELY_PERCENTILE,
+    NO_HISTORY,
+    Confidence,
+    confidence_of,
+    percentile,
+    supplier_confidence,
+    supplier_delays,
+)
+from app.services.eta.pegging import (
+    IN_STOCK,
+    NOT_ON_ORDER,
+    ON_ORDER,
+    Cover,
+    Eta,
+    IncomingLine,
+    WaitingLine,
+    peg,
+)
+from app.services.eta.reading import (
+    compute_etas,
+    incoming_lines,
+    waiting_lines,
+)
+from app.services.eta.store import (
+    EtaChanges,
+    MovedLater,
+    fill_missing_etas,
+    products_missing_etas,
+    recompute_etas,
+)
+
+__all__ = [
+    "IN_STOCK",
+    "LATE_PERCENTILE",
+    "LIKELY_PERCENTILE",
+    "NOT_ON_ORDER",
+    "NO_HISTORY",
+    "ON_ORDER",
+    "Confidence",
+    "Cover",
+    "Eta",
+    "EtaChanges",
+    "IncomingLine",
+    "MovedLater",
+    "WaitingLine",
+    "compute_etas",
+    "confidence_of",
+    "fill_missing_etas",
+    "incoming_lines",
+    "peg",
+    "percentile",
+    "products_missing_etas",
+    "recompute_etas",
+    "supplier_confidence",
+    "supplier_delays",
+    "waiting_lines",
+]

@@ -1,0 +1,195 @@
+"""Storing ETAs on the waiting lines (``order_line_eta``) and flagging those that moved later.
+
+Services that change a queue, available stock or an open purchase order call
+:func:`recompute_etas` in their transaction; the tables then page and sort ETAs in SQL. A
+line whose ETA moved later is flagged with what it showed before (``was_status`` / ``was``)
+until its ETA comes back to that. Only changed rows are written, in bulk. No Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from app.domain import (
+    LineEta,
+    OrderLine,
+)
+from app.services.eta.confidence import supplier_confidence
+from app.services.eta.pegging import IN_STOCK, ON_ORDER, _Stored, _walk
+from app.services.eta.reading import (
+    _CHUNK,
+    _available,
+    _chunks,
+    _Dates,
+    _queue_rows,
+    _raw_rows,
+    incoming_lines,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MovedLater:
+    order_line_id: int
+    was_status: str
+    was: date | None  #: the likely ETA before (None: in stock now, not on order, no date)
+    status: str
+    likely: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class EtaChanges:
+    """What a recomputation changed."""
+
+    lines: int  #: waiting lines looked at
+    updated: int  #: lines whose stored ETA was written (new, changed)
+    removed: int  #: stored ETAs of lines no longer waiting, deleted
+    moved_later: tuple[MovedLater, ...]  #: lines whose ETA moved later in this recompute
+
+
+def _rank(status: str | None, likely: date | None) -> date:
+    """How late an ETA is, to compare two: in stock now < a date < no date / not on order."""
+    if status == IN_STOCK:
+        return date.min
+    if status == ON_ORDER and likely is not None:
+        return likely
+    return date.max
+
+
+def _stored(
+    session: Session, product_ids: Sequence[int] | None
+) -> dict[int, tuple[_Stored, str | None, date | None]]:
+    """Stored ETAs: line id -> (its ETA, was status, was)."""
+    stored: dict[int, tuple[_Stored, str | None, date | None]] = {}
+    as_date = _Dates()
+    for chunk in _chunks(product_ids):
+        stmt = select(
+            LineEta.order_line_id,
+            LineEta.status,
+            LineEta.expected,
+            LineEta.likely,
+            LineEta.late,
+            LineEta.po_line_id,
+            LineEta.shortfall,
+            LineEta.was_status,
+            LineEta.was,
+        )
+        if chunk is not None:
+            stmt = stmt.where(LineEta.product_id.in_(chunk))
+        for row in _raw_rows(session, stmt):
+            stored[row[0]] = (
+                (row[1], as_date[row[2]], as_date[row[3]], as_date[row[4]], row[5], row[6]),
+                row[7],
+                as_date[row[8]],
+            )
+    return stored
+
+
+def recompute_etas(session: Session, product_ids: Iterable[int] | None = None) -> EtaChanges:
+    """Recompute and store the ETAs of the waiting lines of these products (all: None).
+
+    Call it in the transaction of any change to a queue, available stock or open purchase
+    orders (expected dates, cancellations, receipts). Only changed ETAs are written; those
+    of lines no longer waiting are deleted. A line whose ETA moved later (a later likely
+    date, no longer covered, no longer in stock) is flagged with what it showed before; the
+    flag clears once its ETA is back there. A line's first ETA is never flagged.
+    """
+    ids = None if product_ids is None else sorted(set(product_ids))
+    if ids == []:
+        return EtaChanges(0, 0, 0, ())
+    session.flush()
+    stored = _stored(session, ids)
+    incoming = incoming_lines(session, ids)
+    confidence = supplier_confidence(session, {i.supplier_id for i in incoming})
+    lines = _queue_rows(session, ids)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    moved: list[MovedLater] = []
+    pop = stored.pop
+    walked = _walk(lines, _available(session, ids), incoming, confidence, with_covers=False)
+    for line_id, product_id, _, _, _, new in walked:
+        old = pop(line_id, None)
+        if old is not None and new == old[0] and old[1] is None:
+            continue  # unchanged, not flagged: the common case
+        status, expected, likely, late, po_line, shortfall = new
+        was_status: str | None = None
+        was: date | None = None
+        if old is not None:
+            previous, was_status, was = old
+            new_rank = _rank(status, likely)
+            if new == previous and new_rank > _rank(was_status, was):
+                continue  # unchanged, and the flag still stands
+            if new_rank > _rank(previous[0], previous[2]):
+                moved.append(MovedLater(line_id, previous[0], previous[2], status, likely))
+                if was_status is None:
+                    was_status, was = previous[0], previous[2]
+            if was_status is not None and new_rank <= _rank(was_status, was):
+                was_status = was = None
+        values = {
+            "line_id": line_id,
+            "product_id": product_id,
+            "status": status,
+            "expected": expected,
+            "likely": likely,
+            "late": late,
+            "po_line_id": po_line,
+            "shortfall": shortfall,
+            "was_status": was_status,
+            "was": was,
+        }
+        (updates if old is not None else inserts).append(values)
+    table = LineEta.__table__
+    assert isinstance(table, Table)
+    if inserts:
+        session.execute(
+            table.insert().values(order_line_id=bindparam("line_id")),
+            inserts,
+        )
+    if updates:
+        session.execute(
+            update(table)
+            .where(table.c.order_line_id == bindparam("line_id"))
+            .values(
+                status=bindparam("status"),
+                expected=bindparam("expected"),
+                likely=bindparam("likely"),
+                late=bindparam("late"),
+                po_line_id=bindparam("po_line_id"),
+                shortfall=bindparam("shortfall"),
+                was_status=bindparam("was_status"),
+                was=bindparam("was"),
+            ),
+            [{k: v for k, v in u.items() if k != "product_id"} for u in updates],
+        )
+    gone = sorted(stored)  # stored ETAs of lines of these products that no longer wait
+    for begin in range(0, len(gone), _CHUNK):
+        session.execute(
+            delete(table).where(table.c.order_line_id.in_(gone[begin : begin + _CHUNK]))
+        )
+    return EtaChanges(len(lines), len(inserts) + len(updates), len(gone), tuple(moved))
+
+
+def products_missing_etas(session: Session) -> list[int]:
+    """Products with a waiting line that has no stored ETA (after the upgrade that added
+    ETAs, or lines written by a path that does not recompute, such as a bulk import)."""
+    has_eta = select(LineEta.order_line_id).where(LineEta.order_line_id == OrderLine.id)
+    return list(
+        session.scalars(
+            select(OrderLine.product_id)
+            .where(OrderLine.qty_backordered > 0, ~has_eta.exists())
+            .distinct()
+        )
+    )
+
+
+def fill_missing_etas(session: Session) -> EtaChanges:
+    """Give every waiting line without an ETA one (recomputing its products' queues)."""
+    ids = products_missing_etas(session)
+    if not ids:
+        return EtaChanges(0, 0, 0, ())
+    return recompute_etas(session, None if len(ids) > 5 * _CHUNK else ids)
