@@ -52,6 +52,8 @@ class Product(Base):
     )
     reorder_point: Mapped[int] = mapped_column(default=0)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
+    #: What the preferred supplier calls the product (their code, shown on purchase orders).
+    supplier_sku: Mapped[str | None] = mapped_column(String(64))
 
     supplier: Mapped[Supplier | None] = relationship()
 

@@ -96,6 +96,7 @@ def create_product(
     backorder_policy: BackorderPolicy = BackorderPolicy.BACKORDER,
     reorder_point: int = 0,
     supplier_code: str | None = None,
+    supplier_sku: str | None = None,
 ) -> Product:
     """Create a product with an empty stock balance at the default location."""
     sku = _required(sku, "SKU")
@@ -111,6 +112,9 @@ def create_product(
     supplier_id = None
     if supplier_code:
         supplier_id = get_supplier(session, supplier_code).id
+    supplier_sku = (supplier_sku or "").strip() or None
+    if supplier_sku is not None and len(supplier_sku) > 64:
+        raise InvalidInput("Supplier SKU is longer than 64 characters")
     product = Product(
         sku=sku,
         name=_required(name, "Product name"),
@@ -120,6 +124,7 @@ def create_product(
         backorder_policy=backorder_policy,
         reorder_point=reorder_point,
         supplier_id=supplier_id,
+        supplier_sku=supplier_sku,
     )
     session.add(product)
     session.flush()

@@ -41,6 +41,14 @@ _SUPPLIERS = (
     ("SHEFFIELD", "Sheffield Steelworks", "orders@sheffieldsteel.example", 21),
 )
 
+#: How each supplier writes its own item codes (the demo's supplier SKUs).
+_SUPPLIER_SKU_FORMAT = {
+    "NORDIC": "NKW-{:04d}",
+    "HILLSIDE": "HP/{:03d}",
+    "LOOM": "LL{:05d}",
+    "SHEFFIELD": "SS-{:03d}-B",
+}
+
 _OOS = BackorderPolicy.OUT_OF_STOCK
 _BO = BackorderPolicy.BACKORDER
 
@@ -165,6 +173,7 @@ def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 
             backorder_policy=policy,
             reorder_point=reorder,
             supplier_code=supplier,
+            supplier_sku=_SUPPLIER_SKU_FORMAT[supplier].format(100 + 7 * index),
         )
         if opening:
             stock.adjust_stock(session, sku, opening, "opening count")

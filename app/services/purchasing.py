@@ -115,6 +115,7 @@ class OutstandingLine:
     qty_ordered: int
     qty_received: int
     qty_outstanding: int
+    supplier_sku: str | None = None  #: what the product's supplier calls it
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ def receivable_purchase_order(session: Session, ref: str) -> ReceivablePO:
                 qty_ordered=line.qty_ordered,
                 qty_received=line.qty_received,
                 qty_outstanding=line.qty_outstanding,
+                supplier_sku=line.product.supplier_sku,
             )
             for line in po.lines
         ),

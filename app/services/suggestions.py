@@ -52,6 +52,7 @@ class SuggestedLine:
     backordered: int
     reorder_point: int
     in_drafts: int = 0  #: units already on draft POs (not counted as on order)
+    supplier_sku: str | None = None  #: what the preferred supplier calls the product
 
     @property
     def projected(self) -> int:
@@ -175,6 +176,7 @@ def suggest_purchase_orders(session: Session) -> list[SuggestedPO]:
             backordered=backordered.get(product.id, 0),
             reorder_point=product.reorder_point,
             in_drafts=in_drafts.get(product.id, 0),
+            supplier_sku=product.supplier_sku,
         )
         if line.suggested > 0:
             groups.setdefault(product.supplier_id, []).append(replace(line, qty=line.suggested))

@@ -110,7 +110,11 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
-        assert _rows(connection) == before
+        # 0003 adds product.supplier_sku (the last column), empty for products already there.
+        assert _rows(connection) == {
+            **before,
+            "product": [(*row, None) for row in before["product"]],
+        }
         assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
     database = Database(empty_engine.url.render_as_string(hide_password=False))
     try:
@@ -124,6 +128,30 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         assert status == "on_order" and str(likely) == "2026-12-03"
     finally:
         database.dispose()
+
+
+def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
+    empty_engine: Engine,
+) -> None:
+    """0003 adds product.supplier_sku (nullable); every product already there stays as it was."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+        for statement in (
+            "INSERT INTO location (id, code, name) VALUES (1, 'SHOP', 'Shop')",
+            "INSERT INTO supplier (id, code, name, email, lead_time_days)"
+            " VALUES (1, 'SUP', 'Supplies', '', 7)",
+            "INSERT INTO product (id, sku, name, barcode, price, cost, backorder_policy,"
+            " reorder_point, supplier_id) VALUES (1, 'WIDGET', 'Widget', '4006381333931',"
+            " 9.50, 4.25, 'backorder', 3, 1)",
+        ):
+            connection.execute(text(statement))
+        before = connection.execute(text("SELECT * FROM product ORDER BY id")).mappings().all()
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        after = connection.execute(text("SELECT * FROM product ORDER BY id")).mappings().all()
+    assert [dict(row) for row in after] == [{**row, "supplier_sku": None} for row in before]
 
 
 def _rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:

@@ -74,6 +74,22 @@ def test_a_product_needs_a_sku_and_a_name(db: Database) -> None:
         create_product(session, "A", "")
 
 
+def test_a_product_keeps_its_supplier_s_own_sku(db: Database) -> None:
+    with db.write() as session:
+        create_supplier(session, "SUP", "Supplies")
+        create_product(session, "A", "Apple", supplier_code="SUP", supplier_sku=" AP-99/x ")
+        create_product(session, "B", "Bread", supplier_code="SUP", supplier_sku="  ")
+        create_product(session, "C", "Cheese")
+    with db.read() as session:
+        skus = [find_product(session, sku).supplier_sku for sku in ("A", "B", "C")]
+    assert skus == ["AP-99/x", None, None]
+
+
+def test_a_supplier_sku_longer_than_64_characters_is_refused(db: Database) -> None:
+    with pytest.raises(InvalidInput, match="Supplier SKU"), db.write() as session:
+        create_product(session, "A", "Apple", supplier_sku="X" * 65)
+
+
 def test_a_product_s_supplier_must_exist(db: Database) -> None:
     with pytest.raises(NotFound, match="SUP"), db.write() as session:
         create_product(session, "A", "Apple", supplier_code="SUP")

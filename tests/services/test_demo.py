@@ -55,6 +55,8 @@ def test_the_demo_shop_has_a_believable_catalog(demo: Database) -> None:
             p.barcode and len(p.barcode) == 13 and is_valid_gtin(p.barcode) for p in products
         )
         assert all(0 < p.cost < p.price for p in products)
+        assert all(p.supplier_sku for p in products)
+        assert len({(p.supplier_id, p.supplier_sku) for p in products}) == len(products)
         assert any(p.backorder_policy == BackorderPolicy.OUT_OF_STOCK for p in products)
         assert len(customers) >= 20
         assert any(c.tier == CustomerTier.GOLD for c in customers)

@@ -136,6 +136,38 @@ def test_imports_suppliers_customers_and_products_with_every_column(
         assert stock.check_ledger(session) == []
 
 
+def test_products_may_carry_the_supplier_s_sku_in_an_optional_column(
+    db: Database, tmp_path: Path
+) -> None:
+    with db.write() as session:
+        catalog.create_supplier(session, "NORD", "Nordic AB")
+    # Any column order, like the other columns; an empty value is no supplier SKU.
+    with_column = write(
+        tmp_path,
+        "products.csv",
+        "supplier_sku,sku,name,barcode,price,cost,backorder_policy,reorder_point,supplier\n"
+        "NK-20/B,KN-1,Chef's knife,,49,21,,,NORD\n"
+        ",PT-1,Teapot,,48,19,,,\n",
+    )
+    without_column = write(tmp_path, "more.csv", PRODUCTS_HEADER + "MUG,Mug,,5,2,,,NORD\n")
+    assert run_import(db, "products", with_column).records == 2
+    assert run_import(db, "products", without_column).records == 1
+    with db.read() as session:
+        skus = {
+            sku: catalog.find_product(session, sku).supplier_sku for sku in ("KN-1", "PT-1", "MUG")
+        }
+    assert skus == {"KN-1": "NK-20/B", "PT-1": None, "MUG": None}
+
+
+def test_a_supplier_sku_too_long_is_refused_with_its_row(db: Database, tmp_path: Path) -> None:
+    header = PRODUCTS_HEADER.strip() + ",supplier_sku\n"
+    error = failing_import(
+        db, "products", write(tmp_path, "p.csv", header + f"A,Apple,,1,1,,,,{'X' * 65}\n")
+    )
+    assert error.row == 2 and "supplier_sku" in str(error)
+    assert count(db, Product) == 0
+
+
 def test_a_bad_row_aborts_the_whole_import_and_names_its_row(db: Database, tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -154,6 +186,18 @@ def test_a_bad_row_aborts_the_whole_import_and_names_its_row(db: Database, tmp_p
     [
         ("products", "sku,name,price\nA,Apple,1\n", 1, ["missing columns", "barcode", "supplier"]),
         ("products", PRODUCTS_HEADER.strip() + ",colour\nA,B,,1,1,,,,red\n", 1, ["colour"]),
+        (
+            "products",
+            PRODUCTS_HEADER.strip() + ",supplier_sku,colour\nA,B,,1,1,,,,X,red\n",
+            1,
+            ["unknown column colour", "optionally supplier_sku"],
+        ),
+        (
+            "products",
+            PRODUCTS_HEADER.strip() + ",supplier_sku,Supplier_SKU\nA,B,,1,1,,,,X,Y\n",
+            1,
+            ["supplier_sku appears twice"],
+        ),
         (
             "products",
             PRODUCTS_HEADER + "A,Apple,,1,1,sometimes,,\n",

@@ -23,6 +23,7 @@ from app.services.importing.catalog import import_customers, import_products, im
 from app.services.importing.csvfile import (
     COLUMNS,
     KINDS,
+    OPTIONAL_COLUMNS,
     ImportMethod,
     ImportResult,
     ImportRowError,
@@ -32,7 +33,7 @@ from app.services.importing.csvfile import (
 from app.services.importing.orders import import_orders
 from app.services.importing.purchase_orders import import_purchase_orders
 
-__all__ = ["COLUMNS", "KINDS", "ImportResult", "ImportRowError", "import_csv"]
+__all__ = ["COLUMNS", "KINDS", "OPTIONAL_COLUMNS", "ImportResult", "ImportRowError", "import_csv"]
 
 
 def import_csv(
@@ -48,7 +49,7 @@ def import_csv(
         raise InvalidInput(f"Cannot import {kind!r}; choose one of {', '.join(KINDS)}")
     stream, label, owned = open_source(source, name)
     try:
-        rows = read_csv(stream, label, COLUMNS[kind])
+        rows = read_csv(stream, label, COLUMNS[kind], OPTIONAL_COLUMNS.get(kind, ()))
     finally:
         if owned:
             stream.close()

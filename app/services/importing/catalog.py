@@ -103,8 +103,9 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
     seen_barcodes: dict[str, int] = {}
 
     def handle(row_no: int, values: tuple[str, ...]) -> dict[str, object]:
-        sku, name, barcode, price, cost, policy, reorder_point, supplier = values
+        sku, name, barcode, price, cost, policy, reorder_point, supplier, supplier_sku = values
         check_text(sku, "sku", 64, required=True)
+        check_text(supplier_sku, "supplier_sku", 64)
         check_text(name, "name", 200, required=True)
         _claim(
             seen_skus, taken_skus, sku, row_no, "SKU", f"A product with SKU {sku} already exists"
@@ -136,6 +137,7 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
                 else 0
             ),
             "supplier_id": suppliers.get(supplier) if supplier else None,
+            "supplier_sku": supplier_sku or None,
         }
 
     records = each_row(rows, handle)

@@ -34,6 +34,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "purchase-orders": ("po_ref", "supplier", "ordered_at", "expected_date", "sku", "qty"),
 }
 
+#: Columns a file of each kind may add to COLUMNS; a row's value is "" when a file omits one.
+#: Rows hold the COLUMNS values, then these, in this order.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "products": ("supplier_sku",),
+}
+
 KINDS: tuple[str, ...] = tuple(COLUMNS)
 
 #: The longest supplier lead time catalog.create_supplier accepts.
@@ -82,8 +88,11 @@ class CsvRows:
     rows: list[tuple[int, tuple[str, ...]]]
 
 
-def read_csv(stream: TextIO, source: str, columns: Sequence[str]) -> CsvRows:
-    """Read and check the header, then every non-blank row (values stripped of spaces)."""
+def read_csv(
+    stream: TextIO, source: str, columns: Sequence[str], optional: Sequence[str] = ()
+) -> CsvRows:
+    """Read and check the header, then every non-blank row (values stripped of spaces): the
+    ``columns`` values then the ``optional`` ones ("" for an optional column not in the file)."""
     reader = csv.reader(stream)
     try:
         header = next(reader, None)
@@ -92,8 +101,8 @@ def read_csv(stream: TextIO, source: str, columns: Sequence[str]) -> CsvRows:
         names = [name.strip().lower() for name in header]
         if names and names[0].startswith("\ufeff"):  # a BOM the stream did not remove
             names[0] = names[0][1:]
-        _check_header(source, names, columns)
-        pick = itemgetter(*(names.index(column) for column in columns))
+        _check_header(source, names, columns, optional)
+        pick = _picker(names, (*columns, *optional))
         width = len(names)
         rows: list[tuple[int, tuple[str, ...]]] = []
         previous_end = reader.line_num
@@ -117,13 +126,28 @@ def read_csv(stream: TextIO, source: str, columns: Sequence[str]) -> CsvRows:
     return CsvRows(source, rows)
 
 
-def _check_header(source: str, names: list[str], columns: Sequence[str]) -> None:
+def _picker(names: list[str], wanted: Sequence[str]) -> Callable[[list[str]], Sequence[str]]:
+    """A function taking a record to its values in ``wanted`` order ("" for a column absent)."""
+    positions = [names.index(column) if column in names else None for column in wanted]
+    if None not in positions:
+        getter = itemgetter(*positions)
+        if len(positions) == 1:
+            return lambda record: (getter(record),)
+        return getter
+    return lambda record: tuple("" if i is None else record[i] for i in positions)
+
+
+def _check_header(
+    source: str, names: list[str], columns: Sequence[str], optional: Sequence[str] = ()
+) -> None:
     expected = ",".join(columns)
+    if optional:
+        expected += f" and optionally {','.join(optional)}"
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
         raise ImportRowError(source, 1, f"column {', '.join(duplicated)} appears twice")
     missing = [column for column in columns if column not in names]
-    extra = [name or "(blank)" for name in names if name not in columns]
+    extra = [name or "(blank)" for name in names if name not in columns and name not in optional]
     problems = []
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")

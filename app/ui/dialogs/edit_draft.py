@@ -50,6 +50,7 @@ from app.ui.dialogs.widgets import (
 class DraftView:
     ref: str
     supplier: str
+    supplier_code: str
     ordered: date | None
     expected: date | None
     lines: tuple[tuple[ProductRow, int], ...]
@@ -62,6 +63,7 @@ def draft_view(session: Session, ref: str) -> DraftView:
     return DraftView(
         po.ref,
         po.supplier.name,
+        po.supplier.code,
         po.ordered_at.date() if po.ordered_at else None,
         po.expected_date,
         tuple(
@@ -72,6 +74,8 @@ def draft_view(session: Session, ref: str) -> DraftView:
                     line.product.name,
                     line.product.barcode,
                     line.product.backorder_policy == BackorderPolicy.OUT_OF_STOCK,
+                    line.product.supplier_sku,
+                    line.product.supplier.code if line.product.supplier else None,
                 ),
                 line.qty_ordered,
             )
@@ -92,7 +96,8 @@ class EditDraftDialog(KeyboardDialog):
         self.resize(700, 500)
         self.message = MessageLabel()
         self.view = guarded(self.message, lambda: read_with(database, lambda s: draft_view(s, ref)))
-        self.lines = LineItemsModel(self)
+        self.lines = LineItemsModel(self, with_supplier_sku=True)
+        self.lines.set_supplier(self.view.supplier_code if self.view else None)
         for product, qty in self.view.lines if self.view else ():
             self.lines.add(product, qty)
         self.lines.linesChanged.connect(self._lines_changed)

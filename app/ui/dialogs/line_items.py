@@ -51,18 +51,27 @@ def availability_hint(item: LineItem, stock: Stock | None) -> tuple[str, QBrush 
 
 
 class LineItemsModel(QAbstractTableModel):
-    """Products with an editable quantity, and (for orders) an availability hint."""
+    """Products with an editable quantity, and (for orders) an availability hint or (for
+    purchase orders) the supplier's own SKU, in the fourth column."""
 
     QTY = 2
     HINT = 3
+    SUPPLIER_SKU = 3
 
     linesChanged = Signal()
 
-    def __init__(self, parent: Any = None, *, with_hints: bool = False) -> None:
+    def __init__(
+        self, parent: Any = None, *, with_hints: bool = False, with_supplier_sku: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.headers = ["SKU", "Product", "Qty"] + (
-            ["Ships now / backordered"] if with_hints else []
-        )
+        assert not (with_hints and with_supplier_sku), "one fourth column at most"
+        self.headers = ["SKU", "Product", "Qty"]
+        if with_hints:
+            self.headers.append("Ships now / backordered")
+        self._hints = with_hints
+        self._supplier: str | None = None
+        if with_supplier_sku:
+            self.headers.append("Supplier SKU")
         self._rows: list[LineItem] = []
         self._stock: dict[int, Stock] = {}
 
@@ -98,8 +107,8 @@ class LineItemsModel(QAbstractTableModel):
         column = index.column()
         hint, brush = (
             availability_hint(item, self._stock.get(item.product.id))
-            if column == self.HINT
-            else ("", None)
+            if column == self.HINT and self._hints
+            else (self._supplier_sku(item.product), None)
         )
         if role == Qt.ItemDataRole.EditRole and column == self.QTY:
             return item.text if item.error else item.qty
@@ -117,7 +126,23 @@ class LineItemsModel(QAbstractTableModel):
             return _EDITABLE
         if role == Qt.ItemDataRole.ToolTipRole and column == self.QTY and item.error:
             return item.error
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and column == self.SUPPLIER_SKU
+            and not self._hints
+            and item.product.supplier_sku
+            and not self._supplier_sku(item.product)
+        ):
+            owner = item.product.supplier_code or "another supplier"
+            return f"{item.product.supplier_sku} is the code of {owner}, not of this supplier"
         return None
+
+    def _supplier_sku(self, product: ProductRow) -> str:
+        """The supplier's own code for the product: only the preferred supplier's, and only
+        when the order is to that supplier (or no supplier was chosen)."""
+        if self._supplier is not None and product.supplier_code != self._supplier:
+            return ""
+        return product.supplier_sku or ""
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != self.QTY:
@@ -160,9 +185,18 @@ class LineItemsModel(QAbstractTableModel):
 
     def set_stock(self, stock: dict[int, Stock]) -> None:
         self._stock = dict(stock)
-        if self._rows and len(self.headers) > self.HINT:
+        if self._rows and self._hints:
             self.dataChanged.emit(
                 self.index(0, self.HINT), self.index(len(self._rows) - 1, self.HINT)
+            )
+
+    def set_supplier(self, code: str | None) -> None:
+        """The supplier ordered from: the Supplier SKU column shows only that supplier's codes."""
+        self._supplier = code
+        if self._rows and len(self.headers) > self.SUPPLIER_SKU and not self._hints:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(
+                self.index(0, self.SUPPLIER_SKU), self.index(last, self.SUPPLIER_SKU)
             )
 
     def product_ids(self) -> list[int]:

@@ -24,6 +24,8 @@ class ProductRow:
     name: str
     barcode: str | None
     sells_from_stock_only: bool
+    supplier_sku: str | None = None  #: what the preferred supplier calls it
+    supplier_code: str | None = None  #: the preferred supplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ def product_row(session: Session, code: str) -> ProductRow:
         product.name,
         product.barcode,
         product.backorder_policy == BackorderPolicy.OUT_OF_STOCK,
+        product.supplier_sku,
+        product.supplier.code if product.supplier else None,
     )
 
 

@@ -57,7 +57,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         self.choices: list[Choice] = (
             guarded(self.message, lambda: read_with(database, supplier_choices)) or []
         )
-        self.lines = LineItemsModel(self)
+        self.lines = LineItemsModel(self, with_supplier_sku=True)
         self.lines.linesChanged.connect(self._lines_changed)
 
         self.supplier = QComboBox()
@@ -114,6 +114,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
 
     def _supplier_changed(self) -> None:
         index = self.supplier.currentIndex()
+        self.lines.set_supplier(self.supplier.currentData())
         lead = self.choices[index].lead_time_days if 0 <= index < len(self.choices) else 0
         expected = date.today() + timedelta(days=lead)
         self.expected.setDate(QDate(expected.year, expected.month, expected.day))

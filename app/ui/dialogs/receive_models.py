@@ -93,9 +93,19 @@ class _Table(QAbstractTableModel):
 class ReceivedLinesModel(_Table):
     """PO lines with an editable "Received now" column."""
 
-    HEADERS = ("#", "SKU", "Product", "Ordered", "Received before", "Outstanding", "Received now")
-    NUMBERS = frozenset({3, 4, 5, 6})
-    RECEIVED_NOW = EDITABLE = 6
+    HEADERS = (
+        "#",
+        "SKU",
+        "Supplier SKU",
+        "Product",
+        "Ordered",
+        "Received before",
+        "Outstanding",
+        "Received now",
+    )
+    NUMBERS = frozenset({4, 5, 6, 7})
+    PRODUCT = 3
+    RECEIVED_NOW = EDITABLE = 7
 
     #: Emitted after any received quantity changed (typed, scanned or reset).
     quantitiesChanged = Signal()
@@ -120,6 +130,7 @@ class ReceivedLinesModel(_Table):
             values = (
                 line.line_no,
                 line.sku,
+                line.supplier_sku or "",
                 line.name,
                 line.qty_ordered,
                 line.qty_received,
@@ -128,7 +139,7 @@ class ReceivedLinesModel(_Table):
             )
             value = values[column]
             return value if role == Qt.ItemDataRole.EditRole else _text(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMBERS:
             return _ALIGN_NUMBER
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.RECEIVED_NOW:
@@ -137,7 +148,7 @@ class ReceivedLinesModel(_Table):
                 if row.surplus:
                     return f"{row.surplus:,} more than outstanding: check the count"
                 return "Units of this line that arrived now (0 if none)"
-            if column == 2 and row.line.barcode:
+            if column == self.PRODUCT and row.line.barcode:
                 return f"Barcode {row.line.barcode}"
         if column == self.RECEIVED_NOW:
             if role == Qt.ItemDataRole.ForegroundRole and row.error:
@@ -150,7 +161,7 @@ class ReceivedLinesModel(_Table):
                 font = QFont()
                 font.setBold(True)
                 return font
-        if role == Qt.ItemDataRole.ForegroundRole and column in (0, 4):
+        if role == Qt.ItemDataRole.ForegroundRole and column in (0, 5):
             return _MUTED
         return None
 

@@ -155,7 +155,9 @@ class ReceiveStockDialog(KeyboardDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
 
-        self.received_view = make_table("receivedLinesTable", self.received, stretch=2)
+        self.received_view = make_table(
+            "receivedLinesTable", self.received, stretch=ReceivedLinesModel.PRODUCT
+        )
         self.received_view.setAccessibleName("Arrived")
         arrived = titled_group("Arrived")
         arrived_layout = QVBoxLayout(arrived)

@@ -68,6 +68,7 @@ class SuggestionsModel(QAbstractTableModel):
     HEADERS = (
         "Supplier",
         "SKU",
+        "Supplier SKU",
         "Product",
         "Waiting",
         "Free",
@@ -77,12 +78,14 @@ class SuggestionsModel(QAbstractTableModel):
         "Why",
     )
     TIPS = {
+        "Supplier SKU": "What the supplier calls the product: order by this code",
         "Waiting": "Units customers are waiting for (backordered)",
         "Free": "On hand minus allocated: units no customer has been promised",
         "Incoming": "Units still outstanding on sent purchase orders",
         "Order": "Units to order; type a new quantity, or 0 to leave the product out",
     }
-    ORDER = 7
+    ORDER = 8
+    FIRST_NUMBER = 4
     changed = Signal()
 
     def __init__(self, suggestions: list[SuggestedPO], parent: Any = None) -> None:
@@ -110,7 +113,7 @@ class SuggestionsModel(QAbstractTableModel):
             return title
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.TIPS.get(title)
-        if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= section <= self.ORDER:
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.FIRST_NUMBER <= section <= self.ORDER:
             return _RIGHT
         return None
 
@@ -137,6 +140,7 @@ class SuggestionsModel(QAbstractTableModel):
             values = (
                 supplier,
                 line.sku,
+                line.supplier_sku or "",
                 line.name,
                 line.backordered,
                 free,
@@ -147,7 +151,7 @@ class SuggestionsModel(QAbstractTableModel):
             )
             value = values[column]
             return f"{value:,}" if isinstance(value, int) else value
-        if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= self.ORDER:
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.FIRST_NUMBER <= column <= self.ORDER:
             return _RIGHT
         if role == Qt.ItemDataRole.FontRole and column == 0:
             font = QFont()
@@ -203,12 +207,14 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
         self.created_refs: list[str] = []
         self.setObjectName("SuggestPurchaseOrdersDialog")
         self.setWindowTitle("Suggest purchase orders")
-        self.resize(1180, 540)
+        self.resize(1280, 540)
         self.message = MessageLabel()
         suggestions = guarded(self.message, lambda: read_with(database, suggest_purchase_orders))
         self.model = SuggestionsModel(suggestions or [], self)
         self.model.changed.connect(self._update)
-        self.table = make_table("suggestedLinesTable", self.model, stretch=8)
+        self.table = make_table(
+            "suggestedLinesTable", self.model, stretch=SuggestionsModel.HEADERS.index("Why")
+        )
         self.table.setAccessibleName("Suggested purchase order lines")
         self.table.setColumnWidth(SuggestionsModel.ORDER, 72)
         rule = QLabel(RULE)
