@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = Database(f"sqlite:///{copy}")
         with db.engine.begin() as connection:
-            create_or_upgrade(connection)  # adds the ETA columns (ALTER TABLE, no copy)
+            create_or_upgrade(connection)  # brings an older scale database to the app's schema
+            # The generator stores every line's ETA; start the first fill from none.
+            connection.exec_driver_sql("DELETE FROM order_line_eta")
 
         def full() -> EtaChanges:
             with db.write() as session:
