@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.domain import BackorderPolicy, PurchaseOrderStatus
+from app.domain import PurchaseOrderStatus
 from app.domain.errors import InvalidTransition, ShopError
 from app.services.purchasing import get_purchase_order, set_draft_lines, set_expected_date
 from app.ui import events
@@ -31,7 +31,7 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import ProductRow, product_row
+from app.ui.dialogs.lookups import ProductRow, product_row, row_of_product
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -66,21 +66,7 @@ def draft_view(session: Session, ref: str) -> DraftView:
         po.supplier.code,
         po.ordered_at.date() if po.ordered_at else None,
         po.expected_date,
-        tuple(
-            (
-                ProductRow(
-                    line.product.id,
-                    line.product.sku,
-                    line.product.name,
-                    line.product.barcode,
-                    line.product.backorder_policy == BackorderPolicy.OUT_OF_STOCK,
-                    line.product.supplier_sku,
-                    line.product.supplier.code if line.product.supplier else None,
-                ),
-                line.qty_ordered,
-            )
-            for line in po.lines
-        ),
+        tuple((row_of_product(line.product), line.qty_ordered) for line in po.lines),
     )
 
 

@@ -77,7 +77,11 @@ class OrderView:
 
 def product_row(session: Session, code: str) -> ProductRow:
     """The product with this SKU or barcode (NotFound with the service's message)."""
-    product = find_product(session, code)
+    return row_of_product(find_product(session, code))
+
+
+def row_of_product(product: Product) -> ProductRow:
+    """The plain row a dialog keeps for a product (never the ORM object itself)."""
     return ProductRow(
         product.id,
         product.sku,
