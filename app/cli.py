@@ -5,6 +5,13 @@
     shopkeeper import orders orders.csv           all-or-nothing CSV import
     shopkeeper receive PO-00012 --dry-run --json  receive everything outstanding on a PO
     shopkeeper export backorders -                the backorder queue as CSV on stdout
+    shopkeeper check                              check the database, report in plain words
+    shopkeeper backup                             back the database up now
+
+Without --db, the database is the one this computer's settings name (Settings… in the
+window): a file, or a shared server whose password comes from the keyring (or, as for any
+PostgreSQL program, PGPASSWORD or ~/.pgpass). A command that writes refuses to run while the
+window has the same file open; one that only reads then reads it read-only.
 
 The commands never import Qt; only opening the window does.
 """
@@ -24,9 +31,17 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
+from app.db.config import PasswordStore, load_settings
+from app.db.instance_lock import InstanceLock
 from app.db.opening import sqlite_path
 from app.db.paths import database_url
-from app.domain.errors import InvalidInput, InvalidTransition, NotFound, ShopError
+from app.domain.errors import (
+    DatabaseLocked,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    ShopError,
+)
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
 from app.services.exporting import KINDS as EXPORT_KINDS
@@ -113,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exporter.add_argument("kind", choices=EXPORT_KINDS)
     exporter.add_argument("file", metavar="FILE.csv", help="'-' writes to standard output")
+
+    commands.add_parser(
+        "check",
+        parents=common,
+        help="check the database (file, links between records, stock ledger)",
+        description="Check the shop database and print a report in plain words. Exit status "
+        "0 when all is well, 2 when a check found problems.",
+    )
+    commands.add_parser(
+        "backup",
+        parents=common,
+        help="back the database up now",
+        description="Back the shop database up now, into the backups folder, keeping the "
+        "number of backups the settings say.",
+    )
     return parser
 
 
@@ -125,19 +155,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             # With a command, keep stdout for its output (CSV or JSON).
             url = make_demo_database(announce=sys.stderr if args.command else sys.stdout)
+        elif args.db is None and args.command is None:
+            url = None  # the window reads the settings itself (and may ask for a password)
         else:
-            url = database_url(args.db)
+            url = database_url(args.db) if args.db is not None else _url_from_settings()
         if args.command is None:
             from app.ui.app import run_gui  # Qt only for the window
 
             return int(run_gui(url, smoke_test=args.smoke_test) or 0)
+        assert url is not None
         if args.command != "import":
             _require_existing(url)
-        with _opened(url) as database:
+        writes = args.command == "import" or (args.command == "receive" and not args.dry_run)
+        with _opened(url, writes=writes) as database:
             if args.command == "import":
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":
                 return cmd_receive(database, args.po, dry_run=args.dry_run, as_json=args.json)
+            if args.command == "check":
+                return cmd_check(database)
+            if args.command == "backup":
+                return cmd_backup(database)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -152,13 +190,40 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _url_from_settings() -> str:
+    settings = load_settings()
+    password = PasswordStore().get(settings.server) if settings.mode == "server" else None
+    return settings.database_url(password)
+
+
 @contextmanager
-def _opened(url: str) -> Iterator[Database]:
-    database = open_database(url)
+def _opened(url: str, *, writes: bool = True) -> Iterator[Database]:
+    """The database, holding the file's single-writer lock while the command runs.
+
+    If the window (or another command) holds it, a command that writes is refused; one that
+    only reads opens the file read-only.
+    """
+    path = sqlite_path(url)
+    lock = InstanceLock(path) if path is not None else None
+    read_only = False
+    if lock is not None and not lock.acquire():
+        if writes:
+            raise DatabaseLocked(
+                f"{lock.holder()} has {path.name if path else 'the database'} open; nothing "
+                "was changed. Close it first, or use --dry-run to only look."
+            )
+        read_only, lock = True, None
     try:
-        yield database
+        database = open_database(
+            url, keep_backups=load_settings().keep_backups, read_only=read_only
+        )
+        try:
+            yield database
+        finally:
+            database.dispose()
     finally:
-        database.dispose()
+        if lock is not None:
+            lock.release()
 
 
 def _require_existing(url: str) -> None:
@@ -182,15 +247,15 @@ def make_demo_database(announce: TextIO | None = None) -> str:
 
 
 def cmd_import(database: Database, kind: str, file: str) -> int:
-    with database.write() as session:
-        result = import_csv(session, kind, file)
+    result = database.run(lambda session: import_csv(session, kind, file))
     print(result.summary())
     return 0
 
 
 def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -> int:
-    transaction = database.read() if dry_run else database.write()
-    with transaction as session:
+    def receive(
+        session: Session,
+    ) -> tuple[purchasing.ReceivablePO, AllocationPlan, receiving.ReceiptResult | None]:
         po = purchasing.receivable_purchase_order(session, ref)
         inputs = [
             receiving.ReceiptInput(line.product_id, line.qty_outstanding, line.po_line_id)
@@ -200,7 +265,13 @@ def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -
         if not inputs:
             raise InvalidTransition(f"Purchase order {po.ref} has nothing outstanding to receive")
         plan = receiving.preview_receipt(session, inputs, purchase_order_ref=po.ref)
-        result = None if dry_run else receiving.confirm_receipt(session, plan)
+        return po, plan, None if dry_run else receiving.confirm_receipt(session, plan)
+
+    if dry_run:
+        with database.read() as session:
+            po, plan, result = receive(session)
+    else:
+        po, plan, result = database.run(receive)  # preview + confirm, re-run as a whole
     if as_json:
         print(json.dumps(plan_as_json(plan), indent=2))
         return 0
@@ -220,14 +291,23 @@ def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -
 
 
 def plan_as_json(plan: AllocationPlan) -> dict[str, object]:
-    """The --json shape: allocations (qty > 0) in serving order across products, and the
-    units going to stock."""
+    """The --json shape: allocations (qty > 0) in serving order across products (under the
+    plan's policy), and the units going to stock."""
     return {
         "po": plan.purchase_order_ref,
         "allocations": [
             {"order_ref": a.order_ref, "line": a.line_no, "sku": a.sku, "qty": a.qty}
             for a in sorted(
-                plan.allocations, key=lambda a: serving_key(a.placed_at, a.order_ref, a.line_no)
+                plan.allocations,
+                key=lambda a: serving_key(
+                    plan.policy,
+                    pinned=a.line.pinned,
+                    tier=a.line.tier,
+                    queued_at=a.line.queued_at,
+                    nudge=a.line.nudge,
+                    order_ref=a.order_ref,
+                    line_no=a.line_no,
+                ),
             )
             if a.qty > 0
         ],
@@ -246,8 +326,25 @@ def _print_plan(plan: AllocationPlan) -> None:
                 ready = "  (order ready to ship)" if a.completes_order else ""
                 print(
                     f"      {a.qty:>4} to {a.order_ref} line {a.line_no}, {a.customer} "
-                    f"(waiting {a.waiting} since {a.placed_at:%Y-%m-%d}){ready}"
+                    f"(waiting {a.waiting} since {a.placed_at:%Y-%m-%d}: {a.reason}){ready}"
                 )
+
+
+def cmd_check(database: Database) -> int:
+    from app.services.maintenance import check_database
+
+    with database.read() as session:
+        report = check_database(session)
+    print(report.text())
+    return 0 if report.passed else 2
+
+
+def cmd_backup(database: Database) -> int:
+    from app.db.opening import backup_database
+
+    path = backup_database(database, label="manual", keep=load_settings().keep_backups)
+    print(f"Backed up to {path}")
+    return 0
 
 
 def cmd_export(database: Database, kind: str, file: str) -> int:

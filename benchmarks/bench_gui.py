@@ -1,10 +1,12 @@
 """The window on the scale database: start-up, the Orders tab's first paint and search, RSS.
 
-    uv run python -m benchmarks.bench_gui [--small] [--reps N]
+    uv run python -m benchmarks.bench_gui [--small] [--reps N] [--no-bytecode-cache]
 
-Each run is a fresh child process (QT_QPA_PLATFORM=offscreen) that calls
-``app.ui.app.run_gui(url, smoke_test=True)`` exactly as ``shopkeeper`` does; an application
-event filter notes the main window's first paint and then, inside the child:
+Each run is a fresh child process (QT_QPA_PLATFORM=offscreen) that starts the window the way
+the ``shopkeeper`` command does: it imports ``app.cli`` first (the console script's
+``from app.cli import main``), makes the QApplication, then calls
+``app.cli.main(["--db", url, "--smoke-test"])``; an application event filter notes the main
+window's first paint and then, inside the child:
 
 - switches to the Orders tab (``ordersTab``) and times it until its table has painted,
 - types into ``ordersSearch`` (the search is applied directly, without the typing delay) and
@@ -13,6 +15,15 @@ event filter notes the main window's first paint and then, inside the child:
 
 The parent measures wall time from spawn to the child's first paint, the same for a bare
 ``python -c "import PySide6.QtWidgets, sqlalchemy"``, and the child's peak RSS (os.wait4).
+It also starts the window on a fresh demo shop (``app.services.demo``), whose start-up is the
+app's own cost without a big database. Bare imports and the two windows take turns, so a busy
+neighbour slows all of them alike; compare the ratios.
+
+Python bytecode: every child (and the bare import) reads and writes its compiled modules in
+``data/work/pycache`` (PYTHONPYCACHEPREFIX), as an installed app or a bundle has them, even
+where PYTHONDONTWRITEBYTECODE is set (it is on the benchmark machine, which made every start
+compile ~350 modules from source: ~0.7 s more, for the bare import too). ``--no-bytecode-cache``
+measures that way again, for comparison with figures before 2026-11-28 05:30.
 The first run of the day on a database makes the window take its daily backup (in a thread,
 once it has shown itself); that run is reported separately, with how long after the first
 paint the backup was done. The child waits for it before measuring (and before ``os._exit``),
@@ -54,6 +65,11 @@ MARK = "BENCH_GUI_RESULT "
 
 
 def child(url: str, spawned_at: float) -> None:  # pragma: no cover - runs in a subprocess
+    # As the console script: ``from app.cli import main`` (it imports SQLAlchemy and the
+    # domain before Qt), then the window.
+    from app.cli import main as shopkeeper
+
+    # isort: split
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QTabWidget
     from sqlalchemy import Engine, event
@@ -166,9 +182,7 @@ def child(url: str, spawned_at: float) -> None:  # pragma: no cover - runs in a 
     painted = FirstPaint()
     app.installEventFilter(painted)
     result["qapp_at"] = time.time() - spawned_at
-    from app.ui.app import run_gui
-
-    run_gui(url, smoke_test=True)
+    shopkeeper(["--db", url, "--smoke-test"])
     print(MARK + json.dumps({"error": "window closed before it painted", **result}), flush=True)
 
 
@@ -268,11 +282,20 @@ def views_section(path: Path) -> dict[str, tuple[float, float]]:
 # --- the parent ------------------------------------------------------------------------------
 
 
+#: Compiled modules of the children (see the module docstring); None: compile from source.
+PYCACHE: Path | None = WORK_DIR / "pycache"
+
+
 def spawn(args: list[str]) -> tuple[float, dict[str, Any], float, str]:
     """Run a child; return (wall seconds, its result, peak RSS in MB, stderr tail).
 
     The result gets "cpu": the child's user + system CPU seconds (whole run)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     started = time.time()
     process = subprocess.Popen(
         [sys.executable, *args, str(started)],
@@ -295,24 +318,45 @@ def spawn(args: list[str]) -> tuple[float, dict[str, Any], float, str]:
     return wall, result, usage.ru_maxrss / 1024, err[-2000:]
 
 
-def bare_import() -> tuple[float, float]:
-    """Median wall and CPU seconds of a bare import of PySide6.QtWidgets + sqlalchemy."""
-    spawn(["-c", "import PySide6.QtWidgets, sqlalchemy, sys"])
-    runs = [spawn(["-c", "import PySide6.QtWidgets, sqlalchemy, sys"]) for _ in range(3)]
-    return median([r[0] for r in runs]), median([r[1]["cpu"] for r in runs])
+BARE_IMPORT = ["-c", "import PySide6.QtWidgets, sqlalchemy, sys"]
+
+
+def demo_shop() -> Path:
+    """A fresh demo shop (what ``shopkeeper --demo`` opens) in data/work, not yet backed up."""
+    from app.db import open_database
+    from app.services.demo import build_demo_shop
+
+    path = WORK_DIR / "gui-demo.sqlite3"
+    remove_copy(path)
+    database = open_database(f"sqlite:///{path}", daily_backup=False)
+    try:
+        with database.write() as session:
+            build_demo_shop(session)
+    finally:
+        database.dispose()
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="every child compiles its modules from source (the figures before 2026-11-28)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args(argv)
     if args.child:
         child(args.child, float(rest[0]))
         return 0
+    global PYCACHE
+    if args.no_bytecode_cache:
+        PYCACHE = None
     source = scale_path(args.small)
-    print(f"bench_gui: {source.name}, {machine()}, QT_QPA_PLATFORM=offscreen")
+    bytecode = f"bytecode cached in {PYCACHE}" if PYCACHE else "no bytecode cache"
+    print(f"bench_gui: {source.name}, {machine()}, QT_QPA_PLATFORM=offscreen, {bytecode}")
     copy = fresh_copy(source, "gui.sqlite3")
     backups = WORK_DIR / "backups"
     for old in backups.glob("gui-*"):  # incl. an interrupted backup's .partial
@@ -323,16 +367,28 @@ def main(argv: list[str] | None = None) -> int:
     print("\nqueries behind the tabs, in-process, warm (median of 3):      wall      CPU")
     for name, (wall, cpu) in views_section(copy).items():
         print(f"  {name:<56}{wall * 1000:8.1f} {cpu * 1000:8.1f} ms")
-    bare, bare_cpu = bare_import()
-    runs = []
+    demo = demo_shop()
+    demo_args = ["-m", "benchmarks.bench_gui", "--child", f"sqlite:///{demo}"]
+    spawn(BARE_IMPORT)  # fills the bytecode cache (Qt, SQLAlchemy)
+    _wall, warm, _rss, err = spawn(demo_args)  # the app's modules; the demo's daily backup
+    if "shown" not in warm:
+        print("the window did not start:\n" + err)
+        return 0
     _first_wall, first, first_rss, err = spawn(child_args)  # takes the daily backup
     if "shown" not in first:
         print("the window did not start:\n" + err)
         return 0
-    for _ in range(args.reps):
+    bares, runs, demos = [], [], []
+    for _ in range(args.reps):  # taking turns, so a busy neighbour slows all alike
+        bares.append(spawn(BARE_IMPORT))
         runs.append(spawn(child_args))
+        demos.append(spawn(demo_args))
+    bare = median([r[0] for r in bares])
+    bare_cpu = median([r[1]["cpu"] for r in bares])
     shown = median([r[1]["shown"] for r in runs])
     shown_cpu = median([r[1]["shown_cpu"] for r in runs])
+    demo_shown = median([r[1]["shown"] for r in demos])
+    demo_cpu = median([r[1]["shown_cpu"] for r in demos])
     rss = max(r[2] for r in runs)
     paint = median([r[1]["orders_first_paint"] for r in runs])
     searches = {
@@ -350,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'start-up to first paint (median)':<46}{ms(shown)}{ms(shown_cpu)}"
         f"   (imports done at {ms(median([r[1]['qapp_at'] for r in runs])).strip()})"
+    )
+    print(
+        f"{'start-up to first paint, demo shop (median)':<46}{ms(demo_shown)}{ms(demo_cpu)}"
+        f"   (imports done at {ms(median([r[1]['qapp_at'] for r in demos])).strip()})"
     )
     print(f"{'Orders tab: switch + first paint':<46}{ms(paint)}")
     for name, seconds in searches.items():
@@ -391,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     print(goal_line("start-up to first paint (median)", shown * 1000, START_GOAL_MS))
     print(f"{'start-up / bare import [wall]':<44} {shown / bare:9.2f} x   (context; no goal)")
     print(f"{'start-up / bare import [CPU]':<44} {shown_cpu / bare_cpu:9.2f} x   (context)")
+    print(f"{'demo shop start-up / bare import [wall]':<44} {demo_shown / bare:9.2f} x")
+    print(f"{'demo shop start-up / bare import [CPU]':<44} {demo_cpu / bare_cpu:9.2f} x")
     print(goal_line("start-up to first paint [child CPU]", shown_cpu * 1000, START_GOAL_MS))
     print(goal_line("Orders tab first paint", paint * 1000, PAINT_GOAL_MS))
     for name, seconds in searches.items():
@@ -398,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             print(goal_line(f"Orders search ({name})", seconds * 1000, SEARCH_GOAL_MS))
     print(goal_line("peak RSS", rss, RSS_GOAL_MB, "MB"))
     remove_copy(copy)
+    remove_copy(demo)
     return 0
 
 

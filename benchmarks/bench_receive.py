@@ -85,6 +85,7 @@ def raw_confirm(path: Path, plan: AllocationPlan, laps: dict[str, float] | None 
     con = raw_connect(path)
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
     given = [a for a in plan.allocations if a.qty > 0]
+    reasons = [a.reason for a in given]  # the same text the app stores (built untimed here)
     to_customers: dict[int, int] = defaultdict(int)
     for a in given:
         to_customers[a.product_id] += a.qty
@@ -140,9 +141,12 @@ def raw_confirm(path: Path, plan: AllocationPlan, laps: dict[str, float] | None 
     )
     lap("header, receipt lines, movements, balances + UPDATE order_line")
     cur.executemany(
-        "INSERT INTO allocation_event (order_line_id, product_id, qty, source, receipt_id, "
-        "created_at) VALUES (?, ?, ?, 'receipt', ?, ?)",
-        [(a.order_line_id, a.product_id, a.qty, receipt_id, now) for a in given],
+        "INSERT INTO allocation_event (order_line_id, product_id, qty, source, reason, "
+        "receipt_id, created_at) VALUES (?, ?, ?, 'receipt', ?, ?, ?)",
+        [
+            (a.order_line_id, a.product_id, a.qty, reason, receipt_id, now)
+            for a, reason in zip(given, reasons, strict=True)
+        ],
     )
     lap("INSERT allocation_event")
     cur.executemany(

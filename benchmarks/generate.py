@@ -333,6 +333,8 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                     back,
                     placed_s[oi],
                     "customer changed mind" if canc else "",
+                    False,
+                    0,
                 )
             )
             order_totals = totals[oi]
@@ -391,6 +393,8 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                 "qty_backordered",
                 "queued_at",
                 "cancel_reason",
+                "pinned",
+                "queue_nudge",
             ),
             line_rows,
         )

@@ -50,6 +50,16 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def private_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets its own (empty) local settings file, never the developer's own."""
+    path = tmp_path_factory.mktemp("config") / "settings.json"
+    monkeypatch.setattr("app.db.config.settings_path", lambda: path)
+    return path
+
+
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     """A brand-new SQLite shop database in a temporary folder."""

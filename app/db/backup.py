@@ -1,20 +1,67 @@
-"""Backups of a SQLite shop database with SQLite's online backup API (never a raw file copy)."""
+"""Backups of a shop database, and restoring one.
+
+A SQLite file is copied with SQLite's online backup API (never a raw file copy, which would
+miss what is still in the ``-wal`` file or catch a write halfway). A PostgreSQL database is
+exported without ``pg_dump`` (which a till rarely has, and whose version must match the
+server's): every table, in foreign-key order, as one gzipped JSON-lines file, with the schema
+revision it was written at, so it can be restored into an empty schema at that revision and
+migrated forward. Backups are named ``<stem>-<UTC stamp>-<label>.<ext>`` and the oldest are
+pruned beyond the number the settings keep.
+"""
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, inspect, select, text
 
 #: How many automatic backups to keep per database.
 KEEP_BACKUPS = 10
 
 
-def backup_sqlite(source: Path, backup_dir: Path, *, label: str) -> Path:
+SQLITE_SUFFIX = ".sqlite3"
+EXPORT_SUFFIX = ".jsonl.gz"
+_NAME = re.compile(
+    r"^(?P<stem>.+)-(?P<stamp>\d{8,}-\d{6}-\d{6})-(?P<label>[a-z][a-z-]*)"
+    r"(?P<ext>\.sqlite3|\.jsonl\.gz)$"
+)
+#: Rows per progress report while exporting or restoring a server database.
+_PROGRESS_EVERY = 2000
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file, as the restore window lists it."""
+
+    path: Path
+    taken_at: datetime  # UTC
+    label: str  # "daily", "before-upgrade", "manual", "before-restore"
+    size: int  # bytes
+
+    @property
+    def kind(self) -> str:
+        return "file" if self.path.name.endswith(SQLITE_SUFFIX) else "export"
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+
+
+def backup_sqlite(source: Path, backup_dir: Path, *, label: str, keep: int = KEEP_BACKUPS) -> Path:
     """Copy a live database consistently into ``backup_dir`` and prune old copies."""
     backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    target = backup_dir / f"{source.stem}-{stamp}-{label}.sqlite3"
+    target = backup_dir / f"{source.stem}-{_stamp()}-{label}{SQLITE_SUFFIX}"
     # Written under a temporary name and renamed when complete, so an interrupted backup
     # (the app closed, the power cut) never passes for a good one or pushes one out.
     partial = target.with_name(target.name + ".partial")
@@ -28,16 +75,222 @@ def backup_sqlite(source: Path, backup_dir: Path, *, label: str) -> Path:
     finally:
         src.close()
     partial.replace(target)
-    prune_backups(backup_dir, source.stem)
+    prune_backups(backup_dir, source.stem, keep)
     return target
 
 
+def list_backups(backup_dir: Path, stem: str) -> list[BackupInfo]:
+    """The backups of the database ``stem`` in ``backup_dir``, newest first."""
+    found: list[BackupInfo] = []
+    if not backup_dir.is_dir():
+        return found
+    for path in backup_dir.iterdir():
+        match = _NAME.match(path.name)
+        if match is None or match["stem"] != stem:
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        try:
+            taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f").replace(tzinfo=UTC)
+        except ValueError:  # renamed by hand: the file's own time will do
+            taken = datetime.fromtimestamp(stat.st_mtime, UTC)
+        found.append(BackupInfo(path, taken, match["label"], stat.st_size))
+    found.sort(key=lambda info: (info.taken_at, info.path.name), reverse=True)
+    return found
+
+
 def prune_backups(backup_dir: Path, stem: str, keep: int = KEEP_BACKUPS) -> None:
-    backups = sorted(backup_dir.glob(f"{stem}-*.sqlite3"))
-    for old in backups[:-keep]:
-        old.unlink(missing_ok=True)
+    """Delete all but the newest ``keep`` backups of ``stem`` (other databases' are kept)."""
+    for old in list_backups(backup_dir, stem)[max(1, keep) :]:
+        old.path.unlink(missing_ok=True)
 
 
 def backed_up_today(backup_dir: Path, stem: str) -> bool:
-    today = datetime.now(UTC).strftime("%Y%m%d")
-    return any(backup_dir.glob(f"{stem}-{today}-*.sqlite3"))
+    today = datetime.now(UTC).date()
+    return any(info.taken_at.date() == today for info in list_backups(backup_dir, stem))
+
+
+def restore_sqlite(backup: Path, target: Path) -> None:
+    """Replace the contents of the shop file ``target`` with the backup ``backup``.
+
+    Done with the backup API into the live file, not a file copy: SQLite then rewrites the
+    file and its ``-wal`` under its own locks, so a reader that stays connected (the change
+    watcher) sees the restored data, and an interrupted restore leaves the old data intact.
+    The caller closes its own connections first and backs the current file up.
+    """
+    src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+            raise ValueError(f"{backup.name} is damaged")
+        dst = sqlite3.connect(target, timeout=10)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+# --- PostgreSQL: a logical export -----------------------------------------------------------
+
+
+def export_database(
+    engine: Engine,
+    backup_dir: Path,
+    stem: str,
+    *,
+    label: str,
+    keep: int = KEEP_BACKUPS,
+    progress: Progress | None = None,
+) -> Path:
+    """Write every table of a server database to ``<stem>-<stamp>-<label>.jsonl.gz``.
+
+    The first line is a header (format, schema revision, tables in foreign-key order); each
+    further line is ``{"table": name, "row": {...}}``. One repeatable-read transaction, so
+    the export is a consistent snapshot while the tills keep working.
+    """
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    target = backup_dir / f"{stem}-{_stamp()}-{label}{EXPORT_SUFFIX}"
+    partial = target.with_name(target.name + ".partial")
+    snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with snapshot.connect() as connection, gzip.open(partial, "wt", encoding="utf-8") as out:
+            metadata = MetaData()
+            metadata.reflect(connection)
+            tables = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+            header = {
+                "format": "shopkeeper-export",
+                "version": 1,
+                "revision": _revision(connection),
+                "tables": [t.name for t in tables],
+            }
+            out.write(json.dumps(header) + "\n")
+            written = 0
+            for table in tables:
+                order = list(table.primary_key.columns) or list(table.columns)
+                for row in connection.execute(select(table).order_by(*order)).mappings():
+                    line = {"table": table.name, "row": {k: _dump(v) for k, v in row.items()}}
+                    out.write(json.dumps(line) + "\n")
+                    written += 1
+                    if progress and written % _PROGRESS_EVERY == 0:
+                        progress(f"Saved {written:,} rows…")
+            connection.rollback()
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    prune_backups(backup_dir, stem, keep)
+    return target
+
+
+def restore_export(engine: Engine, backup: Path, *, progress: Progress | None = None) -> str:
+    """Replace everything in a server database with an export; return its schema revision.
+
+    All in one transaction: the schema is emptied and rebuilt at the export's revision, the
+    rows are put back table by table, and the id sequences are moved past the highest id. If
+    anything fails, the server rolls it all back and the database is as it was. The caller
+    then migrates the schema to the app's head (an export taken before an upgrade is older).
+    """
+    from alembic import command
+
+    from app.db.migrate import alembic_config
+
+    with gzip.open(backup, "rt", encoding="utf-8") as lines, engine.begin() as connection:
+        header = json.loads(next(lines))
+        if header.get("format") != "shopkeeper-export":
+            raise ValueError(f"{backup.name} is not a Shopkeeper export")
+        revision = str(header["revision"])
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+        command.upgrade(alembic_config(connection), revision)
+        metadata = MetaData()
+        metadata.reflect(connection)
+        pending: dict[str, list[dict[str, Any]]] = {}
+        restored = 0
+        for raw in lines:
+            item = json.loads(raw)
+            table = metadata.tables[item["table"]]
+            pending.setdefault(table.name, []).append(_load_row(table, item["row"]))
+            if len(pending[table.name]) >= _PROGRESS_EVERY:
+                restored += _flush(connection, metadata, pending)
+                if progress:
+                    progress(f"Restored {restored:,} rows…")
+        _flush(connection, metadata, pending)
+        _reset_sequences(connection)
+        # Every till must re-read everything; the server delivers this only on commit.
+        connection.execute(text("NOTIFY shopkeeper, 'restore'"))
+    return revision
+
+
+def _flush(
+    connection: Connection, metadata: MetaData, pending: dict[str, list[dict[str, Any]]]
+) -> int:
+    count = 0
+    # Lines come in foreign-key order, so inserting per table in that order is safe.
+    for table in metadata.sorted_tables:
+        rows = pending.pop(table.name, None)
+        if rows:
+            connection.execute(table.insert(), rows)
+            count += len(rows)
+    return count
+
+
+def _reset_sequences(connection: Connection) -> None:
+    for table_name in inspect(connection).get_table_names():
+        for column in inspect(connection).get_columns(table_name):
+            default = str(column.get("default") or "")
+            if default.startswith("nextval("):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table_name}\"', "
+                        f"'{column['name']}'), COALESCE(MAX(\"{column['name']}\"), 0) + 1, false) "
+                        f'FROM "{table_name}"'
+                    )
+                )
+
+
+def _revision(connection: Connection) -> str | None:
+    from app.db.migrate import current_revision
+
+    return current_revision(connection)
+
+
+def _dump(value: Any) -> Any:
+    """A JSON-able form of a column value that :func:`_load` turns back exactly."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _load_row(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    loaded: dict[str, Any] = {}
+    for name, value in row.items():
+        column = table.columns[name]
+        loaded[name] = _load(column.type, value)
+    return loaded
+
+
+def _load(column_type: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        kind = column_type.python_type
+    except NotImplementedError:
+        return value
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is time:
+        return time.fromisoformat(value)
+    if kind is Decimal:
+        return Decimal(value)
+    if kind is bytes:
+        return bytes.fromhex(value)
+    return value

@@ -4,14 +4,24 @@
 never deadlock upgrading a read lock); ``Database.read()`` opens a read-only one. Both turn
 driver errors a user can act on (a locked or damaged file) into domain errors with plain
 messages, and roll back on any error, so nothing is ever half-written.
+
+``Database.run(fn)`` is the write transaction for a user action when several tills share the
+database: it runs ``fn(session)`` in one write transaction and, when the failure was only
+another till getting there first (a PostgreSQL serialization failure or deadlock, a busy
+SQLite file, two tills numbering a new document alike), runs it again from scratch after a
+short, jittered pause. The services lock what they read before deciding, so a re-run sees
+the other till's committed work and decides again; it never applies a stale decision.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
@@ -26,6 +36,23 @@ from app.domain.errors import (
 
 #: How long a writer waits for another program's write to finish before giving up.
 BUSY_TIMEOUT_MS = 5000
+
+#: First pause before re-running a transaction another till got in the way of (seconds); it
+#: doubles on every further attempt (50 ms, 100 ms, 200 ms...), each jittered by +-50 % so
+#: two tills that collided once do not collide again in lockstep.
+RETRY_BASE_DELAY = 0.05
+
+#: PostgreSQL SQLSTATEs meaning "another transaction got in the way; run it again":
+#: serialization_failure and deadlock_detected.
+_PG_RETRYABLE = frozenset({"40001", "40P01"})
+_PG_UNIQUE_VIOLATION = "23505"
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+#: Replaced in tests so retries do not really wait.
+_sleep: Callable[[float], None] = time.sleep
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -61,12 +88,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def translate_error(error: BaseException) -> DatabaseError | None:
-    """The domain error for a driver error a user can act on, or None for a bug."""
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
+    """The PostgreSQL SQLSTATE of a driver error (None for SQLite)."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether running the same transaction again may well succeed: another till held the
+    rows (deadlock, serialization failure, a busy SQLite file) or numbered a new document
+    (or created a balance row) at the same moment, which a re-run sees and steps past."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    state = _sqlstate(error)
+    if state in _PG_RETRYABLE:
+        return True
+    orig = error.orig
+    message = str(orig).lower()
+    if isinstance(orig, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
+        return True
+    return isinstance(error, sa_exc.IntegrityError) and (
+        state == _PG_UNIQUE_VIOLATION or "unique constraint" in message
+    )
+
+
+def translate_error(error: BaseException, *, attempts: int = 1) -> DatabaseError | None:
+    """The domain error for a driver error a user can act on, or None for a bug.
+
+    ``attempts``: how many times the transaction was tried (``Database.run``), for the
+    message of a conflict with another till.
+    """
     if not isinstance(error, sa_exc.DBAPIError):
         return None
     orig = error.orig
     message = str(orig).lower()
+    if _sqlstate(error) in _PG_RETRYABLE:
+        tried = f"tried {attempts} times, " if attempts > 1 else ""
+        return DatabaseConflict(
+            f"Another till was changing the same stock; {tried}nothing was saved. Try again."
+        )
     if isinstance(orig, sqlite3.OperationalError) and "locked" in message:
         return DatabaseLocked(
             "The shop database is busy or locked by another program; nothing was saved. "
@@ -107,6 +167,41 @@ class Database:
         """One write transaction: committed if the block succeeds, rolled back otherwise."""
         with self._guard(), self._write_sessions.begin() as session:
             yield session
+
+    def run(self, fn: Callable[[Session], T], *, attempts: int = 4) -> T:
+        """Run ``fn(session)`` in one write transaction (as :meth:`write`) and return its
+        result, re-running it on a fresh session when another till got in the way.
+
+        Transient failures (see :func:`is_transient`) are retried up to ``attempts`` times in
+        all, pausing 50 ms, 100 ms, 200 ms... (jittered) in between; after the last one the
+        plain-words domain error is raised and nothing was saved. ``fn`` must be re-runnable:
+        it gets a fresh session each time and must not keep state across calls (a service
+        call with plain arguments is). Domain errors (``ShopError``) and bugs are raised at
+        once: only the database's "try again" failures are retried.
+        """
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._write_sessions.begin() as session:
+                    return fn(session)
+            except sa_exc.DBAPIError as error:
+                if attempt < attempts and is_transient(error):
+                    delay = RETRY_BASE_DELAY * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                    log.info(
+                        "write attempt %d/%d met another till (%s); again in %.0f ms",
+                        attempt,
+                        attempts,
+                        type(error.orig).__name__,
+                        delay * 1000,
+                    )
+                    _sleep(delay)
+                    continue
+                translated = translate_error(error, attempts=attempt)
+                if translated is None:
+                    raise
+                raise translated from error
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,10 +8,13 @@ from app.domain.enums import (
     MovementKind,
     OrderStatus,
     PurchaseOrderStatus,
+    QueuePolicy,
+    ShipPreference,
 )
 from app.domain.ledger import StockBalance, StockMovement
 from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
+from app.domain.settings import ShopSetting
 
 __all__ = [
     "AllocationEvent",
@@ -28,9 +31,12 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderStatus",
+    "QueuePolicy",
     "Receipt",
     "ReceiptLine",
     "SalesOrder",
+    "ShipPreference",
+    "ShopSetting",
     "StockBalance",
     "StockMovement",
     "Supplier",

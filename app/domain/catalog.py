@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.base import Base
-from app.domain.enums import BackorderPolicy, CustomerTier
+from app.domain.enums import BackorderPolicy, CustomerTier, ShipPreference
 
 #: The location every database is created with; stock and allocations live here by default.
 DEFAULT_LOCATION_CODE = "SHOP"
@@ -54,6 +54,10 @@ class Product(Base):
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
     #: What the preferred supplier calls the product (their code, shown on purchase orders).
     supplier_sku: Mapped[str | None] = mapped_column(String(64))
+    #: Most units of this product that may wait in the backorder queue at once (None: no
+    #: limit), e.g. what the supplier can still deliver this season. Checked (>= 0) by the
+    #: catalog services: a CHECK constraint would make SQLite rebuild the product table.
+    max_backorder_qty: Mapped[int | None] = mapped_column()
 
     supplier: Mapped[Supplier | None] = relationship()
 
@@ -82,4 +86,8 @@ class Customer(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     tier: Mapped[CustomerTier] = mapped_column(
         _enum(CustomerTier, "customer_tier"), default=CustomerTier.STANDARD
+    )
+    #: Whether the customer takes what is in stock now or waits for the whole order.
+    ship_preference: Mapped[ShipPreference] = mapped_column(
+        _enum(ShipPreference, "ship_preference"), default=ShipPreference.PARTIAL
     )

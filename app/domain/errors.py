@@ -31,6 +31,15 @@ class InvalidTransition(ShopError):
     """An action that the record's state does not allow (cancel a shipped line, ...)."""
 
 
+class BackorderLimitReached(NotEnoughStock):
+    """A line would put more units of a product in the backorder queue than its maximum
+    backorder quantity allows."""
+
+
+class HeldForCompleteShipment(InvalidTransition):
+    """Shipping part of an order whose customer wants it complete; a manager may override."""
+
+
 class PlanRejected(ShopError):
     """A receipt's allocation plan (or the clerk's adjustments to it) cannot be applied."""
 
@@ -57,3 +66,7 @@ class DatabaseCorrupt(DatabaseError):
 
 class DatabaseConflict(DatabaseError):
     """Another till wrote a conflicting record at the same moment; trying again will work."""
+
+
+class DatabaseReadOnly(DatabaseError):
+    """This window opened the database read-only (another copy of Shopkeeper has it open)."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.base import Base, utcnow
 from app.domain.catalog import Customer, Product
-from app.domain.enums import OrderStatus
+from app.domain.enums import OrderStatus, ShipPreference
 
 
 class SalesOrder(Base):
@@ -41,15 +41,35 @@ class SalesOrder(Base):
         index=True,
     )
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: A manager's override of the customer's ship preference for this order (None: the
+    #: customer's own preference applies).
+    ship_preference: Mapped[ShipPreference | None] = mapped_column(
+        Enum(
+            ShipPreference,
+            name="ship_preference",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
 
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.line_no", cascade="all, delete-orphan"
     )
 
+    @property
+    def ships_complete(self) -> bool:
+        """Whether this order is held until every unit is allocated (override, else the
+        customer's preference)."""
+        preference = self.ship_preference or self.customer.ship_preference
+        return preference is ShipPreference.COMPLETE
+
     def refresh_status(self) -> OrderStatus:
         """Recompute the stored status from the lines (call after changing any line)."""
-        self.status = derive_order_status(OrderTotals.of(self.lines))
+        self.status = derive_order_status(
+            OrderTotals.of(self.lines), ship_complete=self.ships_complete
+        )
         return self.status
 
 
@@ -65,8 +85,15 @@ class OrderLine(Base):
     qty_shipped: Mapped[int] = mapped_column(default=0)
     qty_cancelled: Mapped[int] = mapped_column(default=0)
     qty_backordered: Mapped[int] = mapped_column(default=0)
-    #: The order's placed-at time, copied here so the queue is served from one index.
+    #: The line's time in the backorder queue: the order's placed-at time, copied here so the
+    #: queue is served from one index, unless a manager moved the line (then a neighbour's
+    #: time) or pinned it (then the pin time). How long a customer waits is counted from
+    #: ``SalesOrder.placed_at``, never from this.
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Pinned lines are served before every other line, in the order they were pinned.
+    pinned: Mapped[bool] = mapped_column(default=False)
+    #: Breaks ties between lines with the same queue time after a manager's move (lower first).
+    queue_nudge: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
@@ -93,6 +120,8 @@ class OrderLine(Base):
             "order_id",
             "line_no",
             "qty_backordered",
+            "pinned",
+            "queue_nudge",
             sqlite_where=text("qty_backordered > 0"),
             postgresql_where=text("qty_backordered > 0"),
         ),
@@ -132,6 +161,9 @@ class AllocationEvent(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     qty: Mapped[int]
     source: Mapped[str] = mapped_column(String(20))  #: "order", "receipt", "cancel", "ship"
+    #: Why this line got the units, in a clerk's words ("gold customer, waiting 12 days, 2nd in
+    #: queue"); empty for releases and for events recorded before reasons existed.
+    reason: Mapped[str] = mapped_column(String(200), default="")
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -160,6 +192,10 @@ class LineEta(Base):
     #: be deleted while a PO is edited; the recompute that follows replaces the id.
     po_line_id: Mapped[int | None]
     shortfall: Mapped[int] = mapped_column(default=0)  #: units nothing covers
+    #: The line's place in its product's queue (1: served next) and the units waiting on the
+    #: lines ahead of it, under the shop's queue policy.
+    position: Mapped[int] = mapped_column(default=0)
+    units_ahead: Mapped[int] = mapped_column(default=0)
     #: Set while the ETA is later than before: the status and likely ETA the line showed.
     was_status: Mapped[str | None] = mapped_column(String(12))
     was: Mapped[date | None]
@@ -186,15 +222,19 @@ class OrderTotals:
         )
 
 
-def derive_order_status(totals: OrderTotals) -> OrderStatus:
-    """The one rule for an order's status, from its line totals.
+def derive_order_status(totals: OrderTotals, *, ship_complete: bool = False) -> OrderStatus:
+    """The one rule for an order's status, from its line totals and ship preference.
 
     - every unit cancelled, nothing shipped: cancelled
-    - any unit waiting for stock: backordered (the customer is in the queue)
+    - units allocated while others wait: part ready to ship, for a customer who takes partial
+      shipments; backordered (held) for one who wants the order complete
+    - any unit waiting for stock and none allocated: backordered (the customer is in the queue)
     - units allocated and none waiting: ready to ship
     - nothing left to ship and something shipped: shipped
     """
     if totals.backordered > 0:
+        if totals.allocated > 0 and not ship_complete:
+            return OrderStatus.PART_READY
         return OrderStatus.BACKORDERED
     if totals.allocated > 0:
         return OrderStatus.READY_TO_SHIP

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.domain import (
@@ -13,11 +16,22 @@ from app.domain import (
     CustomerTier,
     Location,
     Product,
+    SalesOrder,
     StockBalance,
     Supplier,
 )
+from app.domain.barcodes import looks_like_barcode, validate_gtin
 from app.domain.catalog import DEFAULT_LOCATION_CODE
-from app.domain.errors import Duplicate, InvalidInput, NotFound
+from app.domain.enums import OrderStatus, ShipPreference
+from app.domain.errors import Duplicate, InvalidInput, InvalidQuantity, NotFound
+from app.domain.quantities import MAX_QUANTITY
+from app.services.order_status import refresh_order_statuses
+from app.services.views.search import _matches, _starts_with
+
+#: Most customers a type-ahead search returns: enough to pick from, few enough to read.
+CUSTOMER_MATCHES = 12
+#: Most products a search by name may match before the clerk is asked to type more.
+PRODUCT_NAME_MATCHES = 8
 
 
 def default_location_id(session: Session) -> int:
@@ -71,16 +85,152 @@ def create_customer(
     email: str = "",
     phone: str = "",
     tier: CustomerTier = CustomerTier.STANDARD,
+    ship_preference: ShipPreference = ShipPreference.PARTIAL,
 ) -> Customer:
     code = _unused_code(session, Customer.code, code, "customer")
     customer = Customer(
         code=code,
         name=_required(name, "Customer name"),
-        email=email.strip(),
-        phone=phone.strip(),
+        email=_checked_text(email, "Email", 200),
+        phone=_checked_text(phone, "Phone", 40),
         tier=tier,
+        ship_preference=ship_preference,
     )
     session.add(customer)
+    session.flush()
+    return customer
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """A customer as a picker or a customer dialog shows it (plain values)."""
+
+    id: int
+    code: str
+    name: str
+    email: str
+    phone: str
+    tier: CustomerTier
+    ship_preference: ShipPreference
+
+    @property
+    def label(self) -> str:
+        """ "C042 — Ana Lima · ana@example.com": what a type-ahead list shows."""
+        contact = self.email or self.phone
+        return f"{self.code} — {self.name}" + (f" · {contact}" if contact else "")
+
+
+def _customer_rows(session: Session, condition: object | None, limit: int) -> list[CustomerRow]:
+    stmt = select(
+        Customer.id,
+        Customer.code,
+        Customer.name,
+        Customer.email,
+        Customer.phone,
+        Customer.tier,
+        Customer.ship_preference,
+    )
+    if condition is not None:
+        stmt = stmt.where(condition)  # type: ignore[arg-type]
+    return [CustomerRow(*row) for row in session.execute(stmt.limit(limit)).all()]
+
+
+def search_customers(
+    session: Session, text: str, *, limit: int = CUSTOMER_MATCHES
+) -> list[CustomerRow]:
+    """Customers whose name, code, email or phone contains ``text`` (ignoring case), for a
+    type-ahead: an exact code first, then codes and names starting with the text, then the
+    rest by name; at most ``limit``. Runs in SQL, so it stays quick with 100k customers."""
+    text = text.strip()
+    if not text:
+        return []
+    condition = _matches(session, text, Customer.name, Customer.code, Customer.email)
+    rank = case(
+        (Customer.code == text, 0),
+        (_starts_with(session, Customer.code, text), 1),
+        (_starts_with(session, Customer.name, text), 2),
+        else_=3,
+    )
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.code,
+            Customer.name,
+            Customer.email,
+            Customer.phone,
+            Customer.tier,
+            Customer.ship_preference,
+        )
+        .where(or_(condition, Customer.phone.contains(text, autoescape=True)))  # digits: exact
+        .order_by(rank, Customer.name, Customer.code)
+        .limit(limit)
+    ).all()
+    return [CustomerRow(*row) for row in rows]
+
+
+def customer_row(session: Session, code: str) -> CustomerRow:
+    """The customer with this code, as a plain row (NotFound otherwise)."""
+    rows = _customer_rows(session, Customer.code == code.strip(), 1)
+    if not rows:
+        raise NotFound(f"No customer has the code {code[:40]!r}")
+    return rows[0]
+
+
+def suggest_customer_code(session: Session, name: str) -> str:
+    """A free, readable code for a new customer: the first name's initial and up to five
+    letters of the last name ("Ana Lima" -> "ALIMA"), with a number when taken ("ALIMA2").
+    The clerk may type another."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", plain.upper()) if w]
+    if not words:
+        base = "CUST"
+    elif len(words) == 1:
+        base = words[0][:6]
+    else:
+        base = words[0][0] + words[-1][:5]
+    taken = set(session.scalars(select(Customer.code).where(Customer.code.startswith(base))))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}{number}" in taken:
+        number += 1
+    return f"{base}{number}"
+
+
+def update_customer(
+    session: Session,
+    code: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    tier: CustomerTier | None = None,
+    ship_preference: ShipPreference | None = None,
+) -> Customer:
+    """Change a customer's details (None: keep). A new ship preference re-derives the status
+    of the customer's open orders that carry no override of their own (an order held for
+    completion may become part ready, or the other way round)."""
+    customer = get_customer(session, code)
+    if name is not None:
+        customer.name = _required(name, "Customer name")
+    if email is not None:
+        customer.email = _checked_text(email, "Email", 200)
+    if phone is not None:
+        customer.phone = _checked_text(phone, "Phone", 40)
+    if tier is not None:
+        customer.tier = tier
+    if ship_preference is not None and ship_preference != customer.ship_preference:
+        customer.ship_preference = ship_preference
+        session.flush()
+        open_orders = session.scalars(
+            select(SalesOrder.id).where(
+                SalesOrder.customer_id == customer.id,
+                SalesOrder.ship_preference.is_(None),
+                SalesOrder.status.in_((OrderStatus.BACKORDERED, OrderStatus.PART_READY)),
+            )
+        ).all()
+        refresh_order_statuses(session, open_orders)
+        customer = get_customer(session, code)
     session.flush()
     return customer
 
@@ -97,6 +247,7 @@ def create_product(
     reorder_point: int = 0,
     supplier_code: str | None = None,
     supplier_sku: str | None = None,
+    max_backorder_qty: int | None = None,
 ) -> Product:
     """Create a product with an empty stock balance at the default location."""
     sku = _required(sku, "SKU")
@@ -125,6 +276,7 @@ def create_product(
         reorder_point=reorder_point,
         supplier_id=supplier_id,
         supplier_sku=supplier_sku,
+        max_backorder_qty=check_max_backorder(max_backorder_qty),
     )
     session.add(product)
     session.flush()
@@ -133,10 +285,31 @@ def create_product(
 
 
 def check_barcode_format(code: str) -> str:
-    """A GTIN is 8, 12, 13 or 14 digits; anything else is not a barcode we can store."""
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
-        raise InvalidInput(f"Barcode {code[:30]!r} is not a GTIN (8, 12, 13 or 14 digits)")
+    """A GTIN-8/12/13/14 with a right check digit; anything else is not a barcode we store
+    (a product saved with a mistyped barcode could never be scanned)."""
+    validate_gtin(code)
     return code
+
+
+def check_max_backorder(qty: int | None) -> int | None:
+    """A maximum backorder quantity: None (no limit) or a whole number from 0 (0: never
+    backordered, though the policy says backorder)."""
+    if qty is None:
+        return None
+    if isinstance(qty, bool) or not isinstance(qty, int) or not 0 <= qty <= MAX_QUANTITY:
+        raise InvalidQuantity(
+            f"Maximum backorder quantity must be a whole number from 0 to {MAX_QUANTITY:,}"
+        )
+    return qty
+
+
+def set_max_backorder_qty(session: Session, code: str, qty: int | None) -> Product:
+    """Set (or, with None, lift) the most units of a product that may wait at once. Units
+    already waiting stay; only new orders are held to the new limit."""
+    product = find_product(session, code)
+    product.max_backorder_qty = check_max_backorder(qty)
+    session.flush()
+    return product
 
 
 def find_product(session: Session, code: str) -> Product:
@@ -150,6 +323,42 @@ def find_product(session: Session, code: str) -> Product:
     if product is None:
         raise NotFound(f"No product has the SKU or barcode {code[:40]!r}")
     return product
+
+
+def find_product_at_counter(session: Session, text: str) -> Product:
+    """The product a clerk scanned or typed: its SKU or barcode, else its name.
+
+    An all-digit code that matches nothing is checked as a barcode first, so a misread scan
+    (wrong check digit, missing digits) says so instead of "not found"; other text is looked
+    for in product names and must match exactly one (or one name exactly).
+    """
+    text = text.strip()
+    if not text:
+        raise NotFound("Nothing was scanned or typed")
+    product = session.scalar(
+        select(Product).where(or_(Product.sku == text, Product.barcode == text))
+    )
+    if product is not None:
+        return product
+    if looks_like_barcode(text):
+        code = validate_gtin(text)  # InvalidBarcode for a malformed code
+        raise NotFound(f"No product has the barcode {code}: is it in the catalog?")
+    named = list(
+        session.scalars(
+            select(Product)
+            .where(_matches(session, text, Product.name))
+            .order_by(Product.name)
+            .limit(PRODUCT_NAME_MATCHES + 1)
+        )
+    )
+    exact = [p for p in named if p.name.casefold() == text.casefold()]
+    if len(named) == 1 or len(exact) == 1:
+        return named[0] if len(named) == 1 else exact[0]
+    if not named:
+        raise NotFound(f"No product has the SKU, barcode or name {text[:40]!r}")
+    shown = ", ".join(f"{p.sku} {p.name}" for p in named[:3])
+    more = "…" if len(named) > 3 else ""
+    raise NotFound(f"{text[:40]!r} matches several products ({shown}{more}): type the SKU")
 
 
 def get_customer(session: Session, code: str) -> Customer:
@@ -172,6 +381,13 @@ def _unused_code(session: Session, column: InstrumentedAttribute[str], code: str
     if session.scalar(select(column).where(column == code)) is not None:
         raise Duplicate(f"A {what} with code {code} already exists")
     return code
+
+
+def _checked_text(value: str, what: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise InvalidInput(f"{what} is longer than {max_length} characters")
+    return value
 
 
 def _required(value: str, what: str) -> str:

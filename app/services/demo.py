@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from stdnum import ean
 
 from app.domain import (
     BackorderPolicy,
@@ -22,6 +23,7 @@ from app.domain import (
     OrderStatus,
     Receipt,
     SalesOrder,
+    ShipPreference,
     StockBalance,
 )
 from app.services import catalog, eta, ordering, purchasing, receiving, stock
@@ -130,24 +132,17 @@ _POPULAR = (
 )
 
 ORDER_COUNT = 30
+
+#: Customers who want each order shipped complete (a cafe and a B&B restocking).
+_SHIPS_COMPLETE = frozenset({"C-1016", "C-1019"})
 DAYS_OF_HISTORY = 21
 
 
 def gtin13(twelve_digits: str) -> str:
-    """A GTIN-13 from its first twelve digits (appends the GS1 check digit)."""
+    """A GTIN-13 from its first twelve digits (appends the GS1 check digit, python-stdnum's)."""
     if len(twelve_digits) != 12 or not twelve_digits.isdigit():
         raise ValueError("a GTIN-13 starts with exactly twelve digits")
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(twelve_digits))
-    return twelve_digits + str((10 - total % 10) % 10)
-
-
-def is_valid_gtin(code: str) -> bool:
-    """Whether ``code`` (GTIN-8/12/13/14) has a correct check digit."""
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
-        return False
-    body, check = code[:-1], int(code[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
+    return twelve_digits + str(ean.calc_check_digit(twelve_digits))
 
 
 def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 7) -> None:
@@ -187,6 +182,10 @@ def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 
             email=f"{first}.{last}@example.com",
             phone=f"020 7946 0{100 + number * 7:03d}",
             tier=tier,
+            # Businesses want whole deliveries; everyone else takes what is in stock now.
+            ship_preference=(
+                ShipPreference.COMPLETE if code in _SHIPS_COMPLETE else ShipPreference.PARTIAL
+            ),
         )
 
     policies = {sku: policy for sku, _n, _p, _c, _s, policy, _o, _r in _PRODUCTS}

@@ -22,6 +22,7 @@ from app.domain import (
 )
 from app.domain.errors import InvalidInput
 from app.domain.queue import serving_order
+from app.services.queue import get_queue_policy
 from app.services.views import stock_figures
 
 ExportKind = Literal["stock", "backorders"]
@@ -51,8 +52,9 @@ def stock_rows(session: Session) -> Iterator[tuple[str, int, int, int, int, int]
 
 
 def backorder_rows(session: Session) -> Iterator[tuple[int, str, int, str, str, int, str]]:
-    """The backorder queue in serving order: (position, order ref, line, customer code, sku,
-    units waiting, placed at as ISO 8601 UTC). Position counts from 1 over the whole queue."""
+    """The backorder queue in serving order under the shop's policy (pins first; gold
+    customers first under loyalty): (position, order ref, line, customer code, sku, units
+    waiting, placed at as ISO 8601 UTC). Position counts from 1 over the whole queue."""
     stmt = (
         select(
             SalesOrder.ref,
@@ -66,7 +68,7 @@ def backorder_rows(session: Session) -> Iterator[tuple[int, str, int, str, str, 
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .join(Product, Product.id == OrderLine.product_id)
         .where(OrderLine.qty_backordered > 0)
-        .order_by(*serving_order())
+        .order_by(*serving_order(get_queue_policy(session)))
         .execution_options(yield_per=BATCH)
     )
     for position, (ref, line_no, customer, sku, waiting, placed_at) in enumerate(

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import (
     AllocationEvent,
     BackorderPolicy,
+    Customer,
     MovementKind,
     OrderLine,
     OrderStatus,
     Product,
     SalesOrder,
+    StockBalance,
 )
 from app.domain.base import utcnow
+from app.domain.enums import ShipPreference
 from app.domain.errors import (
+    BackorderLimitReached,
+    HeldForCompleteShipment,
     InvalidInput,
+    InvalidQuantity,
     InvalidTransition,
     NotEnoughStock,
     NotFound,
 )
 from app.domain.quantities import check_quantity
-from app.services.catalog import find_product, get_customer
+from app.services.catalog import default_location_id, find_product, get_customer
 from app.services.eta import recompute_etas
 from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances, record_movement
@@ -64,6 +70,145 @@ class PlacedOrder:
 MAX_REF_LENGTH = 40
 
 
+@dataclass(frozen=True, slots=True)
+class LineDecision:
+    """What placing one line would do, decided before anything is written."""
+
+    product_id: int
+    sku: str
+    name: str
+    qty: int
+    allocated: int  #: units taken from available stock now
+    backordered: int  #: units that would wait in the queue
+    #: Most units this line could have (None: no limit); set when the line is refused.
+    limit: int | None = None
+    refusal: str = ""  #: why the line cannot be placed (empty: it can)
+    backorder_limit: bool = False  #: refused by the product's maximum backorder quantity
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusal)
+
+
+def waiting_units(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
+    """Units of each product waiting in the backorder queue now (zero for none); under the
+    products' balance locks, the figure cannot change before the transaction ends."""
+    ids = sorted(set(product_ids))
+    waiting = dict.fromkeys(ids, 0)
+    if ids:
+        rows = session.execute(
+            select(OrderLine.product_id, func.sum(OrderLine.qty_backordered))
+            .where(OrderLine.product_id.in_(ids), OrderLine.qty_backordered > 0)
+            .group_by(OrderLine.product_id)
+        )
+        waiting.update({pid: int(total or 0) for pid, total in rows})
+    return waiting
+
+
+def decide_lines(
+    products: Sequence[Product],
+    qtys: Sequence[int],
+    available: Mapping[int, int],
+    waiting: Mapping[int, int],
+) -> list[LineDecision]:
+    """The one rule for new order lines, in line order: take what is available, backorder
+    the rest, refuse beyond an "out of stock" product's available units or beyond a
+    product's maximum backorder quantity (counting units already waiting and earlier lines).
+
+    ``place_order`` applies it under the balance locks; ``quote_lines`` shows it beforehand.
+    """
+    free = {pid: max(qty, 0) for pid, qty in available.items()}
+    queued = dict(waiting)
+    decisions: list[LineDecision] = []
+    for product, qty in zip(products, qtys, strict=True):
+        pid = product.id
+        take = min(qty, free.get(pid, 0))
+        rest = qty - take
+        refusal, limit, by_limit = "", None, False
+        if rest and product.backorder_policy == BackorderPolicy.OUT_OF_STOCK:
+            limit = take
+            refusal = (
+                f"{product.sku} {product.name} is sold from stock only: "
+                f"{take} available, {qty} ordered"
+            )
+        elif rest and product.max_backorder_qty is not None:
+            room = max(product.max_backorder_qty - queued.get(pid, 0), 0)
+            if rest > room:
+                limit, by_limit = take + room, True
+                refusal = backorder_limit_refusal(
+                    product.sku,
+                    product.name,
+                    product.max_backorder_qty,
+                    queued.get(pid, 0),
+                    take,
+                    qty,
+                )
+        if not refusal:
+            free[pid] = free.get(pid, 0) - take
+            queued[pid] = queued.get(pid, 0) + rest
+        decisions.append(
+            LineDecision(pid, product.sku, product.name, qty, take, rest, limit, refusal, by_limit)
+        )
+    return decisions
+
+
+def backorder_limit_refusal(
+    sku: str, name: str, max_backorder: int, waiting: int, take: int, qty: int
+) -> str:
+    """Why a line is refused by a product's maximum backorder quantity, saying how many
+    more units may still be backordered (and so how many this line could have)."""
+    room = max(max_backorder - waiting, 0)
+    more = "no more units" if room == 0 else f"only {room:,} more"
+    return (
+        f"{sku} {name}: at most {max_backorder:,} may wait for stock and {waiting:,} already "
+        f"wait, so {more} can be backordered ({take + room:,} can be sold now, {qty:,} ordered)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What placing an order would do now (nothing is written): per line, and whether the
+    customer wants it shipped complete (then nothing ships until every unit is there)."""
+
+    lines: tuple[LineDecision, ...]
+    ships_complete: bool
+
+    @property
+    def refusals(self) -> tuple[str, ...]:
+        return tuple(line.refusal for line in self.lines if line.refused)
+
+    @property
+    def held(self) -> bool:
+        """Whether the allocated units wait for the backordered ones before shipping."""
+        return self.ships_complete and any(line.backordered for line in self.lines)
+
+
+def quote_lines(session: Session, customer_id: int | None, lines: Sequence[LineRequest]) -> Quote:
+    """Preview an order before it is placed (for the New-order dialog): per line, how many
+    units ship now, how many wait, or why the line would be refused. Writes nothing and
+    locks nothing, so the real decision (``place_order``) may differ if stock moves."""
+    products = [find_product(session, request.code) for request in lines]
+    ids = {p.id for p in products}
+    rows = session.execute(
+        select(StockBalance.product_id, StockBalance.on_hand - StockBalance.allocated).where(
+            StockBalance.location_id == default_location_id(session),
+            StockBalance.product_id.in_(ids),
+        )
+    ).all()
+    available = dict.fromkeys(ids, 0) | {pid: int(free) for pid, free in rows}
+    limited = {p.id for p in products if p.max_backorder_qty is not None}
+    decisions = decide_lines(
+        products, [r.qty for r in lines], available, waiting_units(session, limited)
+    )
+    ships_complete = False
+    if customer_id is not None:
+        preference = session.scalar(
+            select(Customer.ship_preference).where(Customer.id == customer_id)
+        )
+        ships_complete = preference is ShipPreference.COMPLETE
+    return Quote(tuple(decisions), ships_complete)
+
+
 def next_order_ref(session: Session) -> str:
     """The next free order reference, SO-000001 style."""
     return next_free_ref(session, SalesOrder.id, SalesOrder.ref, "SO-", 6)
@@ -99,18 +244,19 @@ def place_order(
     balances = lock_balances(session, [p.id for p in products])
 
     # Decide every line before changing anything, so a refused order leaves no trace even in
-    # a session the caller goes on using.
+    # a session the caller goes on using. Units waiting are stable: every change to a
+    # product's lines happens under its balance lock, which is held now.
     available = {pid: balance.available for pid, balance in balances.items()}
-    takes: list[int] = []
-    for request, product in zip(lines, products, strict=True):
-        take = min(request.qty, available[product.id])
-        if take < request.qty and product.backorder_policy == BackorderPolicy.OUT_OF_STOCK:
-            raise NotEnoughStock(
-                f"{product.sku} {product.name} is sold from stock only: "
-                f"{available[product.id]} available, {request.qty} ordered"
-            )
-        available[product.id] -= take
-        takes.append(take)
+    limited = {p.id for p in products if p.max_backorder_qty is not None}
+    decisions = decide_lines(
+        products, [r.qty for r in lines], available, waiting_units(session, limited)
+    )
+    for decision in decisions:
+        if decision.backorder_limit:
+            raise BackorderLimitReached(decision.refusal)
+        if decision.refused:
+            raise NotEnoughStock(decision.refusal)
+    takes = [decision.allocated for decision in decisions]
 
     order = SalesOrder(
         ref=ref or next_order_ref(session), customer=customer, placed_at=placed_at, note=note
@@ -154,6 +300,29 @@ def get_order(session: Session, ref: str) -> SalesOrder:
     return order
 
 
+def _locked_order(session: Session, ref: str) -> SalesOrder:
+    """The order, read again once the balances of all its products and its own row are
+    locked (in the services' fixed order: balances, then the order).
+
+    Every change to an order line happens under its product's balance lock, so what this
+    returns cannot change until the transaction ends: another till's ship, cancel or receipt
+    for the same order either committed before (and is seen) or waits.
+    """
+    order = get_order(session, ref)
+    lock_balances(session, {line.product_id for line in order.lines})
+    fresh = {"populate_existing": True}
+    session.scalars(
+        select(SalesOrder)
+        .where(SalesOrder.id == order.id)
+        .with_for_update()
+        .execution_options(**fresh)
+    ).all()
+    session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).execution_options(**fresh)
+    ).all()
+    return order
+
+
 @dataclass(frozen=True, slots=True)
 class ShipResult:
     ref: str
@@ -161,16 +330,52 @@ class ShipResult:
     status: OrderStatus
 
 
-def ship_order(session: Session, ref: str) -> ShipResult:
-    """Ship every allocated unit of the order: the units leave the ledger."""
-    order = get_order(session, ref)
-    to_ship = [line for line in order.lines if line.qty_allocated > 0]
+def ship_order(
+    session: Session,
+    ref: str,
+    quantities: Mapping[int, int] | None = None,
+    *,
+    override_complete: bool = False,
+) -> ShipResult:
+    """Ship allocated units of the order (all of them, or ``quantities`` by line number):
+    they leave the ledger as shipment movements and the order's status follows.
+
+    An order whose customer wants it complete (or overridden so) is refused while units still
+    wait for stock, with HeldForCompleteShipment, unless a manager ships it anyway
+    (``override_complete``). A line cannot ship more than is allocated to it.
+    """
+    order = _locked_order(session, ref)
+    by_no = {line.line_no: line for line in order.lines}
+    if quantities is None:
+        wanted = {line.line_no: line.qty_allocated for line in order.lines}
+    else:
+        wanted = {}
+        for line_no, qty in quantities.items():
+            line = by_no.get(line_no)
+            if line is None:
+                raise NotFound(f"Order {order.ref} has no line {line_no}")
+            check_quantity(qty, allow_zero=True, what=f"Quantity to ship on line {line_no}")
+            if qty > line.qty_allocated:
+                raise InvalidQuantity(
+                    f"Line {line_no} ({line.product.sku}) has {line.qty_allocated:,} "
+                    f"allocated: only those can ship, not {qty:,}"
+                )
+            wanted[line_no] = qty
+    to_ship = [(by_no[no], qty) for no, qty in sorted(wanted.items()) if qty > 0]
     if not to_ship:
+        if quantities is not None and any(line.qty_allocated for line in order.lines):
+            raise InvalidQuantity(f"Order {order.ref}: choose at least one unit to ship")
         raise InvalidTransition(f"Order {order.ref} has nothing allocated to ship yet")
-    balances = lock_balances(session, [line.product_id for line in to_ship])
+    waiting = sum(line.qty_backordered for line in order.lines)
+    if order.ships_complete and waiting and not override_complete:
+        raise HeldForCompleteShipment(
+            f"Order {order.ref} ships complete and {waiting:,} "
+            f"unit{'' if waiting == 1 else 's'} still wait for stock; "
+            "it is held until everything is here (a manager can ship it anyway)"
+        )
+    balances = lock_balances(session, [line.product_id for line, _ in to_ship])
     units = 0
-    for line in to_ship:
-        qty = line.qty_allocated
+    for line, qty in to_ship:
         balance = balances[line.product_id]
         balance.allocated -= qty
         record_movement(
@@ -181,12 +386,26 @@ def ship_order(session: Session, ref: str) -> ShipResult:
             document=order.ref,
             order_line_id=line.id,
         )
-        line.qty_allocated = 0
+        line.qty_allocated -= qty
         line.qty_shipped += qty
         units += qty
     order.refresh_status()
     session.flush()
     return ShipResult(order.ref, units, order.status)
+
+
+def set_order_ship_preference(
+    session: Session, ref: str, preference: ShipPreference | None
+) -> OrderStatus:
+    """A manager's override of how this order ships (None: the customer's preference
+    again); the order's status follows (held as backordered, or part ready). Returns it."""
+    order = _locked_order(session, ref)
+    if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
+        raise InvalidTransition(f"Order {order.ref} is {order.status.label.lower()}")
+    order.ship_preference = preference
+    status = order.refresh_status()
+    session.flush()
+    return status
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,42 +425,71 @@ class CancelResult:
     released: tuple[Released, ...]
     status: OrderStatus
 
+    @property
+    def freed_product_ids(self) -> frozenset[int]:
+        """Products whose units became available (to offer to their queues)."""
+        return frozenset(item.product_id for item in self.released)
 
-def cancel_line(session: Session, ref: str, line_no: int, reason: str = "") -> CancelResult:
-    """Cancel what is still open on one line; its allocated units become available."""
-    order = get_order(session, ref)
+
+def cancel_line(
+    session: Session, ref: str, line_no: int, reason: str = "", *, qty: int | None = None
+) -> CancelResult:
+    """Cancel what is still open on one line (or ``qty`` units of it: waiting units first,
+    then allocated ones); allocated units cancelled become available. Shipped units cannot
+    be cancelled: asking for more than is open says so."""
+    order = _locked_order(session, ref)
     line = next((item for item in order.lines if item.line_no == line_no), None)
     if line is None:
         raise NotFound(f"Order {order.ref} has no line {line_no}")
-    return _cancel(session, order, [line], reason)
+    if qty is not None:
+        check_quantity(qty, what=f"Units to cancel on line {line_no}")
+        if qty > line.qty_open:
+            shipped = (
+                f"; {line.qty_shipped:,} shipped and cannot be cancelled"
+                if line.qty_shipped
+                else ""
+            )
+            raise InvalidQuantity(
+                f"Line {line_no} ({line.product.sku}) has only {line.qty_open:,} "
+                f"unit{'' if line.qty_open == 1 else 's'} still open{shipped}"
+            )
+    return _cancel(session, order, [line], reason, qty)
 
 
 def cancel_order(session: Session, ref: str, reason: str = "") -> CancelResult:
     """Cancel everything still open on the order (shipped units stay shipped)."""
-    order = get_order(session, ref)
+    order = _locked_order(session, ref)
     return _cancel(session, order, list(order.lines), reason)
 
 
 def _cancel(
-    session: Session, order: SalesOrder, lines: list[OrderLine], reason: str
+    session: Session,
+    order: SalesOrder,
+    lines: list[OrderLine],
+    reason: str,
+    qty: int | None = None,
 ) -> CancelResult:
     open_lines = [line for line in lines if line.qty_open > 0]
     if not open_lines:
+        what = f"line {lines[0].line_no}" if len(lines) == 1 else "everything"
         if all(line.qty_cancelled == line.qty_ordered for line in lines):
-            raise InvalidTransition(f"Order {order.ref}: already cancelled")
+            raise InvalidTransition(f"Order {order.ref}: {what} is already cancelled")
         raise InvalidTransition(
-            f"Order {order.ref}: everything has shipped; shipped units cannot be cancelled"
+            f"Order {order.ref}: {what} has shipped or was cancelled; "
+            "shipped units cannot be cancelled"
         )
     balances = lock_balances(session, [line.product_id for line in open_lines])
     released: list[Released] = []
     units = 0
     for line in open_lines:
         balance = balances[line.product_id]
-        freed = line.qty_allocated
-        units += line.qty_open
-        line.qty_cancelled += line.qty_open
-        line.qty_allocated = 0
-        line.qty_backordered = 0
+        cancel = line.qty_open if qty is None else qty
+        from_waiting = min(cancel, line.qty_backordered)
+        freed = cancel - from_waiting
+        units += cancel
+        line.qty_cancelled += cancel
+        line.qty_backordered -= from_waiting
+        line.qty_allocated -= freed
         line.cancel_reason = reason.strip()[:200]
         balance.allocated -= freed
         balance.version += 1

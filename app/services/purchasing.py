@@ -31,6 +31,7 @@ from app.services.catalog import find_product, get_supplier
 from app.services.eta import recompute_etas
 from app.services.ordering import LineRequest
 from app.services.refs import checked_ref, next_free_ref
+from app.services.stock import lock_balances
 
 
 def next_po_ref(session: Session) -> str:
@@ -84,7 +85,9 @@ def create_purchase_order(
     session.add(po)
     session.flush()
     if recompute and po.status.is_incoming:
-        recompute_etas(session, {line.product_id for line in po.lines})
+        product_ids = {line.product_id for line in po.lines}
+        lock_balances(session, product_ids)  # see _etas_recomputed
+        recompute_etas(session, product_ids)
     return po
 
 
@@ -211,8 +214,13 @@ def _change(
 
 def _etas_recomputed(session: Session, change: PurchaseOrderChange) -> PurchaseOrderChange:
     """Recompute the ETAs of the waiting lines of the PO's products (flags those moved
-    later), in the caller's transaction; returns ``change`` with what moved."""
+    later), in the caller's transaction; returns ``change`` with what moved.
+
+    The products' balances are locked first (after the PO's row: the services' fixed lock
+    order), so a sale or receipt of the same products on another till recomputes before or
+    after this one, never interleaved with it."""
     session.flush()
+    lock_balances(session, change.product_ids)
     moved = recompute_etas(session, change.product_ids).moved_later
     return replace(change, lines_moved_later=len(moved))
 

@@ -9,12 +9,14 @@ changed since the preview, in which case it raises :class:`StalePlan` and nothin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.sqltypes import NullType
 
 from app.domain import (
     AllocationEvent,
@@ -32,18 +34,23 @@ from app.domain import (
     StockBalance,
 )
 from app.domain.allocation import (
+    LOOKAHEAD_LINES,
     AllocationPlan,
     PlannedAllocation,
     ProductPlan,
+    QueueLine,
+    QueueSnapshot,
     ReceiptInput,
+    gc_paused,
 )
 from app.domain.base import utcnow
+from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
-from app.domain.orders import OrderTotals, derive_order_status
 from app.domain.quantities import check_quantity
-from app.domain.queue import serving_order
 from app.services.catalog import default_location_id
 from app.services.eta import recompute_etas
+from app.services.order_status import refresh_order_statuses
+from app.services.queue import get_queue_policy
 from app.services.stock import lock_balances, record_movement
 
 __all__ = [
@@ -51,14 +58,14 @@ __all__ = [
     "AllocationPlan",
     "PlannedAllocation",
     "ProductPlan",
+    "QueueSnapshot",
     "ReceiptInput",
     "ReceiptResult",
     "confirm_receipt",
     "preview_receipt",
+    "read_queues",
+    "received_units",
 ]
-
-#: Waiting lines shown after the last one a receipt fills, so a clerk can redirect units.
-LOOKAHEAD_LINES = 3
 
 
 def preview_receipt(
@@ -66,65 +73,126 @@ def preview_receipt(
     receipts: Sequence[ReceiptInput],
     *,
     purchase_order_ref: str | None = None,
+    policy: QueuePolicy | None = None,
 ) -> AllocationPlan:
-    """Propose who gets the arriving units: waiting lines in serving order, partial fills
-    allowed, the rest to stock. Writes nothing."""
+    """Propose who gets the arriving units: waiting lines in serving order under ``policy``
+    (None: the shop's policy), partial fills allowed, the rest to stock. Writes nothing."""
+    received = received_units(receipts)
+    snapshot = read_queues(session, received)
+    if policy is None:
+        policy = get_queue_policy(session)
+    return snapshot.plan(
+        received, policy, receipts=tuple(receipts), purchase_order_ref=purchase_order_ref
+    )
+
+
+def received_units(receipts: Sequence[ReceiptInput]) -> dict[int, int]:
+    """Units received per product, each quantity checked."""
     if not receipts:
         raise InvalidQuantity("Nothing was received: enter at least one quantity")
     received: dict[int, int] = defaultdict(int)
     for receipt in receipts:
         check_quantity(receipt.qty, what="Quantity received")
         received[receipt.product_id] += receipt.qty
+    return dict(received)
+
+
+def read_queues(session: Session, product_ids: Iterable[int]) -> QueueSnapshot:
+    """The waiting lines of these products and what a plan needs besides, read once (no
+    lock: a preview must not block other tills). Plan from it with ``snapshot.plan``, for
+    any policy and any quantities of these products, as often as needed."""
+    with gc_paused():
+        return _read_queues(session, sorted(set(product_ids)))
+
+
+def _read_queues(session: Session, ids: list[int]) -> QueueSnapshot:
+    now = utcnow()
+    # Times, tiers and days waiting converted once per distinct value (50k lines share far
+    # fewer): SQLAlchemy's per-value conversion was a third of a flash-sale preview.
+    times: _Memo[Any, datetime] = _Memo(_utc)
+    tiers: _Memo[Any, CustomerTier] = _Memo(CustomerTier)
+    days: _Memo[datetime, int] = _Memo(lambda placed_at: (now - placed_at).days)
     connection = session.connection()
-    products = {
-        product_id: (sku, name)
-        for product_id, sku, name in connection.execute(
-            select(Product.id, Product.sku, Product.name).where(Product.id.in_(list(received)))
+    products: dict[int, tuple[str, str]] = {}
+    lines: dict[int, list[QueueLine]] = {pid: [] for pid in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        products.update(
+            (pid, (sku, name))
+            for pid, sku, name in connection.execute(
+                select(Product.id, Product.sku, Product.name).where(Product.id.in_(chunk))
+            )
         )
-    }
-    if len(products) != len(received):
+        rows = connection.execute(
+            select(
+                OrderLine.product_id,
+                OrderLine.id,
+                OrderLine.order_id,
+                SalesOrder.ref,
+                OrderLine.line_no,
+                Customer.id,
+                Customer.name,
+                type_coerce(Customer.tier, NullType()),
+                OrderLine.pinned,
+                type_coerce(OrderLine.queued_at, NullType()),
+                OrderLine.queue_nudge,
+                type_coerce(SalesOrder.placed_at, NullType()),
+                OrderLine.qty_backordered,
+            )
+            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(OrderLine.product_id.in_(chunk), OrderLine.qty_backordered > 0)
+        )
+        for row in rows:  # (product id, then QueueLine's fields from line id to waiting)
+            placed_at = times[row[11]]
+            lines[row[0]].append(
+                QueueLine(
+                    *row[1:7],
+                    tier=tiers[row[7]],
+                    pinned=bool(row[8]),
+                    queued_at=times[row[9]],
+                    nudge=row[10],
+                    placed_at=placed_at,
+                    waiting=row[12],
+                    days_waiting=days[placed_at],
+                )
+            )
+    if len(products) != len(ids):
         raise PlanRejected("A received product no longer exists")
-    versions = _balance_versions(session, received)
-    filled: list[tuple[int, str, list[_QueueFill]]] = []
-    product_plans: list[ProductPlan] = []
-    for product_id in sorted(received, key=lambda pid: products[pid][0]):
-        sku, name = products[product_id]
-        lines = _fill_queue(connection, product_id, received[product_id])
-        filled.append((product_id, sku, lines))
-        product_plans.append(
-            ProductPlan(product_id, sku, name, received[product_id], sum(f[7] for f in lines))
-        )
-    given: dict[int, int] = defaultdict(int)
-    for _, _, lines in filled:
-        for fill in lines:
-            given[fill[1]] += fill[7]
-    order_waiting = _waiting_per_order(connection, set(given))
-    complete = {oid for oid, units in given.items() if units >= order_waiting.get(oid, 0)}
-    allocations = tuple(
-        PlannedAllocation(
-            line_id,
-            order_id,
-            ref,
-            line_no,
-            customer,
-            product_id,
-            sku,
-            queued_at,
-            waiting,
-            give,
-            order_id in complete,
-        )
-        for product_id, sku, lines in filled
-        for line_id, order_id, ref, line_no, customer, queued_at, waiting, give in lines
+    order_ids = {line.order_id for queue in lines.values() for line in queue}
+    return QueueSnapshot(
+        products=products,
+        lines=lines,
+        versions=_balance_versions(session, ids),
+        order_waiting=_waiting_per_order(connection, order_ids),
+        taken_at=now,
     )
-    return AllocationPlan(
-        purchase_order_ref=purchase_order_ref,
-        receipts=tuple(receipts),
-        products=tuple(product_plans),
-        allocations=allocations,
-        versions=versions,
-        order_waiting=order_waiting,
-    )
+
+
+#: Ids bound per IN list.
+_CHUNK = 500
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Memo(dict[K, V]):
+    """``convert(key)``, computed once per distinct key."""
+
+    def __init__(self, convert: Callable[[K], V]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self._convert(key)
+        return value
+
+
+def _utc(raw: str | datetime) -> datetime:
+    """A stored time as the driver returns it (ISO text on SQLite, a naive datetime on
+    PostgreSQL; both UTC), timezone-aware: what ``UTCDateTime`` would give."""
+    value = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    return value.replace(tzinfo=UTC)
 
 
 def _balance_versions(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
@@ -141,44 +209,6 @@ def _balance_versions(session: Session, product_ids: Iterable[int]) -> dict[int,
         )
         versions.update(dict(rows.all()))
     return versions
-
-
-#: (line id, order id, order ref, line no, customer, queued at, waiting, units given)
-_QueueFill = tuple[int, int, str, int, str, datetime, int, int]
-
-
-def _fill_queue(connection: Connection, product_id: int, qty: int) -> list[_QueueFill]:
-    """Give ``qty`` units to the product's waiting lines in serving order (plus a few
-    lookahead lines that get nothing, so the clerk can redirect units to them)."""
-    stmt = (
-        select(
-            OrderLine.id,
-            OrderLine.order_id,
-            SalesOrder.ref,
-            OrderLine.line_no,
-            Customer.name,
-            OrderLine.queued_at,
-            OrderLine.qty_backordered,
-        )
-        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .where(OrderLine.product_id == product_id, OrderLine.qty_backordered > 0)
-        .order_by(*serving_order())
-    )
-    result: list[_QueueFill] = []
-    remaining = qty
-    lookahead = LOOKAHEAD_LINES
-    rows = connection.execute(stmt)
-    for line_id, order_id, ref, line_no, customer, queued_at, waiting in rows:
-        give = remaining if remaining < waiting else waiting
-        if give == 0:
-            if lookahead == 0:
-                break
-            lookahead -= 1
-        remaining -= give
-        result.append((line_id, order_id, ref, line_no, customer, queued_at, waiting, give))
-    rows.close()  # stop reading the rest of a long queue
-    return result
 
 
 def _waiting_per_order(connection: Connection, order_ids: set[int]) -> dict[int, int]:
@@ -218,14 +248,8 @@ def confirm_receipt(
     writes nothing, if stock or the queue of any received product changed since the preview.
     """
     final = plan.adjusted(adjustments or {})
-    balances = lock_balances(session, plan.versions)
-    changed = [pid for pid, version in plan.versions.items() if balances[pid].version != version]
-    if changed:
-        skus = ", ".join(p.sku for p in final.products if p.product_id in changed)
-        raise StalePlan(
-            f"Stock or the queue of {skus} changed since the preview (another sale, receipt "
-            "or cancellation). Nothing was saved; look at the new preview and confirm again."
-        )
+    _lock_purchase_orders(session, plan)  # before balances: the services' fixed lock order
+    balances = locked_unchanged_balances(session, final)
     po = _receivable_po(session, plan)
     receipt = Receipt(purchase_order_id=po.id if po else None, note=note.strip()[:500])
     session.add(receipt)
@@ -254,7 +278,7 @@ def confirm_receipt(
     for product in final.products:
         balances[product.product_id].allocated += product.to_customers
     given = [a for a in final.allocations if a.qty > 0]
-    _apply_allocations(session, given, receipt.id)
+    apply_allocations(session, given, source="receipt", receipt_id=receipt.id)
     _apply_po_received(session, po_received)
     session.flush()
     statuses = _refresh_order_statuses(session, {a.order_id for a in given})
@@ -278,6 +302,45 @@ def confirm_receipt(
     # Queues were served and POs received (maybe short): the received products' ETAs move.
     recompute_etas(session, plan.versions)
     return result
+
+
+def locked_unchanged_balances(session: Session, plan: AllocationPlan) -> dict[int, StockBalance]:
+    """Lock the plan's balances; raise StalePlan (nothing written yet) if stock or the queue
+    of any of its products changed since the preview."""
+    balances = lock_balances(session, plan.versions)
+    changed = [pid for pid, version in plan.versions.items() if balances[pid].version != version]
+    if changed:
+        skus = ", ".join(p.sku for p in plan.products if p.product_id in changed)
+        raise StalePlan(
+            f"Stock or the queue of {skus} changed since the preview (another sale, receipt "
+            "or cancellation). Nothing was saved; look at the new preview and confirm again."
+        )
+    return balances
+
+
+def _lock_purchase_orders(session: Session, plan: AllocationPlan) -> None:
+    """Lock the rows of the POs a receipt is against (in id order), so another till cannot
+    cancel or re-date one between this receipt's check that it is receivable and its commit
+    (and a cancel waits for the receipt, then sees what arrived)."""
+    line_ids = [item.po_line_id for item in plan.receipts if item.po_line_id is not None]
+    ids = set(
+        session.scalars(
+            select(PurchaseOrderLine.purchase_order_id).where(PurchaseOrderLine.id.in_(line_ids))
+        )
+    )
+    if plan.purchase_order_ref is not None:
+        ids.update(
+            session.scalars(
+                select(PurchaseOrder.id).where(PurchaseOrder.ref == plan.purchase_order_ref)
+            )
+        )
+    if ids:
+        session.execute(
+            select(PurchaseOrder.id)
+            .where(PurchaseOrder.id.in_(sorted(ids)))
+            .order_by(PurchaseOrder.id)
+            .with_for_update()
+        ).all()
 
 
 def _pos_of_lines(
@@ -336,10 +399,15 @@ def _receivable_po(session: Session, plan: AllocationPlan) -> PurchaseOrder | No
 _NOT_RECEIVABLE = (PurchaseOrderStatus.CANCELLED, PurchaseOrderStatus.DRAFT)
 
 
-def _apply_allocations(
-    session: Session, given: Sequence[PlannedAllocation], receipt_id: int
+def apply_allocations(
+    session: Session,
+    given: Sequence[PlannedAllocation],
+    *,
+    source: str,
+    receipt_id: int | None = None,
 ) -> None:
-    """Bulk-apply allocations (executemany; a flash-sale receipt touches 50k lines)."""
+    """Bulk-apply allocations (executemany; a flash-sale receipt touches 50k lines), each
+    with its allocation event and reason (``source``: "receipt" or "freed")."""
     if not given:
         return
     table = _table(OrderLine)
@@ -360,7 +428,8 @@ def _apply_allocations(
                 "order_line_id": a.order_line_id,
                 "product_id": a.product_id,
                 "qty": a.qty,
-                "source": "receipt",
+                "source": source,
+                "reason": a.reason,
                 "receipt_id": receipt_id,
                 "created_at": now,
             }
@@ -383,36 +452,7 @@ def _apply_po_received(session: Session, received: Mapping[int, int]) -> None:
 
 def _refresh_order_statuses(session: Session, order_ids: set[int]) -> dict[int, OrderStatus]:
     """Re-derive the status of the orders a receipt touched, in bulk; returns them by id."""
-    ids = sorted(order_ids)
-    updates: list[dict[str, object]] = []
-    statuses: dict[int, OrderStatus] = {}
-    for start in range(0, len(ids), 2000):
-        rows = session.execute(
-            select(
-                OrderLine.order_id,
-                func.sum(OrderLine.qty_ordered),
-                func.sum(OrderLine.qty_cancelled),
-                func.sum(OrderLine.qty_shipped),
-                func.sum(OrderLine.qty_allocated),
-                func.sum(OrderLine.qty_backordered),
-            )
-            .where(OrderLine.order_id.in_(ids[start : start + 2000]))
-            .group_by(OrderLine.order_id)
-        )
-        for order_id, *totals in rows:
-            status = derive_order_status(OrderTotals(*(int(t or 0) for t in totals)))
-            updates.append({"order_id": order_id, "status": status})
-            statuses[order_id] = status
-    if updates:
-        table = _table(SalesOrder)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("order_id"))
-            .values(status=bindparam("status")),
-            updates,
-        )
-    session.expire_all()
-    return statuses
+    return refresh_order_statuses(session, order_ids)
 
 
 def _table(mapped: type[object]) -> Table:

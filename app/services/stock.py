@@ -22,10 +22,20 @@ from app.services.eta import recompute_etas
 def lock_balances(
     session: Session, product_ids: Iterable[int], location_id: int | None = None
 ) -> dict[int, StockBalance]:
-    """The balance rows of these products, locked for this transaction.
+    """The balance rows of these products, locked for this transaction, as committed now.
 
-    Rows are locked in product-id order, so two tills locking overlapping products can never
-    deadlock; a missing row (a product created before balances existed) is created.
+    This is the lock every service that changes stock or a queue takes before it decides
+    (what is available, who waits, what a line still holds): on PostgreSQL a
+    ``SELECT ... FOR UPDATE`` that waits for another till's transaction on the same products
+    and then returns what it committed (SQLite's ``BEGIN IMMEDIATE`` already lets one writer
+    in at a time). The fixed order of locks across services is: purchase order rows, then
+    balances in product-id order (here, so two tills locking overlapping products never
+    deadlock), then sales order rows. Rows already in the session are overwritten with the
+    locked values (``populate_existing``), so a decision never uses a read from before the
+    lock.
+
+    A missing row (a product created before balances existed) is created; two tills creating
+    the same one at once collide on its unique key, which ``Database.run`` retries.
     """
     location_id = location_id or default_location_id(session)
     ids = sorted(set(product_ids))
@@ -37,6 +47,7 @@ def lock_balances(
             .where(StockBalance.location_id == location_id, StockBalance.product_id.in_(chunk))
             .order_by(StockBalance.product_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
         balances.update({row.product_id: row for row in rows})
     for product_id in ids:

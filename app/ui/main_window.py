@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.engine import make_url
 
 import app
 from app.db import Database
 from app.db.opening import sqlite_path
+from app.ui.banner import Banner
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
 from app.ui.tabs.orders_tab import OrdersTab
@@ -30,11 +40,18 @@ def database_name(url: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+    #: Settings changed which database to open: the app closes this window and opens that.
+    reopen_requested = Signal()
+
+    def __init__(
+        self, database: Database, parent: QWidget | None = None, *, read_only: bool = False
+    ) -> None:
         super().__init__(parent)
         self.database = database
+        self.read_only = read_only
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"Shopkeeper — {database_name(database.url)}")
+        title = f"Shopkeeper — {database_name(database.url)}"
+        self.setWindowTitle(f"{title} (read-only)" if read_only else title)
 
         self.stock_tab = StockTab(database)
         self.orders_tab = OrdersTab(database)
@@ -51,7 +68,15 @@ class MainWindow(QMainWindow):
         ):
             self.tabs.addTab(tab, title)
             tab.message.connect(self.show_message)
-        self.setCentralWidget(self.tabs)
+        central = QWidget()
+        self.banners = QVBoxLayout()
+        self.banners.setSpacing(0)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(self.banners)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         # Only the tab on show reads its rows now; each other one reads them when first shown.
         self.current_tab().ensure_loaded()
 
@@ -60,12 +85,29 @@ class MainWindow(QMainWindow):
         where.setToolTip(database.url if sqlite_path(database.url) else "PostgreSQL database")
         self.statusBar().addPermanentWidget(where)
         self._build_menus()
+        if read_only:
+            self._go_read_only()
         self.show_message("Ready")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        file_menu.addSeparator()
+        self.backup_action = self._action(
+            file_menu, "&Back up now", self.back_up_now, None, "backUpNowAction"
+        )
+        self.restore_action = self._action(
+            file_menu, "Restore from bac&kup…", self.restore_backup, None, "restoreBackupAction"
+        )
+        self._action(
+            file_menu, "&Check database…", self.check_database, None, "checkDatabaseAction"
+        )
+        file_menu.addSeparator()
+        settings = self._action(
+            file_menu, "Se&ttings…", self.open_settings, "Ctrl+,", "settingsAction"
+        )
+        settings.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
 
@@ -76,21 +118,23 @@ class MainWindow(QMainWindow):
         self.adjust_action = self._action(
             stock_menu, "&Adjust stock…", self.adjust_stock, None, "adjustStockAction"
         )
+        self.write_actions: list[QAction] = [self.receive_action, self.adjust_action]
 
         orders_menu = bar.addMenu("&Orders")
         self.new_order_action = self._action(
             orders_menu, "&New order…", self.orders_tab.new_order, "Ctrl+N", "newOrderAction"
         )
-        self._action(
+        new_po = self._action(
             orders_menu, "New &purchase order…", self.purchase_orders_tab.new_purchase_order
         )
-        self._action(
+        suggest = self._action(
             orders_menu,
             "&Suggest purchase orders…",
             self.purchase_orders_tab.suggest_purchase_orders,
             None,
             "suggestPurchaseOrdersAction",
         )
+        self.write_actions += [self.new_order_action, new_po, suggest, self.restore_action]
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")
@@ -148,6 +192,51 @@ class MainWindow(QMainWindow):
 
     def _open(self, module: str, name: str, *args: Any) -> None:
         open_dialog(self, self.database, module, name, *args, report=self.show_message)
+
+    # --- the database as a whole (maintenance.py holds the behaviour) ---------------------
+
+    def show_banner(self, text: str, *, kind: str = "info", closable: bool = True) -> Banner:
+        banner = Banner(text, kind=kind, closable=closable)
+        self.banners.addWidget(banner)
+        return banner
+
+    def _go_read_only(self) -> None:
+        for action in self.write_actions:
+            action.setEnabled(False)
+            action.setToolTip("Not in a read-only window")
+        # Every button on a tab's toolbar changes the shop (new order, receive, ship...):
+        # hidden rather than disabled, since a tab re-enables them as rows are selected.
+        for tab in self.all_tabs:
+            for number in range(tab.toolbar.count()):
+                button = tab.toolbar.itemAt(number).widget()
+                if isinstance(button, QPushButton):
+                    button.hide()
+        banner = self.show_banner(
+            "Read-only: another copy of Shopkeeper has this shop open on this computer, so "
+            "this window can look things up but not change anything. It still shows the "
+            "other window's changes as they happen.",
+            closable=False,
+        )
+        banner.setObjectName("readOnlyBanner")
+        self.findChild(QLabel, "databaseLabel").setText(
+            f"{database_name(self.database.url)} (read-only)"
+        )
+
+    def open_settings(self, page: str = "") -> None:
+        from app.ui import maintenance
+
+        maintenance.open_settings(self, page)
+
+    def back_up_now(self) -> None:
+        from app.ui import maintenance
+
+        maintenance.back_up_now(self)
+
+    def restore_backup(self) -> None:
+        self._open("restore_backup", "RestoreBackupDialog")
+
+    def check_database(self) -> None:
+        self._open("check_database", "CheckDatabaseDialog")
 
     def about(self) -> None:
         box = QMessageBox(self)

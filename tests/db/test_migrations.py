@@ -110,10 +110,15 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
-        # 0003 adds product.supplier_sku (the last column), empty for products already there.
+        # Columns added since are appended with their defaults: 0003 product.supplier_sku;
+        # 0004 product.max_backorder_qty, customer.ship_preference, sales_order.ship_preference,
+        # order_line.pinned and queue_nudge.
         assert _rows(connection) == {
             **before,
-            "product": [(*row, None) for row in before["product"]],
+            "product": [(*row, None, None) for row in before["product"]],
+            "customer": [(*row, "partial") for row in before["customer"]],
+            "sales_order": [(*row, None) for row in before["sales_order"]],
+            "order_line": [(*row, False, 0) for row in before["order_line"]],
         }
         assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
     database = Database(empty_engine.url.render_as_string(hide_password=False))
@@ -151,7 +156,9 @@ def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
         after = connection.execute(text("SELECT * FROM product ORDER BY id")).mappings().all()
-    assert [dict(row) for row in after] == [{**row, "supplier_sku": None} for row in before]
+    assert [dict(row) for row in after] == [
+        {**row, "supplier_sku": None, "max_backorder_qty": None} for row in before
+    ]
 
 
 def _rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:

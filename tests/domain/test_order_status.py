@@ -13,7 +13,7 @@ from app.domain.purchasing import derive_po_status
     ("totals", "expected"),
     [
         (OrderTotals(ordered=5, backordered=5), OrderStatus.BACKORDERED),
-        (OrderTotals(ordered=5, allocated=2, backordered=3), OrderStatus.BACKORDERED),
+        (OrderTotals(ordered=5, allocated=2, backordered=3), OrderStatus.PART_READY),
         (OrderTotals(ordered=5, shipped=2, backordered=3), OrderStatus.BACKORDERED),
         (OrderTotals(ordered=5, allocated=5), OrderStatus.READY_TO_SHIP),
         (OrderTotals(ordered=5, shipped=2, allocated=3), OrderStatus.READY_TO_SHIP),
@@ -28,9 +28,16 @@ def test_order_status_follows_from_line_totals(totals: OrderTotals, expected: Or
     assert derive_order_status(totals) == expected
 
 
-def test_a_waiting_unit_makes_the_order_backordered_whatever_else_is_allocated() -> None:
+def test_a_ship_complete_order_waits_whatever_else_is_allocated() -> None:
     totals = OrderTotals(ordered=100, allocated=99, backordered=1)
-    assert derive_order_status(totals) == OrderStatus.BACKORDERED
+    assert derive_order_status(totals, ship_complete=True) == OrderStatus.BACKORDERED
+
+
+def test_a_ship_partial_order_is_part_ready_once_anything_is_allocated() -> None:
+    totals = OrderTotals(ordered=100, allocated=1, backordered=99)
+    assert derive_order_status(totals) == OrderStatus.PART_READY
+    waiting = OrderTotals(ordered=100, shipped=1, backordered=99)
+    assert derive_order_status(waiting) == OrderStatus.BACKORDERED
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from app.db import Database
 from app.domain import (
+    AllocationEvent,
     BackorderPolicy,
     OrderLine,
     Product,
@@ -224,3 +225,15 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 def ledger_problems(db: Database) -> list[str]:
     with db.read() as session:
         return stock.check_ledger(session)
+
+
+def allocation_reasons(db: Database, source: str) -> list[tuple[int, str]]:
+    """(units, reason) of every allocation event from ``source`` ("receipt", "freed"), in
+    the order written."""
+    with db.read() as session:
+        rows = session.execute(
+            select(AllocationEvent.qty, AllocationEvent.reason)
+            .where(AllocationEvent.source == source)
+            .order_by(AllocationEvent.id)
+        ).all()
+    return [(qty, reason) for qty, reason in rows]

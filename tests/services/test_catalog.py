@@ -8,15 +8,22 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from app.domain import BackorderPolicy, StockBalance
+from app.domain import BackorderPolicy, CustomerTier, StockBalance
+from app.domain.barcodes import InvalidBarcode
+from app.domain.enums import ShipPreference
 from app.domain.errors import Duplicate, InvalidInput, NotFound
 from app.services.catalog import (
     create_customer,
     create_product,
     create_supplier,
+    customer_row,
     find_product,
+    find_product_at_counter,
     get_customer,
     parse_money,
+    search_customers,
+    suggest_customer_code,
+    update_customer,
 )
 
 
@@ -127,3 +134,114 @@ def test_customer_and_supplier_codes_are_unique(db: Database) -> None:
 def test_a_lead_time_must_be_sane(db: Database, days: int) -> None:
     with pytest.raises(InvalidInput, match="Lead time"), db.write() as session:
         create_supplier(session, "SUP", "Supplies", lead_time_days=days)
+
+
+# --- the counter: customers by type-ahead, products as scanned or typed -------------------
+
+
+@pytest.fixture
+def customers(db: Database) -> Database:
+    with db.write() as session:
+        create_customer(session, "C001", "Ana Lima", email="ana@lima.pt", phone="+351 912 000 111")
+        create_customer(session, "C002", "Ben Okafor", email="ben@example.com")
+        create_customer(session, "LIMA", "Lima Hardware", tier=CustomerTier.GOLD)
+        create_customer(session, "C100", "Chloé Martin", ship_preference=ShipPreference.COMPLETE)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("lima", ["LIMA", "C001"]),  # code match first, then the name containing it
+        ("C00", ["C001", "C002"]),
+        ("EXAMPLE.COM", ["C002"]),  # part of an email, any case
+        ("912 000", ["C001"]),  # part of a phone number as stored
+        ("chloé", ["C100"]),
+        ("nobody", []),
+        ("  ", []),
+        ("%", []),  # a wildcard is just a character
+    ],
+)
+def test_customers_are_found_by_part_of_name_code_email_or_phone(
+    customers: Database, text: str, codes: list[str]
+) -> None:
+    with customers.read() as session:
+        assert [row.code for row in search_customers(session, text)] == codes
+
+
+def test_a_customer_row_carries_tier_and_ship_preference(customers: Database) -> None:
+    with customers.read() as session:
+        row = customer_row(session, "C100")
+    assert (row.tier, row.ship_preference) == (CustomerTier.STANDARD, ShipPreference.COMPLETE)
+    assert row.label == "C100 — Chloé Martin"
+
+
+def test_a_new_customer_code_is_suggested_from_the_name_and_never_taken(db: Database) -> None:
+    with db.write() as session:
+        assert suggest_customer_code(session, "Ana Lima") == "ALIMA"
+        create_customer(session, "ALIMA", "Ana Lima")
+        assert suggest_customer_code(session, "Álvaro  Lima") == "ALIMA2"
+        assert suggest_customer_code(session, "Acme") == "ACME"
+        assert suggest_customer_code(session, "  ") == "CUST"
+
+
+def test_a_customer_can_be_edited(customers: Database) -> None:
+    with customers.write() as session:
+        update_customer(
+            session,
+            "C002",
+            phone=" 555 0100 ",
+            tier=CustomerTier.GOLD,
+            ship_preference=ShipPreference.COMPLETE,
+        )
+    with customers.read() as session:
+        row = customer_row(session, "C002")
+    assert (row.phone, row.tier, row.ship_preference) == (
+        "555 0100",
+        CustomerTier.GOLD,
+        ShipPreference.COMPLETE,
+    )
+
+
+@pytest.fixture
+def counter(db: Database) -> Database:
+    with db.write() as session:
+        create_product(session, "MUG", "Blue mug", barcode="4006381333931")
+        create_product(session, "MUG-R", "Red mug")
+        create_product(session, "KET", "Kettle")
+    return db
+
+
+@pytest.mark.parametrize(
+    ("text", "sku"),
+    [("MUG", "MUG"), ("4006381333931", "MUG"), ("kettle", "KET"), ("red m", "MUG-R")],
+)
+def test_the_counter_finds_a_product_by_sku_barcode_or_name(
+    counter: Database, text: str, sku: str
+) -> None:
+    with counter.read() as session:
+        assert find_product_at_counter(session, text).sku == sku
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        ("4006381333932", InvalidBarcode, "wrong check digit"),
+        ("400638133393", InvalidBarcode, "wrong check digit"),  # a digit missing
+        ("40063813", InvalidBarcode, "wrong check digit"),
+        ("12345", InvalidBarcode, "it has 5 digits"),
+        ("5012345678900", NotFound, "No product has the barcode 5012345678900"),
+        ("mug", NotFound, "matches several products"),
+        ("teapot", NotFound, "No product has the SKU, barcode or name 'teapot'"),
+    ],
+)
+def test_the_counter_says_whether_a_code_is_malformed_or_unknown(
+    counter: Database, text: str, error: type[Exception], message: str
+) -> None:
+    with counter.read() as session, pytest.raises(error, match=message):
+        find_product_at_counter(session, text)
+
+
+def test_a_product_barcode_needs_a_right_check_digit(db: Database) -> None:
+    with db.write() as session, pytest.raises(InvalidBarcode, match="check digit"):
+        create_product(session, "A", "Apple", barcode="4006381333932")

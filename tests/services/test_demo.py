@@ -23,8 +23,9 @@ from app.domain import (
     SalesOrder,
     Supplier,
 )
+from app.domain.barcodes import is_valid_gtin
 from app.services import stock
-from app.services.demo import build_demo_shop, gtin13, is_valid_gtin
+from app.services.demo import build_demo_shop, gtin13
 from app.services.exporting import export_csv
 
 TODAY = date(2026, 3, 16)

@@ -21,12 +21,14 @@ from app.domain import (
     Customer,
     CustomerTier,
     OrderLine,
+    OrderStatus,
     Product,
     PurchaseOrder,
     SalesOrder,
     StockBalance,
     Supplier,
 )
+from app.domain.enums import ShipPreference
 from app.domain.errors import ShopError
 from app.services import catalog, stock
 from app.services.importing import ImportResult, ImportRowError, import_csv
@@ -305,7 +307,7 @@ def test_imported_orders_are_placed_oldest_first_and_backorder_the_rest(
     ]
     with shop.read() as session:
         statuses = dict(session.execute(select(SalesOrder.ref, SalesOrder.status)).all())
-        assert statuses == {"W-1": "ready_to_ship", "W-2": "backordered"}
+        assert statuses == {"W-1": "ready_to_ship", "W-2": "part_ready"}
         placed = session.scalar(select(SalesOrder.placed_at).where(SalesOrder.ref == "W-1"))
         assert placed == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         assert stock.check_ledger(session) == []
@@ -564,3 +566,69 @@ def test_imported_orders_and_purchase_orders_give_every_waiting_line_an_eta(
     )
     run_import(shop, "purchase-orders", pos)
     assert etas() == {"A1": ("on_order", date(2026, 2, 1)), "B1": ("not_on_order", None)}
+
+
+# --- issue 3: ship preferences and maximum backorder quantities in files -------------------
+
+
+def test_customers_and_products_files_may_carry_ship_preference_and_max_backorder(
+    db: Database, tmp_path: Path
+) -> None:
+    customers = write(
+        tmp_path,
+        "c.csv",
+        "code,name,email,phone,tier,ship_preference\nC1,Ann,,,,complete\nC2,Bob,,,gold,\n",
+    )
+    products = write(
+        tmp_path,
+        "p.csv",
+        PRODUCTS_HEADER.strip() + ",max_backorder_qty\nA,Apple,,1,1,,,,12\nB,Bread,,1,1,,,,\n",
+    )
+    assert run_import(db, "customers", customers).records == 2
+    assert run_import(db, "products", products).records == 2
+    with db.read() as session:
+        prefs = {c: catalog.get_customer(session, c).ship_preference for c in ("C1", "C2")}
+        limits = {s: catalog.find_product(session, s).max_backorder_qty for s in ("A", "B")}
+    assert prefs == {"C1": ShipPreference.COMPLETE, "C2": ShipPreference.PARTIAL}
+    assert limits == {"A": 12, "B": None}
+    bad = write(tmp_path, "bad.csv", "code,name,email,phone,tier,ship_preference\nC3,C,,,,soon\n")
+    assert "partial, complete" in str(failing_import(db, "customers", bad))
+
+
+@pytest.mark.parametrize("method", ["bulk", "place_order"])
+def test_imported_orders_of_a_ship_complete_customer_are_held(
+    shop: Database, tmp_path: Path, method: str
+) -> None:
+    with shop.write() as session:
+        catalog.update_customer(session, "BOB", ship_preference=ShipPreference.COMPLETE)
+    path = write(
+        tmp_path,
+        "o.csv",
+        ORDERS_HEADER
+        + "W-1,ANN,2026-01-05T09:00:00Z,WIDGET,1\nW-1,ANN,2026-01-05T09:00:00Z,GADGET,1\n"
+        + "W-2,BOB,2026-01-05T10:00:00Z,WIDGET,1\nW-2,BOB,2026-01-05T10:00:00Z,GADGET,1\n",
+    )
+    with shop.write() as session:
+        import_csv(session, "orders", path, method=method)  # type: ignore[arg-type]
+    with shop.read() as session:
+        statuses = dict(session.execute(select(SalesOrder.ref, SalesOrder.status)).all())
+    assert statuses == {"W-1": OrderStatus.PART_READY, "W-2": OrderStatus.BACKORDERED}
+
+
+@pytest.mark.parametrize("method", ["bulk", "place_order"])
+def test_an_imported_order_beyond_the_max_backorder_is_refused_with_its_row(
+    shop: Database, tmp_path: Path, method: str
+) -> None:
+    with shop.write() as session:
+        catalog.set_max_backorder_qty(session, "GADGET", 3)
+    path = write(
+        tmp_path,
+        "o.csv",
+        ORDERS_HEADER
+        + "W-1,ANN,2026-01-05T09:00:00Z,GADGET,2\n"
+        + "W-2,BOB,2026-01-05T10:00:00Z,GADGET,2\n",
+    )
+    with pytest.raises(ShopError, match="only 1 more can be backordered") as caught:
+        run_import(shop, "orders", path, method=method)
+    assert "row 3" in str(caught.value)
+    assert count(shop, SalesOrder) == 0

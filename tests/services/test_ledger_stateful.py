@@ -1,10 +1,12 @@
 """A stateful property test: random days in a shop never break the ledger or the queue.
 
 Hypothesis drives orders, purchase orders, receipts (previewed then confirmed, sometimes
-adjusted, sometimes partial or with a surplus), shipments, cancellations, adjustments and
-stale confirmations. After every step the database must agree with itself and with a simple
-model of what on hand should be; every receipt confirmed as previewed must have served the
-backorder queue strictly in order.
+adjusted, sometimes partial or with a surplus, sometimes under the other policy as a
+what-if), shipments, cancellations with their freed stock offered to the queue (confirmed,
+adjusted or kept), adjustments, stale confirmations, and a manager's priority changes (the
+shop's policy, pins, moves up and down). After every step the database must agree with itself
+and with a simple model of what on hand should be; every plan confirmed as previewed must have
+served the backorder queue strictly in its policy's order, as this test orders it itself.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ from app.domain import (
     SalesOrder,
     StockBalance,
 )
+from app.domain.allocation import AllocationPlan
+from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import InvalidTransition, NotEnoughStock, StalePlan
 from app.domain.orders import OrderTotals, derive_order_status
-from app.services import catalog, ordering, purchasing, receiving, stock
+from app.services import catalog, freed, ordering, purchasing, queue, receiving, stock
 from app.services.ordering import LineRequest
 from tests.conftest import reset_postgres
 
@@ -51,6 +55,7 @@ PRODUCTS = {
     "X1": BackorderPolicy.OUT_OF_STOCK,
 }
 CUSTOMERS = ("C1", "C2", "C3")
+GOLD = "C3"
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Waiting:
     """A waiting line as the test itself orders the queue (independently of app.domain.queue)."""
 
     line_id: int
-    key: tuple[datetime, str, int]
+    key: tuple[int, int, datetime, int, str, int]
     waiting: int
 
 
@@ -75,11 +80,13 @@ class ShopMachine(RuleBasedStateMachine):
             for sku, policy in PRODUCTS.items():
                 catalog.create_product(session, sku, sku, backorder_policy=policy)
             for code in CUSTOMERS:
-                catalog.create_customer(session, code, code)
+                tier = CustomerTier.GOLD if code == GOLD else CustomerTier.STANDARD
+                catalog.create_customer(session, code, code, tier=tier)
         with self.db.read() as session:
             self.product_ids = {
                 sku: pid for sku, pid in session.execute(select(Product.sku, Product.id)).all()
             }
+            self.gold_id = catalog.get_customer(session, GOLD).id
         #: The model: on hand each product must have (sum of what the test moved).
         self.on_hand: dict[int, int] = defaultdict(int)
         #: The model: units each PO line has received.
@@ -87,6 +94,8 @@ class ShopMachine(RuleBasedStateMachine):
         self.orders: list[str] = []
         self.pos: list[str] = []
         self.order_count = 0
+        self.policy = QueuePolicy.FIFO
+        self.last_freed_event = 0
 
     def teardown(self) -> None:
         self.db.dispose()
@@ -103,13 +112,18 @@ class ShopMachine(RuleBasedStateMachine):
                 ).all()
             }
 
-    def queue(self, product_id: int) -> list[Waiting]:
-        """The product's waiting lines, sorted here: placed-at, then order ref, then line."""
+    def queue(self, product_id: int, policy: QueuePolicy | None = None) -> list[Waiting]:
+        """The product's waiting lines, sorted here: pinned lines first (by pin time), then
+        under loyalty gold customers first, then queue time, nudge, order ref, line."""
+        loyalty = (policy or self.policy) is QueuePolicy.LOYALTY
         with self.db.read() as session:
             rows = session.execute(
                 select(
                     OrderLine.id,
+                    OrderLine.pinned,
+                    SalesOrder.customer_id,
                     OrderLine.queued_at,
+                    OrderLine.queue_nudge,
                     SalesOrder.ref,
                     OrderLine.line_no,
                     OrderLine.qty_backordered,
@@ -117,8 +131,42 @@ class ShopMachine(RuleBasedStateMachine):
                 .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
                 .where(OrderLine.product_id == product_id, OrderLine.qty_backordered > 0)
             ).all()
-        waiting = [Waiting(r[0], (r[1], r[2], r[3]), r[4]) for r in rows]
+        waiting = [
+            Waiting(
+                line_id,
+                (
+                    0 if pinned else 1,
+                    int(loyalty and not pinned and customer != self.gold_id),
+                    queued_at,
+                    nudge,
+                    ref,
+                    line_no,
+                ),
+                qty,
+            )
+            for line_id, pinned, customer, queued_at, nudge, ref, line_no, qty in rows
+        ]
         return sorted(waiting, key=lambda w: w.key)
+
+    def waiting_line_ids(self) -> list[int]:
+        with self.db.read() as session:
+            return sorted(
+                session.scalars(select(OrderLine.id).where(OrderLine.qty_backordered > 0))
+            )
+
+    def check_served_in_order(
+        self, queues: dict[int, list[Waiting]], offered: dict[int, int], given: dict[int, int]
+    ) -> None:
+        """Each line filled before the next gets any, in the queue order of ``queues``."""
+        expected: dict[int, int] = {}
+        for product_id, waiting_lines in queues.items():
+            remaining = offered.get(product_id, 0)
+            for waiting in waiting_lines:
+                qty = min(remaining, waiting.waiting)
+                if qty:
+                    expected[waiting.line_id] = qty
+                remaining -= qty
+        assert given == expected, "a plan did not serve the backorder queue in order"
 
     def receipt_given(self, receipt_id: int) -> dict[int, int]:
         with self.db.read() as session:
@@ -200,8 +248,19 @@ class ShopMachine(RuleBasedStateMachine):
             )
             self.pos.append(po.ref)
 
-    @rule(data=st.data(), against_po=st.booleans(), adjust=st.booleans())
-    def receive(self, data: st.DataObject, against_po: bool, adjust: bool) -> None:
+    @rule(
+        data=st.data(),
+        against_po=st.booleans(),
+        adjust=st.booleans(),
+        what_if=st.sampled_from([None, None, QueuePolicy.FIFO, QueuePolicy.LOYALTY]),
+    )
+    def receive(
+        self,
+        data: st.DataObject,
+        against_po: bool,
+        adjust: bool,
+        what_if: QueuePolicy | None,
+    ) -> None:
         inputs: list[receiving.ReceiptInput] = []
         po_ref: str | None = None
         if against_po and self.pos:
@@ -223,9 +282,12 @@ class ShopMachine(RuleBasedStateMachine):
                 inputs.append(receiving.ReceiptInput(self.product_ids[sku], qty))
         if not inputs:
             return
-        queues = {item.product_id: self.queue(item.product_id) for item in inputs}
+        queues = {item.product_id: self.queue(item.product_id, what_if) for item in inputs}
         with self.db.read() as session:
-            plan = receiving.preview_receipt(session, inputs, purchase_order_ref=po_ref)
+            plan = receiving.preview_receipt(
+                session, inputs, purchase_order_ref=po_ref, policy=what_if
+            )
+        assert plan.policy is (what_if or self.policy)
         adjustments: dict[int, int] = {}
         if adjust and plan.allocations:
             left = {p.product_id: p.received for p in plan.products}
@@ -250,24 +312,11 @@ class ShopMachine(RuleBasedStateMachine):
             assert given == {line: q for line, q in planned.items() if q > 0}
         else:
             # Served strictly in queue order: fill each waiting line before the next gets any.
-            expected: dict[int, int] = {}
-            for product_id, queue in queues.items():
-                remaining = received[product_id]
-                for waiting in queue:
-                    qty = min(remaining, waiting.waiting)
-                    if qty:
-                        expected[waiting.line_id] = qty
-                    remaining -= qty
-            assert given == expected, "a receipt did not serve the backorder queue in order"
-            for queue in queues.values():
-                unfilled_seen = False
-                for waiting in queue:
-                    got = given.get(waiting.line_id, 0)
-                    assert not (unfilled_seen and got), "a later line was served first"
-                    if got < waiting.waiting:
-                        unfilled_seen = True
+            self.check_served_in_order(queues, received, given)
         assert result.units_to_customers == sum(given.values())
         assert result.units_received == sum(received.values())
+        if adjustments:  # units the clerk kept in stock while customers wait: offer them
+            self.offer_freed_stock(data, set(received))
 
     @precondition(lambda self: bool(self.orders))
     @rule(data=st.data())
@@ -332,14 +381,138 @@ class ShopMachine(RuleBasedStateMachine):
         after = self.balances()
         # freed units go back to available; on hand does not move; nobody else gets them
         assert {pid: v[0] for pid, v in after.items()} == {pid: v[0] for pid, v in before.items()}
-        freed = defaultdict(int)
-        for released in result.released:
-            freed[released.product_id] += released.qty
+        released: dict[int, int] = defaultdict(int)
+        for item in result.released:
+            released[item.product_id] += item.qty
         for pid, (_, held) in before.items():
-            assert after[pid][1] == held - freed[pid]
+            assert after[pid][1] == held - released[pid]
+        self.offer_freed_stock(data, set(released))
 
-    @rule(sku=st.sampled_from(sorted(PRODUCTS)), change=st.integers(-3, 3).filter(bool))
-    def adjust(self, sku: str, change: int) -> None:
+    def offer_freed_stock(self, data: st.DataObject, product_ids: set[int]) -> None:
+        """What the cancel dialog does next: offer the available units to the queue, then
+        confirm (as previewed, or adjusted) or keep them in stock."""
+        if not product_ids:
+            return
+        queues = {pid: self.queue(pid) for pid in product_ids}
+        available = {pid: on_hand - held for pid, (on_hand, held) in self.balances().items()}
+        with self.db.read() as session:
+            plan = freed.preview_freed_stock(session, product_ids)
+        offered = {p.product_id: p.received for p in plan.products}
+        for pid in product_ids:
+            expect = available[pid] if available[pid] > 0 and queues[pid] else 0
+            assert offered.get(pid, 0) == expect, "freed units were not all offered"
+        choice = data.draw(st.sampled_from(["confirm", "adjust", "confirm", "keep"]), label="freed")
+        if choice == "keep" or not plan.allocations:
+            return
+        adjustments = self.draw_adjustments(data, plan) if choice == "adjust" else {}
+        before = self.balances()
+        with self.db.write() as session:
+            result = freed.confirm_freed_stock(session, plan, adjustments)
+        given = self.freed_given(plan)
+        assert result.units_to_customers == sum(given.values())
+        if not adjustments:
+            self.check_served_in_order(queues, offered, given)
+        after = self.balances()
+        for pid in product_ids:  # on hand unchanged; the units are promised now
+            assert after[pid] == (before[pid][0], before[pid][1] + offered_to(given, plan, pid))
+
+    def draw_adjustments(self, data: st.DataObject, plan: AllocationPlan) -> dict[int, int]:
+        left = {p.product_id: p.received for p in plan.products}
+        adjustments: dict[int, int] = {}
+        for allocation in plan.allocations:
+            qty = data.draw(st.integers(0, allocation.waiting), label="adjusted")
+            qty = min(qty, left[allocation.product_id])
+            left[allocation.product_id] -= qty
+            adjustments[allocation.order_line_id] = qty
+        return adjustments
+
+    def freed_given(self, plan: AllocationPlan) -> dict[int, int]:
+        """Units the last freed-stock confirm gave, per line (its events are the newest)."""
+        line_ids = [a.order_line_id for a in plan.allocations]
+        with self.db.read() as session:
+            rows = session.execute(
+                select(AllocationEvent.order_line_id, AllocationEvent.qty).where(
+                    AllocationEvent.source == "freed",
+                    AllocationEvent.order_line_id.in_(line_ids),
+                    AllocationEvent.id > self.last_freed_event,
+                )
+            ).all()
+            self.last_freed_event = (
+                session.scalar(select(func.max(AllocationEvent.id))) or self.last_freed_event
+            )
+        given: dict[int, int] = defaultdict(int)
+        for line_id, qty in rows:
+            given[line_id] += qty
+        return dict(given)
+
+    @rule(data=st.data())
+    def cancel_a_line_others_wait_for(self, data: st.DataObject) -> None:
+        """Cancel a line holding units of a product other customers wait for: the freed
+        units are then offered to them (the case freed-stock allocation exists for)."""
+        with self.db.read() as session:
+            waiting = select(OrderLine.product_id).where(OrderLine.qty_backordered > 0)
+            candidates = session.execute(
+                select(SalesOrder.ref, OrderLine.line_no)
+                .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+                .where(OrderLine.qty_allocated > 0, OrderLine.product_id.in_(waiting))
+                .order_by(SalesOrder.ref, OrderLine.line_no)
+            ).all()
+        if not candidates:
+            return
+        ref, line_no = data.draw(st.sampled_from(candidates), label="line")
+        with self.db.write() as session:
+            result = ordering.cancel_line(session, ref, line_no)
+        assert result.released, "a line holding units freed none"
+        self.offer_freed_stock(data, {item.product_id for item in result.released})
+
+    @rule(data=st.data(), sku=st.sampled_from(["B1", "B2"]))
+    def offer_available_stock(self, data: st.DataObject, sku: str) -> None:
+        """The clerk offers a product's available units to its queue (e.g. after a count)."""
+        self.offer_freed_stock(data, {self.product_ids[sku]})
+
+    # --- a manager's priority changes ------------------------------------------------------
+
+    @rule(policy=st.sampled_from(list(QueuePolicy)))
+    def set_policy(self, policy: QueuePolicy) -> None:
+        before = self.balances()
+        with self.db.write() as session:
+            queue.set_queue_policy(session, policy)
+        self.policy = policy
+        assert {p: v[:2] for p, v in self.balances().items()} == {
+            p: v[:2] for p, v in before.items()
+        }
+
+    @precondition(lambda self: bool(self.orders))
+    @rule(data=st.data(), action=st.sampled_from(["pin", "unpin", "up", "down"]))
+    def reprioritise(self, data: st.DataObject, action: str) -> None:
+        """Pin, unpin or move a waiting line; a move the queue refuses changes nothing."""
+        line_ids = self.waiting_line_ids()
+        if not line_ids:
+            return
+        line_id = data.draw(st.sampled_from(line_ids), label="line")
+        with self.db.read() as session:
+            was_pinned = session.get_one(OrderLine, line_id).pinned
+        try:
+            with self.db.write() as session:
+                if action == "pin":
+                    queue.pin_line(session, line_id)
+                elif action == "unpin":
+                    queue.unpin_line(session, line_id)
+                else:
+                    queue.move_line(session, line_id, "up" if action == "up" else "down")
+        except InvalidTransition:
+            # Moves can be refused (an end of the queue, across a tier or the pins); a pin
+            # only for a line already pinned, an unpin only for a line that is not.
+            assert action in ("up", "down") or (action == "pin") == was_pinned, (
+                f"a waiting line could not be {action}ned"
+            )
+
+    @rule(
+        data=st.data(),
+        sku=st.sampled_from(sorted(PRODUCTS)),
+        change=st.integers(-3, 3).filter(bool),
+    )
+    def adjust(self, data: st.DataObject, sku: str, change: int) -> None:
         product_id = self.product_ids[sku]
         on_hand, allocated = self.balances()[product_id]
         if on_hand + change < allocated:
@@ -349,6 +522,8 @@ class ShopMachine(RuleBasedStateMachine):
         with self.db.write() as session:
             stock.adjust_stock(session, sku, change, "count")
         self.on_hand[product_id] += change
+        if change > 0:
+            self.offer_freed_stock(data, {product_id})
 
     # --- invariants ------------------------------------------------------------------------
 
@@ -391,7 +566,8 @@ class ShopMachine(RuleBasedStateMachine):
             orders = session.scalars(select(SalesOrder)).all()
             for sales_order in orders:
                 totals = OrderTotals.of(list(sales_order.lines))
-                assert sales_order.status == derive_order_status(totals), sales_order.ref
+                expected = derive_order_status(totals, ship_complete=sales_order.ships_complete)
+                assert sales_order.status == expected, sales_order.ref
 
     @invariant()
     def purchase_orders_count_what_arrived(self) -> None:
@@ -405,6 +581,12 @@ class ShopMachine(RuleBasedStateMachine):
                 got = sum(min(line.qty_received, line.qty_ordered) for line in po.lines)
                 expected = "received" if got >= ordered else "partially_received" if got else "open"
                 assert po.status.value == expected, po.ref
+
+
+def offered_to(given: dict[int, int], plan: AllocationPlan, product_id: int) -> int:
+    """Units of one product a freed-stock confirm gave."""
+    lines = {a.order_line_id for a in plan.allocations if a.product_id == product_id}
+    return sum(qty for line_id, qty in given.items() if line_id in lines)
 
 
 def test_random_shop_days_keep_the_ledger_and_the_queue_right_on_sqlite() -> None:

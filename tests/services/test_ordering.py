@@ -10,20 +10,26 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database
-from app.domain import AllocationEvent, MovementKind, StockMovement
+from app.domain import AllocationEvent, MovementKind, OrderStatus, StockMovement
+from app.domain.enums import ShipPreference
 from app.domain.errors import (
+    BackorderLimitReached,
     Duplicate,
+    HeldForCompleteShipment,
     InvalidInput,
     InvalidQuantity,
     InvalidTransition,
     NotEnoughStock,
     NotFound,
 )
+from app.services import catalog
 from app.services.ordering import (
     LineRequest,
     cancel_line,
     cancel_order,
     place_order,
+    quote_lines,
+    set_order_ship_preference,
     ship_order,
 )
 from tests.services.shop import (
@@ -34,6 +40,7 @@ from tests.services.shop import (
     line_of,
     order,
     preview,
+    product_id,
     receive,
     snapshot,
     status_of,
@@ -66,8 +73,9 @@ def test_a_backorder_product_beyond_available_waits_for_the_rest(shop: Database)
     add_stock(shop, "WIDGET", 3)
     placed = order(shop, "ANN", ("WIDGET", 10), ref="SO-A")
     assert placed.backordered == 7
-    assert placed.status.value == "backordered"
-    assert status_of(shop, "SO-A") == "backordered"
+    # The customer takes partial shipments (the default): the 3 in stock can go now.
+    assert placed.status.value == "part_ready"
+    assert status_of(shop, "SO-A") == "part_ready"
     assert line_of(shop, "SO-A").allocated == 3
 
 
@@ -185,7 +193,7 @@ def test_orders_without_a_ref_are_numbered(shop: Database) -> None:
 def test_order_status_across_its_life(shop: Database) -> None:
     add_stock(shop, "WIDGET", 2)
     order(shop, "ANN", ("WIDGET", 2), ("GADGET", 1), ref="SO-A")
-    assert status_of(shop, "SO-A") == "backordered"
+    assert status_of(shop, "SO-A") == "part_ready"
     receive(shop, ("GADGET", 1))
     assert status_of(shop, "SO-A") == "ready_to_ship"
     with shop.write() as session:
@@ -404,3 +412,218 @@ def test_two_tills_selling_the_last_unit_at_once_sell_it_only_once(shop: Databas
         thread.join(10)
     assert outcomes == {"A": "sold", "B": "refused"}
     assert stock_of(shop, "RARE") == Stock(on_hand=1, allocated=1)
+
+
+# --- maximum backorder quantity ------------------------------------------------------------
+
+
+def limit_backorders(db: Database, sku: str, qty: int | None) -> None:
+    with db.write() as session:
+        catalog.set_max_backorder_qty(session, sku, qty)
+
+
+def test_a_line_beyond_the_max_backorder_is_refused_saying_how_many_more_can_wait(
+    shop: Database,
+) -> None:
+    limit_backorders(shop, "WIDGET", 5)
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-A")  # 2 now wait
+    before = snapshot(shop)
+    with (
+        pytest.raises(BackorderLimitReached, match="only 3 more can be backordered"),
+        shop.write() as session,
+    ):
+        place_order(session, "BOB", [LineRequest("WIDGET", 4)], ref="SO-B")
+    assert snapshot(shop) == before
+    placed = order(shop, "BOB", ("WIDGET", 3), ref="SO-B")  # exactly up to the limit
+    assert placed.backordered == 3
+
+
+def test_the_max_backorder_counts_earlier_lines_of_the_same_order(shop: Database) -> None:
+    limit_backorders(shop, "WIDGET", 4)
+    with pytest.raises(BackorderLimitReached), shop.write() as session:
+        place_order(session, "ANN", [LineRequest("WIDGET", 3), LineRequest("WIDGET", 2)])
+
+
+def test_units_in_stock_do_not_count_against_the_max_backorder(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 10)
+    limit_backorders(shop, "WIDGET", 0)
+    assert order(shop, "ANN", ("WIDGET", 10), ref="SO-A").backordered == 0
+    with (
+        pytest.raises(BackorderLimitReached, match="no more units can be backordered"),
+        shop.write() as session,
+    ):
+        place_order(session, "BOB", [LineRequest("WIDGET", 1)])
+    limit_backorders(shop, "WIDGET", None)  # lifted: the queue takes anything again
+    assert order(shop, "BOB", ("WIDGET", 1), ref="SO-B").backordered == 1
+
+
+def test_a_negative_max_backorder_is_refused(shop: Database) -> None:
+    with pytest.raises(InvalidQuantity), shop.write() as session:
+        catalog.set_max_backorder_qty(session, "WIDGET", -1)
+
+
+# --- the quote before placing ----------------------------------------------------------------
+
+
+def test_a_quote_shows_what_placing_would_do_and_writes_nothing(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 3)
+    add_stock(shop, "RARE", 2)
+    limit_backorders(shop, "GADGET", 1)
+    before = snapshot(shop)
+    with shop.read() as session:
+        quote = quote_lines(
+            session,
+            None,
+            [LineRequest("WIDGET", 5), LineRequest("RARE", 4), LineRequest("GADGET", 2)],
+        )
+    assert snapshot(shop) == before
+    widget, rare, gadget = quote.lines
+    assert (widget.allocated, widget.backordered, widget.refused) == (3, 2, False)
+    assert (rare.refused, rare.limit) == (True, 2)  # sold from stock only: only 2 can be sold
+    assert "sold from stock only" in rare.refusal
+    assert (gadget.refused, gadget.limit, gadget.backorder_limit) == (True, 1, True)
+    assert len(quote.refusals) == 2
+    assert not quote.held
+
+
+def test_a_quote_for_a_ship_complete_customer_says_the_order_is_held(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 3)
+    prefer(shop, "ANN", ShipPreference.COMPLETE)
+    with shop.read() as session:
+        ann = catalog.get_customer(session, "ANN").id
+        lines = [LineRequest("WIDGET", 2), LineRequest("GADGET", 1)]
+        assert quote_lines(session, ann, lines).held
+        assert not quote_lines(session, ann, lines[:1]).held
+
+
+# --- ship preference: partial or complete ---------------------------------------------------
+
+
+def prefer(db: Database, customer: str, preference: ShipPreference) -> None:
+    with db.write() as session:
+        catalog.update_customer(session, customer, ship_preference=preference)
+
+
+def test_a_ship_complete_order_is_held_while_any_unit_waits(shop: Database) -> None:
+    prefer(shop, "ANN", ShipPreference.COMPLETE)
+    add_stock(shop, "WIDGET", 2)
+    placed = order(shop, "ANN", ("WIDGET", 2), ("GADGET", 1), ref="SO-A")
+    assert placed.status == OrderStatus.BACKORDERED  # held, not part ready
+    before = snapshot(shop)
+    with (
+        pytest.raises(HeldForCompleteShipment, match="ships complete and 1 unit still wait"),
+        shop.write() as session,
+    ):
+        ship_order(session, "SO-A")
+    assert snapshot(shop) == before
+    receive(shop, ("GADGET", 1))
+    assert status_of(shop, "SO-A") == "ready_to_ship"
+    with shop.write() as session:
+        assert ship_order(session, "SO-A").status == OrderStatus.SHIPPED
+
+
+def test_a_manager_can_ship_a_held_order_anyway(shop: Database) -> None:
+    prefer(shop, "ANN", ShipPreference.COMPLETE)
+    add_stock(shop, "WIDGET", 2)
+    order(shop, "ANN", ("WIDGET", 2), ("GADGET", 1), ref="SO-A")
+    with shop.write() as session:
+        result = ship_order(session, "SO-A", override_complete=True)
+    assert (result.units, result.status) == (2, OrderStatus.BACKORDERED)
+    assert ledger_problems(shop) == []
+
+
+def test_a_partial_customer_is_part_ready_and_a_receipt_keeps_complete_ones_held(
+    shop: Database,
+) -> None:
+    prefer(shop, "BOB", ShipPreference.COMPLETE)
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-A", minute=0)
+    order(shop, "BOB", ("WIDGET", 2), ref="SO-B", minute=1)
+    receive(shop, ("WIDGET", 3))  # Ann gets 2, Bob 1 of 2
+    assert status_of(shop, "SO-A") == "ready_to_ship"
+    assert status_of(shop, "SO-B") == "backordered"  # held: he wants both
+    prefer(shop, "BOB", ShipPreference.PARTIAL)  # he changes his mind: the status follows
+    assert status_of(shop, "SO-B") == "part_ready"
+
+
+def test_an_order_override_beats_the_customer_preference(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 1)
+    order(shop, "ANN", ("WIDGET", 3), ref="SO-A")
+    assert status_of(shop, "SO-A") == "part_ready"
+    with shop.write() as session:
+        assert set_order_ship_preference(session, "SO-A", ShipPreference.COMPLETE) == (
+            OrderStatus.BACKORDERED
+        )
+    prefer(shop, "ANN", ShipPreference.PARTIAL)  # the customer's own preference no longer rules
+    assert status_of(shop, "SO-A") == "backordered"
+    with shop.write() as session:
+        set_order_ship_preference(session, "SO-A", None)
+    assert status_of(shop, "SO-A") == "part_ready"
+
+
+# --- partial shipments ------------------------------------------------------------------------
+
+
+def test_part_of_the_allocated_units_can_ship(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 3)
+    add_stock(shop, "GADGET", 2)
+    order(shop, "ANN", ("WIDGET", 3), ("GADGET", 2), ref="SO-A")
+    with shop.write() as session:
+        result = ship_order(session, "SO-A", {1: 1, 2: 0})
+    assert (result.units, result.status) == (1, OrderStatus.READY_TO_SHIP)
+    assert line_of(shop, "SO-A", 1) == Line(
+        ordered=3, allocated=2, backordered=0, shipped=1, cancelled=0
+    )
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=2, allocated=2)
+    with shop.write() as session:
+        assert ship_order(session, "SO-A").status == OrderStatus.SHIPPED
+    assert ledger_problems(shop) == []
+
+
+def test_shipping_more_than_is_allocated_on_a_line_is_refused(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 2)
+    order(shop, "ANN", ("WIDGET", 5), ref="SO-A")
+    before = snapshot(shop)
+    with pytest.raises(InvalidQuantity, match="2 allocated"), shop.write() as session:
+        ship_order(session, "SO-A", {1: 3})
+    with pytest.raises(NotFound, match="no line 7"), shop.write() as session:
+        ship_order(session, "SO-A", {7: 1})
+    with pytest.raises(InvalidQuantity, match="at least one unit"), shop.write() as session:
+        ship_order(session, "SO-A", {1: 0})
+    assert snapshot(shop) == before
+
+
+# --- cancelling with rules ------------------------------------------------------------------
+
+
+def test_cancelling_part_of_a_line_takes_waiting_units_first(shop: Database) -> None:
+    add_stock(shop, "WIDGET", 2)
+    order(shop, "ANN", ("WIDGET", 5), ref="SO-A")
+    with shop.write() as session:
+        result = cancel_line(session, "SO-A", 1, "too many", qty=4)
+    assert line_of(shop, "SO-A") == Line(
+        ordered=5, allocated=1, backordered=0, shipped=0, cancelled=4
+    )
+    assert result.freed_product_ids == {product_id(shop, "WIDGET")}
+    assert stock_of(shop, "WIDGET").available == 1
+
+
+def test_cancelling_only_waiting_units_frees_no_product(shop: Database) -> None:
+    order(shop, "ANN", ("WIDGET", 5), ref="SO-A")
+    with shop.write() as session:
+        assert cancel_order(session, "SO-A").freed_product_ids == frozenset()
+
+
+def test_cancelling_more_than_is_open_says_shipped_units_cannot_be_cancelled(
+    shop: Database,
+) -> None:
+    add_stock(shop, "WIDGET", 2)
+    order(shop, "ANN", ("WIDGET", 3), ref="SO-A")
+    with shop.write() as session:
+        ship_order(session, "SO-A")
+    before = snapshot(shop)
+    with (
+        pytest.raises(InvalidQuantity, match="only 1 unit still open; 2 shipped and cannot be"),
+        shop.write() as session,
+    ):
+        cancel_line(session, "SO-A", 1, qty=3)
+    assert snapshot(shop) == before

@@ -14,14 +14,18 @@ from app.domain import (
     Receipt,
     StockMovement,
 )
+from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
+from app.services import catalog
 from app.services.ordering import cancel_line, cancel_order, ship_order
 from app.services.purchasing import receivable_purchase_order
+from app.services.queue import pin_line, set_queue_policy
 from app.services.receiving import LOOKAHEAD_LINES, ReceiptInput, preview_receipt
 from tests.services.shop import (
     Line,
     Stock,
     add_stock,
+    allocation_reasons,
     confirm,
     ledger_problems,
     line_id,
@@ -122,7 +126,7 @@ def test_a_multi_product_order_is_ready_only_when_both_products_are_covered(
 
     result = confirm(shop, plan)
     assert result.orders_ready == ()
-    assert status_of(shop, "SO-1") == "backordered"
+    assert status_of(shop, "SO-1") == "part_ready"  # issue 3: part allocated, part waiting
     result = receive(shop, ("GADGET", 1))
     assert result.orders_ready == ("SO-1",)
     assert status_of(shop, "SO-1") == "ready_to_ship"
@@ -178,7 +182,7 @@ def test_confirming_against_a_po_records_everything(shop: Database) -> None:
     assert line_of(shop, "SO-1") == Line(3, 3, 0, 0, 0)
     assert line_of(shop, "SO-2") == Line(5, 3, 2, 0, 0)
     assert status_of(shop, "SO-1") == "ready_to_ship"
-    assert status_of(shop, "SO-2") == "backordered"
+    assert status_of(shop, "SO-2") == "part_ready"  # issue 3: part allocated, part waiting
     assert stock_of(shop, "WIDGET") == Stock(on_hand=6, allocated=6)
     assert po_state(shop, "PO-1") == ("partially_received", [6, 0])
     with shop.read() as session:
@@ -405,3 +409,55 @@ def test_a_plan_can_be_confirmed_only_once(shop: Database) -> None:
     with pytest.raises(StalePlan):
         confirm(shop, plan)
     assert stock_of(shop, "WIDGET") == Stock(on_hand=2, allocated=2)
+
+
+# --- policies and reasons (issue 3) ----------------------------------------------------------
+
+
+def gold_shop(shop: Database) -> Database:
+    """ANN and BOB (standard) wait before GUS (gold)."""
+    with shop.write() as session:
+        catalog.create_customer(session, "GUS", "Gus", tier=CustomerTier.GOLD)
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-1", minute=1)
+    order(shop, "BOB", ("WIDGET", 2), ref="SO-2", minute=2)
+    order(shop, "GUS", ("WIDGET", 2), ref="SO-3", minute=3)
+    return shop
+
+
+def test_preview_follows_the_shops_policy_or_the_one_asked_for(shop: Database) -> None:
+    gold_shop(shop)
+    assert given_of(preview(shop, ("WIDGET", 3)).allocations) == [
+        ("SO-1", 2),
+        ("SO-2", 1),
+        ("SO-3", 0),
+    ]
+    with shop.write() as session:
+        set_queue_policy(session, QueuePolicy.LOYALTY)
+    plan = preview(shop, ("WIDGET", 3))
+    assert plan.policy is QueuePolicy.LOYALTY
+    assert given_of(plan.allocations) == [("SO-3", 2), ("SO-1", 1), ("SO-2", 0)]
+    with shop.read() as session:
+        inputs = [ReceiptInput(product_id(shop, "WIDGET"), 3)]
+        fifo = preview_receipt(session, inputs, policy=QueuePolicy.FIFO)
+    assert given_of(fifo.allocations)[0] == ("SO-1", 2)
+
+
+def test_a_pinned_line_is_served_first_and_says_why(shop: Database) -> None:
+    gold_shop(shop)
+    with shop.write() as session:
+        pin_line(session, line_id(shop, "SO-2"))
+    plan = preview(shop, ("WIDGET", 2))
+    assert given_of(plan.allocations)[0] == ("SO-2", 2)
+    assert plan.allocations[0].reason == "pinned by a manager, 1st in queue"
+
+
+def test_confirm_stores_each_allocations_reason(shop: Database) -> None:
+    gold_shop(shop)
+    with shop.read() as session:
+        inputs = [ReceiptInput(product_id(shop, "WIDGET"), 3)]
+        plan = preview_receipt(session, inputs, policy=QueuePolicy.LOYALTY)
+    confirm(shop, plan)  # a what-if applied to this receipt only
+    reasons = allocation_reasons(shop, "receipt")
+    assert reasons[0][0] == 2 and reasons[0][1].startswith("gold customer, waiting ")
+    assert reasons[0][1].endswith(", 1st in queue")
+    assert reasons[1][0] == 1 and reasons[1][1].endswith("days, 2nd in queue")

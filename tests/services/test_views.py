@@ -96,7 +96,7 @@ def test_orders_page_totals_lines_and_filters_by_status_and_customer(shop: Datab
             1,
             4,
         )
-        assert so_c.status == OrderStatus.BACKORDERED
+        assert so_c.status == OrderStatus.PART_READY  # a rope allocated, anvils waiting
         assert so_c.placed_at == T0 + timedelta(days=1)
         runner = views.orders_page(s, views.OrderQuery(search="road"), 0, 50)
         assert [r.ref for r in runner] == ["SO-B"]
@@ -186,7 +186,7 @@ def test_backorder_queue_in_serving_order_with_units_ahead(shop: Database) -> No
         assert views.units_waiting(s) == 9
 
 
-def test_backorder_filter_keeps_global_positions(shop: Database) -> None:
+def test_backorder_filter_keeps_queue_positions(shop: Database) -> None:
     with shop.read() as s:
         rows = views.backorders_page(s, views.BackorderQuery(search="bugs"), 0, 50)
         assert [(r.position, r.units_ahead) for r in rows] == [(3, 5)]
@@ -224,13 +224,14 @@ def test_queue_figures_match_serving_order_across_pages_and_products(shop: Datab
         one_by_one = [views.backorders_page(s, views.BackorderQuery(), i, 1)[0] for i in range(6)]
         by_customer = views.backorders_page(s, views.BackorderQuery(sort="customer"), 0, 50)
     assert one_by_one == whole
+    # Positions count within each product's queue (issue 3: "3rd; 12 units ahead").
     assert [(r.position, r.order_ref, r.sku, r.units_ahead) for r in whole] == [
         (1, "SO-A", "ANV-1", 0),
-        (2, "SO-Z", "ZIP_3", 0),
-        (3, "SO-AA", "ZIP_3", 6),
-        (4, "SO-AA", "ANV-1", 2),
-        (5, "SO-B", "ANV-1", 3),
-        (6, "SO-C", "ANV-1", 6),
+        (1, "SO-Z", "ZIP_3", 0),
+        (2, "SO-AA", "ZIP_3", 6),
+        (2, "SO-AA", "ANV-1", 2),
+        (3, "SO-B", "ANV-1", 3),
+        (4, "SO-C", "ANV-1", 6),
     ]
-    assert sorted(by_customer, key=lambda r: r.position) == whole
+    assert sorted(by_customer, key=whole.index) == whole
     assert [r.customer for r in by_customer] == sorted(r.customer for r in whole)

@@ -12,7 +12,6 @@ from app.db import Database
 from app.domain import BackorderPolicy, OrderStatus
 from app.services import catalog, ordering, purchasing, stock
 from app.services.ordering import LineRequest
-from app.ui import events
 from app.ui.dialogs import (
     AdjustStockDialog,
     CancelOrderDialog,
@@ -21,9 +20,8 @@ from app.ui.dialogs import (
 )
 from app.ui.dialogs.adjust_stock import parse_change
 from app.ui.dialogs.cancel_order import OrderLinesModel
-from app.ui.dialogs.line_items import LineItemsModel
 from app.ui.dialogs.lookups import stock_of
-from tests.ui.shop_data import MUG_BARCODE, Shop, build_shop, line_state, show_active, snapshot
+from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
 
 
 @pytest.fixture
@@ -62,61 +60,7 @@ def on_hand(database: Database, sku: str) -> tuple[int, int]:
         return balance.on_hand, balance.available
 
 
-# --- new order -------------------------------------------------------------------------
-def test_place_an_order_from_the_keyboard(qtbot, sqlite_db, shop):
-    dialog = show(qtbot, NewOrderDialog(sqlite_db))
-    assert dialog.customer.hasFocus()
-    qtbot.keyClicks(dialog.customer, "C003")
-    qtbot.keyClick(dialog.customer, Qt.Key.Key_Tab)
-    assert dialog.scan.hasFocus()
-    for code in ("MUG", MUG_BARCODE, "TEA"):
-        enter(qtbot, dialog.scan, code)
-    assert dialog.isVisible()  # Enter in the scan field never placed the order
-    hints = {
-        dialog.lines.index(r, 0).data(): (
-            dialog.lines.index(r, LineItemsModel.QTY).data(),
-            dialog.lines.index(r, LineItemsModel.HINT).data(),
-        )
-        for r in range(dialog.lines.rowCount())
-    }
-    assert hints == {"MUG": ("2", "2 backordered"), "TEA": ("1", "Ships now")}
-    assert dialog.footer.text() == "2 lines · 3 units"
-    with qtbot.waitSignal(events.bus().data_changed, timeout=1000):
-        ctrl_return(qtbot)
-    assert dialog.result() == dialog.DialogCode.Accepted
-    assert dialog.placed is not None
-    assert dialog.placed.status == OrderStatus.BACKORDERED
-    assert dialog.outcome == f"Order {dialog.placed.ref} placed; 2 units backordered"
-    assert line_state(sqlite_db, dialog.placed.ref, 1) == (0, 2)
-    assert line_state(sqlite_db, dialog.placed.ref, 2) == (1, 0)
-
-
-def test_new_order_explains_problems_inline(qtbot, sqlite_db, shop):
-    before = snapshot(sqlite_db)
-    dialog = show(qtbot, NewOrderDialog(sqlite_db))
-    enter(qtbot, dialog.scan, "NOPE")
-    assert dialog.message.text() == "No product has the SKU or barcode 'NOPE'"
-    assert not dialog.place_button.isEnabled()
-    enter(qtbot, dialog.scan, "LAMP")
-    dialog.lines.setData(dialog.lines.index(0, LineItemsModel.QTY), "abc")
-    assert "whole number" in dialog.message.text()
-    assert not dialog.place_button.isEnabled()
-    dialog.lines.setData(dialog.lines.index(0, LineItemsModel.QTY), "3")
-    assert dialog.place_button.isEnabled()
-    hint = dialog.lines.index(0, LineItemsModel.HINT).data()
-    assert hint == "Only 1 available (sold from stock only)"
-    dialog.submit()
-    assert "Choose a customer" in dialog.message.text()
-    qtbot.keyClicks(dialog.customer, "Nobody")
-    dialog.submit()
-    assert "No customer matches 'Nobody'" in dialog.message.text()
-    dialog.customer.setEditText("Ana Lima")  # a customer's name works as well as the code
-    dialog.submit()
-    assert "sold from stock only: 1 available, 3 ordered" in dialog.message.text()
-    assert dialog.result() != dialog.DialogCode.Accepted
-    assert snapshot(sqlite_db) == before
-
-
+# --- new order: see tests/ui/test_new_order_dialog.py ----------------------------------
 # --- new purchase order ----------------------------------------------------------------
 def test_create_a_purchase_order(qtbot, sqlite_db, shop):
     dialog = show(qtbot, NewPurchaseOrderDialog(sqlite_db))
@@ -158,9 +102,40 @@ def test_adjust_stock_needs_a_reason_and_records_the_change(qtbot, sqlite_db, sh
     assert on_hand(sqlite_db, "TEA") == (7, 5)
     qtbot.keyClicks(dialog.reason.lineEdit(), "Found")
     ctrl_return(qtbot)
+    assert on_hand(sqlite_db, "TEA") == (10, 8)
+    # Eva waits for tea: the found units are offered to her (issue 3); keep them in stock.
+    assert dialog.freed_dialog is not None and dialog.freed_dialog.isVisible()
+    qtbot.mouseClick(dialog.freed_dialog.keep_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert on_hand(sqlite_db, "TEA") == (10, 8)
     assert dialog.outcome == "TEA: +3 (Found); 10 on hand, 8 available"
+
+
+def test_stock_found_is_offered_to_waiting_customers_and_allocated_on_confirm(
+    qtbot, sqlite_db, shop
+):
+    dialog = show(qtbot, AdjustStockDialog(sqlite_db, "TEA"))
+    qtbot.keyClicks(dialog.change, "+3")
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Found")
+    ctrl_return(qtbot)
+    freed = dialog.freed_dialog
+    assert freed is not None and freed.isVisible()
+    plan = freed.preview.plan
+    assert plan is not None and plan.units_to_customers > 0
+    given = plan.units_to_customers
+    qtbot.mouseClick(freed.confirm_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert on_hand(sqlite_db, "TEA") == (10, 8 - given)
+    assert "allocated" in dialog.outcome or "ready" in dialog.outcome
+
+
+def test_stock_removed_offers_nothing(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, AdjustStockDialog(sqlite_db, "TEA"))
+    qtbot.keyClicks(dialog.change, "-1")
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Damaged")
+    ctrl_return(qtbot)
+    assert dialog.freed_dialog is None
+    assert dialog.result() == dialog.DialogCode.Accepted
 
 
 def test_adjust_stock_refuses_to_remove_promised_units(qtbot, sqlite_db, shop):
@@ -193,6 +168,9 @@ def test_cancel_a_whole_order(qtbot, sqlite_db, shop):
     assert dialog.lines.rowCount() == 2
     qtbot.keyClicks(dialog.reason, "customer changed mind")
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    # Eva waits for tea: the freed tea is offered to her first (issue 3); keep it in stock.
+    assert dialog.freed_dialog is not None and dialog.freed_dialog.isVisible()
+    qtbot.mouseClick(dialog.freed_dialog.keep_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
     with sqlite_db.read() as s:
         order = ordering.get_order(s, ref)
@@ -212,6 +190,9 @@ def test_cancel_the_selected_line_from_the_keyboard(qtbot, sqlite_db, shop):
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
     assert dialog.line_button.hasFocus()
     qtbot.keyClick(dialog.line_button, Qt.Key.Key_Return)
+    # The freed tea is offered to Eva (issue 3); Escape keeps it in stock.
+    assert dialog.freed_dialog is not None
+    qtbot.keyClick(dialog.freed_dialog, Qt.Key.Key_Escape)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert line_state(sqlite_db, ref, 1) == (0, 2)  # the mugs still wait
     assert line_state(sqlite_db, ref, 2) == (0, 0)
@@ -255,4 +236,4 @@ def test_delete_removes_the_current_order_line(qtbot, sqlite_db, shop):
     dialog.table.setCurrentIndex(dialog.lines.index(0, 0))
     qtbot.keyClick(dialog.table, Qt.Key.Key_Delete)
     assert [item.product.sku for item in dialog.lines.items()] == ["TEA"]
-    assert dialog.footer.text() == "1 line · 1 unit"
+    assert dialog.footer.text() == "1 line · 1 unit · 1 ship now"

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -74,7 +75,11 @@ def test_each_tab_shows_the_shop(window: MainWindow) -> None:
     assert cells(stock_model, "SKU") == ["ANVIL", "GLUE", "ROPE"]
     assert cells(model_of(window, "ordersTab"), "Ref") == ["SO-3", "SO-2", "SO-1"]
     assert cells(model_of(window, "purchaseOrdersTab"), "Ref") == ["PO-1"]
-    assert cells(model_of(window, "backordersTab"), "Units ahead") == ["0", "2", "5"]
+    assert cells(model_of(window, "backordersTab"), "Queue") == [
+        "1st · 0 units ahead",
+        "2nd · 2 units ahead",
+        "3rd · 5 units ahead",
+    ]
     footer = window.stock_tab.footer.text()
     assert footer == "3 products"
     assert window.backorders_tab.footer.text() == "3 lines waiting · 9 units backordered in all"
@@ -109,7 +114,9 @@ def test_orders_search_and_status_filter(window: MainWindow, qtbot: QtBot) -> No
     combo.setCurrentIndex(combo.findData(OrderStatus.SHIPPED))
     assert model.rowCount() == 0
     combo.setCurrentIndex(combo.findData(OrderStatus.BACKORDERED))
-    assert model.rowCount() == 3
+    assert cells(model, "Ref") == ["SO-2"]
+    combo.setCurrentIndex(combo.findData(OrderStatus.PART_READY))
+    assert cells(model, "Ref") == ["SO-3", "SO-1"]
 
 
 def test_clicking_a_header_sorts_by_requerying(window: MainWindow, qtbot: QtBot) -> None:
@@ -190,7 +197,10 @@ def test_ship_ships_the_selected_order_and_says_so(window: MainWindow, qtbot: Qt
     assert tab.select_key("SO-R")
     ship = window.findChild(QPushButton, "shipOrderButton")
     assert ship.isEnabled()
-    qtbot.mouseClick(ship, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(ship, Qt.MouseButton.LeftButton)  # opens the ship dialog (issue 3)
+    dialog = window.findChild(QDialog, "ShipOrderDialog")
+    assert dialog is not None
+    dialog.submit()  # everything allocated, as the dialog proposes
     assert "Shipped 3 units of SO-R" in window.statusBar().currentMessage()
     assert tab.selected_order() is not None
     assert tab.selected_order().status == OrderStatus.SHIPPED

@@ -142,7 +142,8 @@ def test_rows_arrive_page_by_page(shop: Database) -> None:
 def test_orders_model_formats_status_and_local_time(shop: Database) -> None:
     model = OrdersModel(shop)
     model.reload()
-    assert cells(model, "Status") == ["Backordered"] * 3
+    # SO-1 and SO-3 have units allocated and others waiting: part ready (partial shipping).
+    assert cells(model, "Status") == ["Part ready to ship", "Backordered", "Part ready to ship"]
     assert cells(model, "Customer") == ["Bugs Bunny", "Road Runner", "Wile Coyote"]
     assert cells(model, "Lines") == ["2", "1", "1"]
     placed = cells(model, "Placed at")[2]
@@ -212,13 +213,17 @@ def test_a_sorted_numeric_columns_title_leaves_room_for_the_sort_arrow(shop: Dat
 def test_backorders_model_lists_the_queue_in_serving_order(shop: Database) -> None:
     model = BackordersModel(shop)
     model.reload()
-    assert cells(model, "#") == ["1", "2", "3"]
+    # Place and units ahead share one column since issue 3 ("3rd · 5 units ahead").
+    assert cells(model, "Queue") == [
+        "1st · 0 units ahead",
+        "2nd · 2 units ahead",
+        "3rd · 5 units ahead",
+    ]
     assert cells(model, "Order") == ["SO-1", "SO-2", "SO-3"]
     assert cells(model, "Waiting") == ["2", "3", "4"]
-    assert cells(model, "Units ahead") == ["0", "2", "5"]
     assert model.units_waiting == 9
     model.set_query(search="bunny")
-    assert cells(model, "#") == ["3"]
+    assert cells(model, "Queue") == ["3rd · 5 units ahead"]
 
 
 def test_format_value() -> None:

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QTableView
 from sqlalchemy import select
 
 from app.db import Database
-from app.domain import OrderStatus, Product, PurchaseOrderStatus, StockBalance
-from app.services import ordering, purchasing
+from app.domain import AllocationEvent, OrderStatus, Product, PurchaseOrderStatus, StockBalance
+from app.domain.enums import CustomerTier, QueuePolicy
+from app.services import catalog, ordering, purchasing
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
@@ -147,7 +148,8 @@ def test_confirm_writes_exactly_the_adjusted_plan(qtbot, dialog, sqlite_db, shop
         )
         assert [line.qty_received for line in po.lines] == [6, 6, 2]
         assert po.status == PurchaseOrderStatus.RECEIVED
-    assert statuses[shop.orders["C002"]] == OrderStatus.BACKORDERED
+    # Ben has 1 of his 4 mugs and takes partial shipments: part ready (rule of issue 3).
+    assert statuses[shop.orders["C002"]] == OrderStatus.PART_READY
     assert statuses[shop.orders["C004"]] == OrderStatus.READY_TO_SHIP
     assert statuses[shop.orders["C001"]] == OrderStatus.READY_TO_SHIP
     assert on_hand == {"MUG": 6, "TEA": 8, "KET": 2, "SPOON": 0}
@@ -404,3 +406,102 @@ def test_a_locked_database_is_explained_and_nothing_is_written(qtbot, tmp_path, 
         assert snapshot(db) == before
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def gold_shop(sqlite_db: Database, shop: Shop) -> Shop:
+    """The dialog shop, plus a gold customer (Gus) who ordered 4 mugs last."""
+    with sqlite_db.write() as s:
+        catalog.create_customer(s, "G001", "Gus Gold", tier=CustomerTier.GOLD)
+        gus = ordering.place_order(
+            s, "G001", [LineRequest("MUG", 4)], placed_at=T0 + timedelta(hours=8)
+        )
+    return Shop(shop.po_ref, {**shop.orders, "G001": gus.ref})
+
+
+def rows(view: QTableView, *columns: int) -> list[tuple[object, ...]]:
+    model = view.model()
+    return [tuple(model.index(r, c).data() for c in columns) for r in range(model.rowCount())]
+
+
+# --- what if ----------------------------------------------------------------------------------
+
+
+def test_the_what_if_switch_shows_who_gains_and_who_loses_and_confirm_uses_it(
+    qtbot, sqlite_db, gold_shop
+):
+    dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    preview = dialog.findChild(QTableView, "allocationPreviewTable")
+    mugs = [r for r in rows(preview, 0, 2, 4) if r[1] == "MUG"]
+    assert mugs[:3] == [
+        ("Ana Lima", "MUG", "2"),
+        ("Ben Okafor", "MUG", "4"),
+        ("Dev Patel", "MUG", "0"),
+    ]
+    changes = dialog.findChild(QTableView, "whatIfChangesTable")
+    assert not changes.isVisible()
+
+    combo = dialog.findChild(QComboBox, "whatIfPolicyCombo")
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # "Gold customers first (this receipt only)"
+    assert dialog.what_if.chosen() is QueuePolicy.LOYALTY
+    mugs = [r for r in rows(preview, 0, 2, 4, 6) if r[1] == "MUG"]
+    assert mugs[0][:3] == ("Gus Gold", "MUG", "4")
+    assert mugs[0][3].startswith("gold customer, waiting ") and mugs[0][3].endswith("1st in queue")
+    assert changes.isVisible()
+    assert rows(changes, 0, 1, 2, 3) == [
+        ("Gus Gold", "0", "4", "+4"),
+        ("Ben Okafor", "4", "0", "-4"),
+    ]
+    assert "1 customer would gain 4 units and 1 customer would lose 4 units" in (
+        dialog.what_if.summary.text()
+    )
+
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert line_state(sqlite_db, gold_shop.orders["G001"], 1) == (4, 0)
+    assert line_state(sqlite_db, gold_shop.orders["C002"], 1) == (0, 4)
+    with sqlite_db.read() as s:
+        reasons = set(s.scalars(select(AllocationEvent.reason).where(AllocationEvent.qty > 0)))
+    assert any(reason.startswith("gold customer") for reason in reasons)
+
+
+def test_keeping_the_shops_policy_goes_back_to_the_first_come_plan(qtbot, sqlite_db, gold_shop):
+    dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    before = rows(dialog.preview_view, 0, 1, 4)
+    dialog.what_if.combo.setCurrentIndex(1)
+    assert rows(dialog.preview_view, 0, 1, 4) != before
+    qtbot.mouseClick(dialog.what_if.keep_button, Qt.MouseButton.LeftButton)
+    assert dialog.what_if.chosen() is None
+    assert rows(dialog.preview_view, 0, 1, 4) == before
+    assert not dialog.what_if.details.isVisible()
+
+
+def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop):
+    dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
+    qtbot.addWidget(dialog)
+    dialog.what_if.combo.setCurrentIndex(1)
+    with sqlite_db.write() as s:  # another till: a gold order placed earliest
+        ordering.place_order(s, "G001", [LineRequest("MUG", 1)], placed_at=T0 - timedelta(hours=1))
+    before = snapshot(sqlite_db)
+    dialog.submit()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.message.text().startswith("Stock changed since the preview — here is the new one")
+    assert snapshot(sqlite_db) == before
+    assert dialog.what_if.chosen() is QueuePolicy.LOYALTY
+    mugs = [r for r in rows(dialog.preview_view, 0, 1, 2, 4) if r[2] == "MUG"]
+    assert mugs[0][0] == "Gus Gold" and mugs[0][1] != gold_shop.orders["G001"]  # the new order
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_what_if_models_pass_qt_model_tester(qtmodeltester, qtbot, sqlite_db, gold_shop):
+    dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
+    qtbot.addWidget(dialog)
+    dialog.what_if.combo.setCurrentIndex(1)
+    qtmodeltester.check(dialog.what_if.changes, force_py=True)
+    qtmodeltester.check(dialog.preview, force_py=True)

@@ -12,18 +12,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.domain import (
+    Customer,
     OrderLine,
     PurchaseOrder,
     PurchaseOrderLine,
     SalesOrder,
     StockBalance,
 )
-from app.domain.enums import PurchaseOrderStatus
-from app.domain.queue import serving_key
+from app.domain.enums import CustomerTier, PurchaseOrderStatus, QueuePolicy
 from app.services.eta.confidence import supplier_confidence
 from app.services.eta.pegging import Eta, IncomingLine, WaitingLine, peg
 
@@ -67,20 +67,31 @@ class _Dates(dict[Any, date | None]):
         return value
 
 
-def waiting_lines(session: Session, product_ids: Sequence[int] | None = None) -> list[WaitingLine]:
-    """Waiting lines, each product's together, in serving order (``app.domain.queue``)."""
-    return [WaitingLine(r[0], r[1], r[2]) for r in _queue_rows(session, product_ids)]
+def waiting_lines(
+    session: Session,
+    product_ids: Sequence[int] | None = None,
+    policy: QueuePolicy | None = None,
+) -> list[WaitingLine]:
+    """Waiting lines, each product's together, in serving order (``app.domain.queue``)
+    under ``policy`` (None: the shop's)."""
+    return [WaitingLine(r[0], r[1], r[2]) for r in _queue_rows(session, product_ids, policy)]
 
 
-def _queue_rows(session: Session, product_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+def _queue_rows(
+    session: Session, product_ids: Sequence[int] | None, policy: QueuePolicy | None = None
+) -> list[tuple[Any, ...]]:
     """(line id, product id, waiting, ...) of waiting lines, as :func:`waiting_lines`.
 
     Read straight from the covering ``ix_order_line_waiting`` index, in its order (product,
-    queued at, order id, line no), without joining the orders; lines of different orders
-    queued at the same moment are then put in serving order with their order refs (read for
-    those orders only).
+    queued at, order id, line no), without joining the orders, then put in serving order in
+    memory (:func:`_serve`): sorting 100k lines by a computed rank in SQL costs more than
+    the index walk and two cheap passes here.
     """
-    connection = session.connection()
+    if policy is None:
+        # Imported here: app.services.queue builds on this package (it re-serves the queue).
+        from app.services.queue import get_queue_policy
+
+        policy = get_queue_policy(session)
     rows: list[Any] = []
     for chunk in _chunks(product_ids):
         stmt = (
@@ -91,6 +102,8 @@ def _queue_rows(session: Session, product_ids: Sequence[int] | None) -> list[tup
                 OrderLine.queued_at,  # raw: compared for equality only
                 OrderLine.order_id,
                 OrderLine.line_no,
+                OrderLine.pinned,
+                OrderLine.queue_nudge,
             )
             .where(OrderLine.qty_backordered > 0)
             .order_by(
@@ -100,33 +113,65 @@ def _queue_rows(session: Session, product_ids: Sequence[int] | None) -> list[tup
         if chunk is not None:
             stmt = stmt.where(OrderLine.product_id.in_(chunk))
         rows.extend(_raw_rows(session, stmt))
-    _serve_ties(connection, rows)
-    return rows
+    return _serve(session, rows, policy, product_ids)
 
 
-def _serve_ties(connection: Connection, rows: list[Any]) -> None:
-    """Reorder, in place, runs of lines of one product queued at the same moment by
-    different orders: serving order breaks such ties by order ref, then line number."""
+def _serve(
+    session: Session,
+    rows: list[Any],
+    policy: QueuePolicy,
+    product_ids: Sequence[int] | None,
+) -> list[Any]:
+    """Rows in index order (product, queued at, order id, line no) -> serving order.
+
+    Two passes, both touching only what needs it: runs of one product's lines queued at the
+    same moment are put in tie order (nudge, order ref, line no) when they span orders or a
+    manager nudged them; then each product's lines are partitioned, stably, into pinned /
+    (loyalty) gold / the rest, which keeps queue-time order within each class.
+    """
+    connection = session.connection()
     runs: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(rows) + 1):
         if i == len(rows) or rows[i][1] != rows[start][1] or rows[i][3] != rows[start][3]:
-            if i - start > 1 and rows[start][4] != rows[i - 1][4]:
+            if i - start > 1 and (
+                rows[start][4] != rows[i - 1][4] or any(r[7] for r in rows[start:i])
+            ):
                 runs.append((start, i))
             start = i
-    if not runs:
-        return
-    order_ids = sorted({rows[k][4] for a, b in runs for k in range(a, b)})
-    refs: dict[int, str] = {}
-    for begin in range(0, len(order_ids), _CHUNK):
-        chunk = order_ids[begin : begin + _CHUNK]
-        refs.update(
-            connection.execute(
-                select(SalesOrder.id, SalesOrder.ref).where(SalesOrder.id.in_(chunk))
-            ).all()
+    if runs:
+        order_ids = sorted({rows[k][4] for a, b in runs for k in range(a, b)})
+        refs: dict[int, str] = {}
+        for begin in range(0, len(order_ids), _CHUNK):
+            chunk = order_ids[begin : begin + _CHUNK]
+            refs.update(
+                connection.execute(
+                    select(SalesOrder.id, SalesOrder.ref).where(SalesOrder.id.in_(chunk))
+                ).all()
+            )
+        for a, b in runs:
+            rows[a:b] = sorted(rows[a:b], key=lambda r: (r[7], refs[r[4]], r[5]))
+    gold = _gold_orders(session, product_ids) if policy is QueuePolicy.LOYALTY else frozenset()
+    if not gold and not any(r[6] for r in rows):
+        return rows
+    # One stable sort by (product, class): cheap on rows already grouped by product.
+    return sorted(rows, key=lambda r: r[1] * 4 + (0 if r[6] else 1 if r[4] in gold else 2))
+
+
+def _gold_orders(session: Session, product_ids: Sequence[int] | None) -> frozenset[int]:
+    """Ids of orders of gold customers that have waiting lines (of these products)."""
+    result: set[int] = set()
+    for chunk in _chunks(product_ids):
+        waiting = select(OrderLine.order_id).where(OrderLine.qty_backordered > 0)
+        if chunk is not None:
+            waiting = waiting.where(OrderLine.product_id.in_(chunk))
+        stmt = (
+            select(SalesOrder.id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(Customer.tier == CustomerTier.GOLD, SalesOrder.id.in_(waiting))
         )
-    for a, b in runs:
-        rows[a:b] = sorted(rows[a:b], key=lambda r: serving_key(r[3], refs[r[4]], r[5]))
+        result.update(r[0] for r in _raw_rows(session, stmt))
+    return frozenset(result)
 
 
 def _available(session: Session, product_ids: Sequence[int] | None) -> dict[int, int]:
@@ -188,9 +233,16 @@ def incoming_lines(
     return rows
 
 
-def compute_etas(session: Session, product_ids: Iterable[int] | None = None) -> list[Eta]:
-    """ETAs of every waiting line (of these products), computed now; writes nothing."""
+def compute_etas(
+    session: Session,
+    product_ids: Iterable[int] | None = None,
+    *,
+    policy: QueuePolicy | None = None,
+) -> list[Eta]:
+    """ETAs of every waiting line (of these products) under ``policy`` (None: the shop's),
+    computed now; writes nothing."""
     ids = None if product_ids is None else sorted(set(product_ids))
     incoming = incoming_lines(session, ids)
     confidence = supplier_confidence(session, {i.supplier_id for i in incoming})
-    return peg(waiting_lines(session, ids), _available(session, ids), incoming, confidence)
+    lines = waiting_lines(session, ids, policy)
+    return peg(lines, _available(session, ids), incoming, confidence)

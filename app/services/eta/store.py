@@ -20,6 +20,7 @@ from app.domain import (
     LineEta,
     OrderLine,
 )
+from app.domain.enums import QueuePolicy
 from app.services.eta.confidence import supplier_confidence
 from app.services.eta.pegging import IN_STOCK, ON_ORDER, _Stored, _walk
 from app.services.eta.reading import (
@@ -50,6 +51,9 @@ class EtaChanges:
     updated: int  #: lines whose stored ETA was written (new, changed)
     removed: int  #: stored ETAs of lines no longer waiting, deleted
     moved_later: tuple[MovedLater, ...]  #: lines whose ETA moved later in this recompute
+    #: Products whose queue order changed: a line's position or units ahead is not what
+    #: was stored (a manager's pin or move, a policy change); new lines do not count.
+    reordered: frozenset[int] = frozenset()
 
 
 def _rank(status: str | None, likely: date | None) -> date:
@@ -61,11 +65,13 @@ def _rank(status: str | None, likely: date | None) -> date:
     return date.max
 
 
-def _stored(
-    session: Session, product_ids: Sequence[int] | None
-) -> dict[int, tuple[_Stored, str | None, date | None]]:
-    """Stored ETAs: line id -> (its ETA, was status, was)."""
-    stored: dict[int, tuple[_Stored, str | None, date | None]] = {}
+#: A stored row: (its ETA, was status, was, (position, units ahead)).
+_Row = tuple[_Stored, str | None, date | None, tuple[int, int]]
+
+
+def _stored(session: Session, product_ids: Sequence[int] | None) -> dict[int, _Row]:
+    """Stored ETAs: line id -> (its ETA, was status, was, (position, units ahead))."""
+    stored: dict[int, _Row] = {}
     as_date = _Dates()
     for chunk in _chunks(product_ids):
         stmt = select(
@@ -78,6 +84,8 @@ def _stored(
             LineEta.shortfall,
             LineEta.was_status,
             LineEta.was,
+            LineEta.position,
+            LineEta.units_ahead,
         )
         if chunk is not None:
             stmt = stmt.where(LineEta.product_id.in_(chunk))
@@ -86,15 +94,23 @@ def _stored(
                 (row[1], as_date[row[2]], as_date[row[3]], as_date[row[4]], row[5], row[6]),
                 row[7],
                 as_date[row[8]],
+                (row[9], row[10]),
             )
     return stored
 
 
-def recompute_etas(session: Session, product_ids: Iterable[int] | None = None) -> EtaChanges:
-    """Recompute and store the ETAs of the waiting lines of these products (all: None).
+def recompute_etas(
+    session: Session,
+    product_ids: Iterable[int] | None = None,
+    *,
+    policy: QueuePolicy | None = None,
+) -> EtaChanges:
+    """Recompute and store the ETAs and queue positions of the waiting lines of these
+    products (all: None), serving each queue in ``policy``'s order (None: the shop's).
 
     Call it in the transaction of any change to a queue, available stock or open purchase
-    orders (expected dates, cancellations, receipts). Only changed ETAs are written; those
+    orders (expected dates, cancellations, receipts). Only changed rows are written (a line
+    whose ETA is unchanged but whose place moved gets a narrow position-only update); those
     of lines no longer waiting are deleted. A line whose ETA moved later (a later likely
     date, no longer covered, no longer in stock) is flagged with what it showed before; the
     flag clears once its ETA is back there. A line's first ETA is never flagged.
@@ -106,23 +122,39 @@ def recompute_etas(session: Session, product_ids: Iterable[int] | None = None) -
     stored = _stored(session, ids)
     incoming = incoming_lines(session, ids)
     confidence = supplier_confidence(session, {i.supplier_id for i in incoming})
-    lines = _queue_rows(session, ids)
+    lines = _queue_rows(session, ids, policy)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    places: list[tuple[int, int, int]] = []
     moved: list[MovedLater] = []
+    reordered: set[int] = set()
     pop = stored.pop
     walked = _walk(lines, _available(session, ids), incoming, confidence, with_covers=False)
-    for line_id, product_id, _, _, _, new in walked:
+    product = -1
+    position = ahead = 0
+    for line_id, product_id, waiting, _, _, new in walked:
+        if product_id != product:
+            product, position, ahead = product_id, 0, 0
+        position += 1
+        place = (position, ahead)
+        ahead += waiting
         old = pop(line_id, None)
         if old is not None and new == old[0] and old[1] is None:
+            if place != old[3]:  # the same ETA, another place in the queue
+                reordered.add(product_id)
+                places.append((place[0], place[1], line_id))
             continue  # unchanged, not flagged: the common case
         status, expected, likely, late, po_line, shortfall = new
         was_status: str | None = None
         was: date | None = None
         if old is not None:
-            previous, was_status, was = old
+            previous, was_status, was, old_place = old
+            if place != old_place:
+                reordered.add(product_id)
             new_rank = _rank(status, likely)
             if new == previous and new_rank > _rank(was_status, was):
+                if place != old_place:
+                    places.append((place[0], place[1], line_id))
                 continue  # unchanged, and the flag still stands
             if new_rank > _rank(previous[0], previous[2]):
                 moved.append(MovedLater(line_id, previous[0], previous[2], status, likely))
@@ -141,6 +173,8 @@ def recompute_etas(session: Session, product_ids: Iterable[int] | None = None) -
             "shortfall": shortfall,
             "was_status": was_status,
             "was": was,
+            "position": place[0],
+            "units_ahead": place[1],
         }
         (updates if old is not None else inserts).append(values)
     table = LineEta.__table__
@@ -163,15 +197,44 @@ def recompute_etas(session: Session, product_ids: Iterable[int] | None = None) -
                 shortfall=bindparam("shortfall"),
                 was_status=bindparam("was_status"),
                 was=bindparam("was"),
+                position=bindparam("position"),
+                units_ahead=bindparam("units_ahead"),
             ),
             [{k: v for k, v in u.items() if k != "product_id"} for u in updates],
         )
+    if places:
+        _write_places(session, places)
     gone = sorted(stored)  # stored ETAs of lines of these products that no longer wait
     for begin in range(0, len(gone), _CHUNK):
         session.execute(
             delete(table).where(table.c.order_line_id.in_(gone[begin : begin + _CHUNK]))
         )
-    return EtaChanges(len(lines), len(inserts) + len(updates), len(gone), tuple(moved))
+    return EtaChanges(
+        len(lines),
+        len(inserts) + len(updates) + len(places),
+        len(gone),
+        tuple(moved),
+        frozenset(reordered),
+    )
+
+
+def _write_places(session: Session, places: list[tuple[int, int, int]]) -> None:
+    """(position, units ahead, line id) rows, written through the driver directly.
+
+    A re-serve after a policy change moves tens of thousands of lines whose ETA did not
+    change; SQLAlchemy's per-row parameter processing would cost more than the writes
+    themselves, and these are plain integers that need none.
+    """
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"UPDATE order_line_eta SET position = {mark}, units_ahead = {mark} "
+        f"WHERE order_line_id = {mark}"
+    )
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, places)
+    finally:
+        cursor.close()
 
 
 def products_missing_etas(session: Session) -> list[int]:

@@ -20,6 +20,8 @@ from app.domain import (
 from app.domain.orders import OrderTotals, derive_order_status
 from app.services import catalog
 from app.services.importing.csvfile import CHUNK, ImportResult, ImportRowError
+from app.services.order_status import ship_complete_customers
+from app.services.ordering import backorder_limit_refusal, waiting_units
 from app.services.stock import lock_balances
 
 
@@ -49,6 +51,7 @@ class ProductRef:
     sku: str
     name: str
     policy: BackorderPolicy
+    max_backorder: int | None = None  #: Product.max_backorder_qty
 
 
 def place_in_bulk(
@@ -66,6 +69,9 @@ def place_in_bulk(
     (place_order writes none either).
     """
     product_ids = {products[line.code].id for d in ordered for line in d.lines}
+    # New orders carry no override: the customer's ship preference decides a part-filled
+    # order's status, exactly as refresh_order_statuses would.
+    ship_complete = ship_complete_customers(session, {customers[d.party] for d in ordered})
     location_id = catalog.default_location_id(session)
     available = _lock_available(session, product_ids, location_id)
     allocated = dict.fromkeys(product_ids, 0)
@@ -73,6 +79,8 @@ def place_in_bulk(
     backorder_only = {
         product.id for product in products.values() if product.policy == BackorderPolicy.BACKORDER
     }
+    limits = {p.id: p.max_backorder for p in products.values() if p.max_backorder is not None}
+    waiting = waiting_units(session, limits)  # read under the balance locks, as place_order
     orders_table, lines_table = table_of(SalesOrder), table_of(OrderLine)
     placed_at_value = _to_driver(session, orders_table, "placed_at")
     queued_at_value = _to_driver(session, lines_table, "queued_at")
@@ -97,18 +105,33 @@ def place_in_bulk(
                     f"{product.sku} {product.name} is sold from stock only: "
                     f"{free} available, {qty} ordered",
                 )
+            limit = limits.get(product_id)
+            if limit is not None and take < qty:
+                if qty - take > limit - waiting[product_id]:
+                    product = products[code]
+                    raise ImportRowError(
+                        source,
+                        row_no,
+                        backorder_limit_refusal(
+                            product.sku, product.name, limit, waiting[product_id], take, qty
+                        ),
+                    )
+                waiting[product_id] += qty - take
             available[product_id] = free - take
             allocated[product_id] += take
             bumps[product_id] += 1
             totals_ordered += qty
             totals_allocated += take
             totals_backordered += qty - take
-            lines.append((line_no, product_id, qty, take, 0, 0, qty - take, queued_at, ""))
+            lines.append(
+                (line_no, product_id, qty, take, 0, 0, qty - take, queued_at, "", False, 0)
+            )
         backordered_units += totals_backordered
         status = derive_order_status(
             OrderTotals(
                 ordered=totals_ordered, allocated=totals_allocated, backordered=totals_backordered
-            )
+            ),
+            ship_complete=customers[document.party] in ship_complete,
         )
         order_rows.append(
             (
@@ -210,6 +233,8 @@ ORDER_LINE_COLUMNS = (
     "qty_backordered",
     "queued_at",
     "cancel_reason",
+    "pinned",
+    "queue_nudge",
 )
 
 

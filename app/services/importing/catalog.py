@@ -13,6 +13,7 @@ from app.domain import (
     StockBalance,
     Supplier,
 )
+from app.domain.enums import ShipPreference
 from app.domain.errors import Duplicate, InvalidInput, NotFound
 from app.domain.quantities import parse_quantity
 from app.services import catalog
@@ -74,7 +75,7 @@ def import_customers(session: Session, rows: CsvRows) -> ImportResult:
     seen: dict[str, int] = {}
 
     def handle(row_no: int, values: tuple[str, ...]) -> dict[str, object]:
-        code, name, email, phone, tier = values
+        code, name, email, phone, tier, ship_preference = values
         check_text(code, "code", 40, required=True)
         check_text(name, "name", 200, required=True)
         check_text(email, "email", 200)
@@ -86,6 +87,9 @@ def import_customers(session: Session, rows: CsvRows) -> ImportResult:
             "email": email,
             "phone": phone,
             "tier": parse_choice(CustomerTier, tier, "tier", CustomerTier.STANDARD),
+            "ship_preference": parse_choice(
+                ShipPreference, ship_preference, "ship_preference", ShipPreference.PARTIAL
+            ),
         }
 
     records = each_row(rows, handle)
@@ -103,7 +107,8 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
     seen_barcodes: dict[str, int] = {}
 
     def handle(row_no: int, values: tuple[str, ...]) -> dict[str, object]:
-        sku, name, barcode, price, cost, policy, reorder_point, supplier, supplier_sku = values
+        sku, name, barcode, price, cost, policy, reorder_point, supplier = values[:8]
+        supplier_sku, max_backorder = values[8:]
         check_text(sku, "sku", 64, required=True)
         check_text(supplier_sku, "supplier_sku", 64)
         check_text(name, "name", 200, required=True)
@@ -138,6 +143,11 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
             ),
             "supplier_id": suppliers.get(supplier) if supplier else None,
             "supplier_sku": supplier_sku or None,
+            "max_backorder_qty": (
+                parse_quantity(max_backorder, allow_zero=True, what="max_backorder_qty")
+                if max_backorder
+                else None
+            ),
         }
 
     records = each_row(rows, handle)

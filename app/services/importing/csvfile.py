@@ -37,7 +37,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 #: Columns a file of each kind may add to COLUMNS; a row's value is "" when a file omits one.
 #: Rows hold the COLUMNS values, then these, in this order.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "products": ("supplier_sku",),
+    "products": ("supplier_sku", "max_backorder_qty"),
+    "customers": ("ship_preference",),
 }
 
 KINDS: tuple[str, ...] = tuple(COLUMNS)

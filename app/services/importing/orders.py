@@ -119,11 +119,16 @@ def resolve_products(session: Session, codes: Iterable[str]) -> dict[str, Produc
     for chunk in _chunks(wanted):
         rows = session.execute(
             select(
-                Product.id, Product.sku, Product.name, Product.backorder_policy, Product.barcode
+                Product.id,
+                Product.sku,
+                Product.name,
+                Product.backorder_policy,
+                Product.barcode,
+                Product.max_backorder_qty,
             ).where(or_(Product.sku.in_(chunk), Product.barcode.in_(chunk)))
         )
-        for product_id, sku, name, policy, barcode in rows:
-            product = ProductRef(product_id, sku, name, policy)
+        for product_id, sku, name, policy, barcode, max_backorder in rows:
+            product = ProductRef(product_id, sku, name, policy, max_backorder)
             by_sku[sku] = product
             if barcode:
                 by_barcode[barcode] = product

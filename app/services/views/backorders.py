@@ -1,14 +1,16 @@
 """The Backorders tab's read queries: the waiting lines in serving order, with their ETAs.
 
-Position and units ahead are global (the whole queue's serving order, whatever the filter),
-computed as window functions over only the stretch of the queue a page spans. No Qt.
+The order is the shop's queue policy's (``app.domain.queue``). Each line's queue position
+and units ahead are those of its product's queue, stored with its ETA by
+``app.services.eta.recompute_etas``, so a filter never changes them and a page reads them
+instead of ranking the queue. No Qt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -22,8 +24,10 @@ from app.domain import (
     SalesOrder,
 )
 from app.domain.base import utcnow
-from app.domain.queue import serving_order
+from app.domain.enums import CustomerTier, QueuePolicy
+from app.domain.queue import segment_order, serving_order, serving_segments
 from app.services.eta import IN_STOCK, NOT_ON_ORDER, ON_ORDER
+from app.services.queue import get_queue_policy
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order
 from app.services.views.etas import LineEtaView, line_etas
 from app.services.views.orders import _order_search
@@ -33,17 +37,25 @@ from app.services.views.search import MAX_INLINE_IDS, _ids_in, _is_sqlite, _matc
 @dataclass(frozen=True, slots=True)
 class BackorderRow:
     order_line_id: int
-    position: int  #: 1-based place in the whole queue (serving order), whatever the filter
+    position: int  #: 1-based place in its product's queue (0: not computed yet)
     customer: str
     order_ref: str
     line_no: int
     sku: str
     product_name: str
     qty_waiting: int
-    units_ahead: int  #: units of the same product promised to lines ahead of this one
+    units_ahead: int  #: units of the same product waiting on lines ahead of this one
     placed_at: datetime
-    days_waiting: int
+    days_waiting: int  #: whole days since the order was placed (a move does not reset it)
     eta: LineEtaView | None = None  #: None: not computed yet
+    pinned: bool = False  #: a manager pinned it to the front of its product's queue
+    gold: bool = False  #: the customer is a gold customer (served first under loyalty)
+    product_id: int = 0
+    queue_length: int = 0  #: waiting lines in its product's queue (the last one's position)
+
+    @property
+    def last_in_queue(self) -> bool:
+        return self.position >= self.queue_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +64,9 @@ class BackorderQuery:
     sort: str = "position"
     descending: bool = False
     not_on_order: bool = False  #: only lines (partly) covered by no purchase order
+    product: str = ""  #: part of the product's SKU or name
+    customer: str = ""  #: part of the customer's name or code
+    min_days: int = 0  #: only lines of orders placed more than this many days ago (0: all)
 
 
 def _waiting_lines(columns: Sequence[Any]) -> Select[Any]:
@@ -109,24 +124,57 @@ def _not_on_order() -> ColumnElement[bool]:
     return OrderLine.id.in_(select(LineEta.order_line_id).where(LineEta.status == NOT_ON_ORDER))
 
 
+def _conditions(
+    session: Session, query: BackorderQuery, now: datetime | None = None
+) -> list[ColumnElement[bool]]:
+    """The query's filters as conditions on waiting lines joined to their order.
+
+    Products and customers are matched first (small tables, their own indexes) and the
+    lines found by ``product_id`` / ``customer_id``, never by LIKE on joined names.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    condition = _backorder_filter(session, query.search)
+    if condition is not None:
+        conditions.append(condition)
+    if query.not_on_order:
+        conditions.append(_not_on_order())
+    product = query.product.strip()
+    if product:
+        named = select(Product.id).where(_matches(session, product, Product.sku, Product.name))
+        ids = list(session.scalars(named.limit(MAX_INLINE_IDS + 1)))
+        conditions.append(_ids_in(OrderLine.product_id, ids, named))
+    customer = query.customer.strip()
+    if customer:
+        named = select(Customer.id).where(_matches(session, customer, Customer.name, Customer.code))
+        ids = list(session.scalars(named.limit(MAX_INLINE_IDS + 1)))
+        conditions.append(_ids_in(SalesOrder.customer_id, ids, named))
+    if query.min_days > 0:
+        conditions.append(
+            SalesOrder.placed_at <= (now or utcnow()) - timedelta(days=query.min_days)
+        )
+    return conditions
+
+
 def _backorder_page_ids(
-    session: Session, query: BackorderQuery, offset: int, limit: int
+    session: Session,
+    query: BackorderQuery,
+    offset: int,
+    limit: int,
+    policy: QueuePolicy,
+    now: datetime | None = None,
 ) -> list[int]:
     sort, descending = query.sort, query.descending
     if sort == "days_waiting":  # longest wait first = first in the queue first
         sort, descending = "position", not descending
     if sort not in BACKORDER_SORTS:
         raise ValueError(f"cannot sort by {sort!r}; sortable: {', '.join(sorted(BACKORDER_SORTS))}")
-    stmt = _waiting_lines([OrderLine.id])
-    condition = _backorder_filter(session, query.search)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if query.not_on_order:
-        stmt = stmt.where(_not_on_order())
-    serving = list(serving_order())
+    stmt = _waiting_lines([OrderLine.id]).where(*_conditions(session, query, now))
+    if policy is QueuePolicy.LOYALTY:
+        stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id)
     if sort == "position":
-        keys = serving
-    elif sort == "eta":
+        return _serving_page(session, stmt, policy, offset, limit, descending=descending)
+    serving = list(serving_order(policy))
+    if sort == "eta":
         stmt = stmt.outerjoin(LineEta, LineEta.order_line_id == OrderLine.id)
         rank = case(
             (LineEta.status == IN_STOCK, 0),
@@ -136,7 +184,7 @@ def _backorder_page_ids(
         keys = [rank, func.coalesce(LineEta.likely, date.max), *serving]
     else:
         expression = _backorder_sorts()[sort]
-        if expression.table is Customer.__table__:
+        if expression.table is Customer.__table__ and policy is not QueuePolicy.LOYALTY:
             stmt = stmt.join(Customer, Customer.id == SalesOrder.customer_id)
         elif expression.table is Product.__table__:
             stmt = stmt.join(Product, Product.id == OrderLine.product_id)
@@ -145,68 +193,40 @@ def _backorder_page_ids(
     return list(session.scalars(stmt.offset(offset).limit(limit)))
 
 
-def _queue_figures(session: Session, line_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(position, units ahead) of these waiting lines, in the whole queue.
+def _serving_page(
+    session: Session,
+    stmt: Select[Any],
+    policy: QueuePolicy,
+    offset: int,
+    limit: int,
+    *,
+    descending: bool,
+) -> list[int]:
+    """A page of ``stmt``'s lines in serving order, read segment by segment.
 
-    Both are window functions in serving order, computed only over the part of the queue
-    that can matter: for the position, lines queued from the first to the last of these
-    (those before are counted); for units ahead, the lines of these lines' products queued
-    no later than the last of these.
+    Each segment (pinned lines; under loyalty gold, then standard; the rest) is in
+    queue-time order, which the queue's time index gives without sorting the whole queue;
+    a segment is counted only when a page starts beyond it.
     """
-    first, last = session.execute(
-        select(func.min(OrderLine.queued_at), func.max(OrderLine.queued_at)).where(
-            OrderLine.id.in_(line_ids)
-        )
-    ).one()
-    if last is None:
-        return {}
-    # Serving order starts with queued_at: every line queued before the first of these is
-    # ahead of them all, so those are only counted (from the queue index alone), and the
-    # window runs over the stretch of the queue these lines span.
-    before = session.scalar(
-        select(func.count()).where(OrderLine.qty_backordered > 0, OrderLine.queued_at < first)
-    )
-    products = select(OrderLine.product_id).where(OrderLine.id.in_(line_ids)).distinct()
-    order = serving_order()
-    ranked = (
-        _waiting_lines(
-            [
-                OrderLine.id.label("line_id"),
-                func.row_number().over(order_by=order).label("position"),
-            ]
-        )
-        .where(OrderLine.queued_at >= first, OrderLine.queued_at <= last)
-        .subquery()
-    )
-    positions = dict(
-        session.execute(
-            select(ranked.c.line_id, ranked.c.position).where(ranked.c.line_id.in_(line_ids))
-        ).all()
-    )
-    ahead_of = (
-        _waiting_lines(
-            [
-                OrderLine.id.label("line_id"),
-                (
-                    func.sum(OrderLine.qty_backordered).over(
-                        partition_by=OrderLine.product_id, order_by=order, rows=(None, 0)
-                    )
-                    - OrderLine.qty_backordered
-                ).label("ahead"),
-            ]
-        )
-        .where(OrderLine.product_id.in_(products), OrderLine.queued_at <= last)
-        .subquery()
-    )
-    ahead = dict(
-        session.execute(
-            select(ahead_of.c.line_id, ahead_of.c.ahead).where(ahead_of.c.line_id.in_(line_ids))
-        ).all()
-    )
-    return {
-        line_id: (int(before or 0) + int(position), int(ahead.get(line_id) or 0))
-        for line_id, position in positions.items()
-    }
+    segments = list(serving_segments(policy))
+    order = [term.desc() if descending else term.asc() for term in segment_order()]
+    if descending:
+        segments.reverse()
+    ids: list[int] = []
+    skip = offset
+    for segment in segments:
+        want = limit - len(ids)
+        if want <= 0:
+            break
+        part = stmt.where(segment)
+        found = list(session.scalars(part.order_by(*order).offset(skip).limit(want)))
+        ids.extend(found)
+        if found:
+            skip = 0
+        elif skip:
+            skip -= session.scalar(select(func.count()).select_from(part.subquery())) or 0
+            skip = max(skip, 0)
+    return ids
 
 
 def backorders_page(
@@ -217,59 +237,90 @@ def backorders_page(
     *,
     now: datetime | None = None,
 ) -> list[BackorderRow]:
-    """One page of the backorder queue (position and units ahead are global, not filtered)."""
+    """One page of the backorder queue, in the shop policy's serving order by default."""
     now = now or utcnow()
-    ids = _backorder_page_ids(session, query, offset, limit)
+    policy = get_queue_policy(session)
+    ids = _backorder_page_ids(session, query, offset, limit, policy, now)
     if not ids:
         return []
-    figures = _queue_figures(session, ids)
     etas = line_etas(session, ids)
     rows = []
-    for line_id, customer, ref, line_no, sku, name, qty, placed, queued in session.execute(
+    for (
+        line_id,
+        customer,
+        tier,
+        ref,
+        line_no,
+        product_id,
+        sku,
+        name,
+        qty,
+        placed,
+        pinned,
+        position,
+        ahead,
+    ) in session.execute(
         select(
             OrderLine.id,
             Customer.name,
+            Customer.tier,
             SalesOrder.ref,
             OrderLine.line_no,
+            Product.id,
             Product.sku,
             Product.name,
             OrderLine.qty_backordered,
             SalesOrder.placed_at,
-            OrderLine.queued_at,
+            OrderLine.pinned,
+            LineEta.position,
+            LineEta.units_ahead,
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .join(Product, Product.id == OrderLine.product_id)
+        .outerjoin(LineEta, LineEta.order_line_id == OrderLine.id)
         .where(OrderLine.id.in_(ids))
     ):
-        position, ahead = figures.get(line_id, (0, 0))
+        placed_at = _aware(placed)
         rows.append(
             BackorderRow(
                 order_line_id=line_id,
-                position=position,
+                position=int(position or 0),
                 customer=customer,
                 order_ref=ref,
                 line_no=line_no,
                 sku=sku,
                 product_name=name,
                 qty_waiting=int(qty),
-                units_ahead=ahead,
-                placed_at=_aware(placed),
-                days_waiting=max(0, (now - _aware(queued)).days),
+                units_ahead=int(ahead or 0),
+                placed_at=placed_at,
+                days_waiting=max(0, (now - placed_at).days),
                 eta=etas.get(line_id),
+                pinned=bool(pinned),
+                gold=tier is CustomerTier.GOLD,
+                product_id=product_id,
             )
         )
+    lengths = dict(
+        session.execute(
+            select(OrderLine.product_id, func.count())
+            .where(
+                OrderLine.qty_backordered > 0,
+                OrderLine.product_id.in_({row.product_id for row in rows}),
+            )
+            .group_by(OrderLine.product_id)
+        ).all()
+    )
+    rows = [replace(row, queue_length=int(lengths.get(row.product_id, 0))) for row in rows]
     return _in_page_order(ids, rows, lambda row: row.order_line_id)
 
 
 def count_backorders(session: Session, query: BackorderQuery, cap: int = COUNT_CAP) -> Count:
-    """Waiting lines matching the filter (the filter needs no join: it matches orders by id)."""
-    stmt = select(OrderLine.id).where(OrderLine.qty_backordered > 0)
-    condition = _backorder_filter(session, query.search)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if query.not_on_order:
-        stmt = stmt.where(_not_on_order())
+    """Waiting lines matching the filter."""
+    conditions = _conditions(session, query)
+    stmt = select(OrderLine.id).where(OrderLine.qty_backordered > 0, *conditions)
+    if query.customer.strip() or query.min_days > 0:
+        stmt = stmt.join(SalesOrder, SalesOrder.id == OrderLine.order_id)
     return _capped_count(session, stmt, cap)
 
 

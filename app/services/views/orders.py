@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import Customer, OrderLine, OrderStatus, SalesOrder
+from app.domain.enums import ShipPreference
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order, _ordered
 from app.services.views.etas import OrderEta, order_etas
 from app.services.views.search import MAX_INLINE_IDS, _ids_in, _matches, _starts_with
@@ -39,6 +40,18 @@ class OrderRow:
     shipped: int
     cancelled: int
     eta: OrderEta | None = None  #: None: nothing waits (or no ETA computed yet)
+    #: How the order ships: the manager's override if any, else the customer's preference.
+    ship_preference: ShipPreference = ShipPreference.PARTIAL
+    overridden: bool = False  #: a manager chose the ship preference for this order
+
+    @property
+    def ships_complete(self) -> bool:
+        return self.ship_preference is ShipPreference.COMPLETE
+
+    @property
+    def held(self) -> bool:
+        """Allocated units held back because the order ships complete and others wait."""
+        return self.ships_complete and self.allocated > 0 and self.backordered > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +152,20 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
     }
     orders = session.execute(
         select(
-            SalesOrder.id, SalesOrder.ref, SalesOrder.status, Customer.name, SalesOrder.placed_at
+            SalesOrder.id,
+            SalesOrder.ref,
+            SalesOrder.status,
+            Customer.name,
+            SalesOrder.placed_at,
+            SalesOrder.ship_preference,
+            Customer.ship_preference,
         )
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .where(SalesOrder.id.in_(order_ids))
     )
     etas = order_etas(session, order_ids)
     rows = []
-    for oid, ref, status, customer, placed_at in orders:
+    for oid, ref, status, customer, placed_at, override, preference in orders:
         lines, ordered, allocated, backordered, shipped, cancelled = totals.get(
             oid, (0, 0, 0, 0, 0, 0)
         )
@@ -164,6 +183,8 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 shipped=int(shipped or 0),
                 cancelled=int(cancelled or 0),
                 eta=etas.get(oid) if backordered else None,
+                ship_preference=override or preference,
+                overridden=override is not None,
             )
         )
     return _in_page_order(order_ids, rows, lambda row: row.order_id)

@@ -16,6 +16,7 @@ from app.db import Database
 from app.domain.errors import InvalidQuantity
 from app.services.stock import Adjustment, adjust_stock
 from app.ui import events
+from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import ProductRow, Stock, product_row, stock_of
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -51,6 +52,8 @@ class AdjustStockDialog(KeyboardDialog):
         self.database = database
         self.product: ProductRow | None = None
         self.stock: Stock | None = None
+        #: "Allocate freed stock", while it is open after units were added.
+        self.freed_dialog: AllocateFreedDialog | None = None
         self.result_adjustment: Adjustment | None = None
         self.setObjectName("AdjustStockDialog")
         self.setWindowTitle("Adjust stock")
@@ -145,8 +148,7 @@ class AdjustStockDialog(KeyboardDialog):
 
         def apply() -> Adjustment:
             change = parse_change(self.change.text())
-            with self.database.write() as session:
-                return adjust_stock(session, code, change, reason)
+            return self.database.run(lambda session: adjust_stock(session, code, change, reason))
 
         result = guarded(self.message, apply)
         if result is None:
@@ -157,4 +159,15 @@ class AdjustStockDialog(KeyboardDialog):
             f"{result.on_hand:,} on hand, {result.available:,} available"
         )
         events.bus().announce(frozenset({events.STOCK, events.BACKORDERS}))
+        if result.qty_change > 0 and self.product is not None:
+            # Units found or returned: offer them to customers waiting for the product.
+            self.freed_dialog = offer_freed_stock(
+                self, self.database, [self.product.id], self.message, self._freed_done
+            )
+        else:
+            self.accept()
+
+    def _freed_done(self, outcome: str) -> None:
+        if outcome:
+            self.outcome += f"; {outcome}"
         self.accept()

@@ -1,4 +1,9 @@
-"""Cancel a customer order, or one of its lines; freed units become available again."""
+"""Cancel a customer order, or one of its lines; freed units become available again.
+
+When the freed units are wanted by customers waiting for those products, the "Allocate freed
+stock" dialog opens next, so they are offered to the queue (or kept in stock) by the clerk,
+never silently.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.services.ordering import CancelResult, cancel_line, cancel_order
 from app.ui import events
+from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -88,6 +94,8 @@ class CancelOrderDialog(KeyboardDialog):
         self.database = database
         self.order_ref = order_ref
         self.cancel_result: CancelResult | None = None
+        #: "Allocate freed stock", while it is open after a cancel.
+        self.freed_dialog: AllocateFreedDialog | None = None
         self.setObjectName("CancelOrderDialog")
         self.setWindowTitle(f"Cancel order {order_ref}")
         self.resize(760, 420)
@@ -179,9 +187,8 @@ class CancelOrderDialog(KeyboardDialog):
 
     def _write(self, action: Any) -> None:
         def run() -> CancelResult:
-            with self.database.write() as session:
-                result: CancelResult = action(session)
-                return result
+            result: CancelResult = self.database.run(action)
+            return result
 
         result = guarded(self.message, run)
         if result is None:
@@ -192,4 +199,17 @@ class CancelOrderDialog(KeyboardDialog):
             f"; {plural(freed, 'unit')} available again" if freed else ""
         )
         events.bus().announce(events.EVERYTHING)
+        self._offer_freed_stock(set(result.freed_product_ids))
+
+    def _offer_freed_stock(self, product_ids: set[int]) -> None:
+        """Open "Allocate freed stock" if customers wait for the freed units; then close."""
+        self.line_button.setEnabled(False)  # the cancel is done
+        self.order_button.setEnabled(False)
+        self.freed_dialog = offer_freed_stock(
+            self, self.database, product_ids, self.message, self._freed_done
+        )
+
+    def _freed_done(self, outcome: str) -> None:
+        if outcome:
+            self.outcome += f"; {outcome}"
         self.accept()

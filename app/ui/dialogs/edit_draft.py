@@ -173,10 +173,12 @@ class EditDraftDialog(KeyboardDialog):
         expected = date(picked.year(), picked.month(), picked.day())
         requests = self.lines.requests()
 
+        def write(session: Session) -> None:
+            set_draft_lines(session, self.ref, requests)
+            set_expected_date(session, self.ref, expected)
+
         def save() -> bool:
-            with self.database.write() as session:
-                set_draft_lines(session, self.ref, requests)
-                set_expected_date(session, self.ref, expected)
+            self.database.run(write)
             return True
 
         if not guarded(self.message, save):

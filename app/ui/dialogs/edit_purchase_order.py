@@ -108,8 +108,7 @@ class _PODialog(KeyboardDialog):
         self, action: Callable[[Session], PurchaseOrderChange]
     ) -> PurchaseOrderChange | None:
         def run() -> PurchaseOrderChange:
-            with self.database.write() as session:
-                return action(session)
+            return self.database.run(action)
 
         change = guarded(self.message, run)
         if change is not None:

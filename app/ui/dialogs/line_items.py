@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView
 
 from app.domain.errors import InvalidQuantity, ShopError
 from app.domain.quantities import MAX_QUANTITY
-from app.services.ordering import LineRequest
-from app.ui.dialogs.lookups import ProductRow, Stock
+from app.services.ordering import LineDecision, LineRequest
+from app.ui.dialogs.lookups import ProductRow
 from app.ui.dialogs.widgets import MessageLabel, make_table, parse_qty, plural
 
 Index = QModelIndex | QPersistentModelIndex
@@ -36,26 +36,28 @@ class LineItem:
     error: str = ""
 
 
-def availability_hint(item: LineItem, stock: Stock | None) -> tuple[str, QBrush | None]:
-    """What placing this line now would do: ship it, or backorder some of it."""
-    if stock is None or item.error:
-        return "", None
-    available = max(stock.available, 0)
-    if item.qty <= available:
-        return "Ships now", _OK
-    if item.product.sells_from_stock_only:
-        return f"Only {available:,} available (sold from stock only)", _ERROR
-    if available == 0:
-        return f"{item.qty:,} backordered", _WARN
-    return f"{available:,} ship now · {item.qty - available:,} backordered", _WARN
+def availability_hint(decision: LineDecision | None) -> tuple[str, str, str, QBrush | None]:
+    """What placing a line now would do, as (ships now, backordered, note, colour)."""
+    if decision is None:
+        return "", "", "", None
+    if decision.refused:
+        return f"{decision.allocated:,}", "", f"Only {decision.limit or 0:,} can be sold", _ERROR
+    waits = f"{decision.backordered:,}" if decision.backordered else ""
+    if not decision.backordered:
+        return f"{decision.allocated:,}", waits, "Ships now", _OK
+    if not decision.allocated:
+        return "0", waits, "Waits for stock", _WARN
+    return f"{decision.allocated:,}", waits, "Part waits for stock", _WARN
 
 
 class LineItemsModel(QAbstractTableModel):
-    """Products with an editable quantity, and (for orders) an availability hint or (for
-    purchase orders) the supplier's own SKU, in the fourth column."""
+    """Products with an editable quantity, and (for orders) what placing each line would do
+    (ships now, backordered, a note) or (for purchase orders) the supplier's own SKU."""
 
     QTY = 2
-    HINT = 3
+    SHIPS_NOW = 3
+    BACKORDERED = 4
+    HINT = 5  #: the note: "Ships now", "Only 2 can be sold"...
     SUPPLIER_SKU = 3
 
     linesChanged = Signal()
@@ -67,13 +69,13 @@ class LineItemsModel(QAbstractTableModel):
         assert not (with_hints and with_supplier_sku), "one fourth column at most"
         self.headers = ["SKU", "Product", "Qty"]
         if with_hints:
-            self.headers.append("Ships now / backordered")
+            self.headers += ["Ships now", "Backordered", "Note"]
         self._hints = with_hints
         self._supplier: str | None = None
         if with_supplier_sku:
             self.headers.append("Supplier SKU")
         self._rows: list[LineItem] = []
-        self._stock: dict[int, Stock] = {}
+        self._quote: dict[int, LineDecision] = {}
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -88,7 +90,8 @@ class LineItemsModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == self.QTY:
+        numeric = (self.QTY, self.SHIPS_NOW, self.BACKORDERED) if self._hints else (self.QTY,)
+        if role == Qt.ItemDataRole.TextAlignmentRole and section in numeric:
             return _RIGHT
         return None
 
@@ -105,23 +108,26 @@ class LineItemsModel(QAbstractTableModel):
             return None
         item = self._rows[index.row()]
         column = index.column()
-        hint, brush = (
-            availability_hint(item, self._stock.get(item.product.id))
-            if column == self.HINT and self._hints
-            else (self._supplier_sku(item.product), None)
-        )
+        if self._hints:
+            decision = None if item.error else self._quote.get(item.product.id)
+            ships, waits, note, brush = availability_hint(decision)
+            extra = (ships, waits, note)
+        else:
+            extra, brush = (self._supplier_sku(item.product),), None
         if role == Qt.ItemDataRole.EditRole and column == self.QTY:
             return item.text if item.error else item.qty
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == self.QTY:
                 return item.text if item.error else f"{item.qty:,}"
-            return (item.product.sku, item.product.name, "", hint)[column]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.QTY:
+            return (item.product.sku, item.product.name, "", *extra)[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole and (
+            column == self.QTY or (self._hints and column in (self.SHIPS_NOW, self.BACKORDERED))
+        ):
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.QTY and item.error:
                 return _ERROR
-            return brush
+            return brush if self._hints and column == self.HINT else None
         if role == Qt.ItemDataRole.BackgroundRole and column == self.QTY:
             return _EDITABLE
         if role == Qt.ItemDataRole.ToolTipRole and column == self.QTY and item.error:
@@ -183,11 +189,12 @@ class LineItemsModel(QAbstractTableModel):
             self.endRemoveRows()
             self.linesChanged.emit()
 
-    def set_stock(self, stock: dict[int, Stock]) -> None:
-        self._stock = dict(stock)
+    def set_quote(self, decisions: dict[int, LineDecision]) -> None:
+        """What placing each line would do now, by product id (from ``quote_lines``)."""
+        self._quote = dict(decisions)
         if self._rows and self._hints:
             self.dataChanged.emit(
-                self.index(0, self.HINT), self.index(len(self._rows) - 1, self.HINT)
+                self.index(0, self.SHIPS_NOW), self.index(len(self._rows) - 1, self.HINT)
             )
 
     def set_supplier(self, code: str | None) -> None:

@@ -73,6 +73,13 @@ class OrderView:
     customer: str
     status_label: str
     lines: tuple[OrderLineRow, ...]
+    ships_complete: bool = False  #: the order's override, else the customer's preference
+    overridden: bool = False  #: a manager chose how this order ships
+
+    @property
+    def held(self) -> bool:
+        """Units wait while the order must ship complete: shipping now needs an override."""
+        return self.ships_complete and any(line.backordered for line in self.lines)
 
 
 def product_row(session: Session, code: str) -> ProductRow:
@@ -146,4 +153,6 @@ def order_view(session: Session, ref: str) -> OrderView:
             )
             for line in lines
         ),
+        ships_complete=order.ships_complete,
+        overridden=order.ship_preference is not None,
     )

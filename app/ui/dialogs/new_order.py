@@ -1,7 +1,10 @@
 """Take a customer's order: pick the customer, scan or type what they want, place it.
 
-Each line says, from current availability, whether it ships now or waits in the backorder
-queue; ``place_order`` decides for real when the clerk places the order.
+Built for a counter with a keyboard-wedge scanner: the scan field keeps the focus, Enter adds
+the scanned item (again: one more), a misread or unknown code is said inline and selected so
+the next scan replaces it, and Ctrl+Return (or Ctrl+S) places the order. Each line shows what
+placing it now would do (``ordering.quote_lines``: ships now, backordered, or refused and why);
+``place_order`` decides for real when the clerk places the order.
 """
 
 from __future__ import annotations
@@ -9,18 +12,22 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QCompleter,
     QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.db import Database
 from app.domain.errors import InvalidInput
-from app.services.ordering import PlacedOrder, place_order
+from app.services.catalog import CustomerRow, find_product_at_counter
+from app.services.ordering import PlacedOrder, Quote, place_order, quote_lines
 from app.ui import events
+from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -29,7 +36,7 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import Choice, ProductRow, customer_choices, product_row, stock_of
+from app.ui.dialogs.lookups import ProductRow, row_of_product
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -39,82 +46,72 @@ from app.ui.dialogs.widgets import (
     plural,
     read_with,
     submit_buttons,
-    take_scan,
+    tab_order,
 )
 
 
-def customer_combo(choices: list[Choice], name: str) -> QComboBox:
-    """An editable combo over "CODE — Name" that completes on any part of code or name."""
-    combo = QComboBox()
-    combo.setObjectName(name)
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    for choice in choices:
-        combo.addItem(choice.label, choice.code)
-    combo.setCurrentIndex(-1)
-    editor = combo.lineEdit()
-    assert editor is not None  # an editable combo has one
-    editor.setPlaceholderText("Type a customer code or name")
-    completer = QCompleter(combo.model(), combo)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    completer.setFilterMode(Qt.MatchFlag.MatchContains)
-    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-    combo.setCompleter(completer)
-    return combo
-
-
-def chosen_code(combo: QComboBox, choices: list[Choice], what: str) -> str:
-    """The code of the chosen customer/supplier, from the list or typed as code or name."""
-    text = combo.currentText().strip()
-    if not text:
-        raise InvalidInput(f"Choose a {what}")
-    for choice in choices:
-        if text.casefold() in (choice.label.casefold(), choice.code.casefold()):
-            return choice.code
-    by_name = [c for c in choices if c.name.casefold() == text.casefold()]
-    if len(by_name) == 1:
-        return by_name[0].code
-    raise InvalidInput(f"No {what} matches {text[:40]!r}; choose one from the list")
-
-
 class NewOrderDialog(KeyboardDialog):
-    """A new customer order, built by scanning or typing SKUs."""
+    """A new customer order, built by scanning or typing SKUs, barcodes or names."""
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.placed: PlacedOrder | None = None
+        self.quote: Quote | None = None
+        self.customer_dialog: CustomerDialog | None = None
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
-        self.resize(760, 520)
+        self.resize(820, 540)
         self.message = MessageLabel()
-        self.choices: list[Choice] = (
-            guarded(self.message, lambda: read_with(self.database, customer_choices)) or []
-        )
         self.lines = LineItemsModel(self, with_hints=True)
         self.lines.linesChanged.connect(self._lines_changed)
 
-        self.customer = customer_combo(self.choices, "orderCustomerInput")
+        self.customer = CustomerPicker(database, self.message)
+        self.customer.customerChosen.connect(self._customer_chosen)
+        self.new_customer_button = QPushButton("&New customer…")
+        self.new_customer_button.setObjectName("newCustomerButton")
+        self.new_customer_button.setToolTip("Add a customer without leaving the order (Alt+N)")
+        self.new_customer_button.clicked.connect(self._new_customer)
+        # Reached with Alt+N; left out of the Tab chain so Tab goes from customer to scan.
+        self.new_customer_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.customer_info = QLabel()
+        self.customer_info.setObjectName("orderCustomerInfo")
+        self.customer_info.setEnabled(False)  # the quieter, secondary text colour
+        customer_row = QHBoxLayout()
+        customer_row.addWidget(self.customer, 1)
+        customer_row.addWidget(self.new_customer_button)
+
         self.scan = QLineEdit()
         self.scan.setObjectName("orderScanInput")
-        self.scan.setPlaceholderText("Scan a barcode or type a SKU, then Enter (adds one)")
+        self.scan.setPlaceholderText("Scan a barcode, or type a SKU or name, then Enter (adds one)")
         self.scan.setClearButtonEnabled(True)
         self.scan.returnPressed.connect(self._scan)
         self.table, self.remove_button, self.footer, footer_row = lines_area(
             self.lines, "orderLinesTable", "Order lines"
         )
+        self._stretch_columns()
+        # Fitting columns to their contents as lines arrive leaves the stretched ones at
+        # their fitted width; setting the mode again spreads the spare width once more.
+        self.lines.rowsInserted.connect(self._stretch_columns)
         self.remove_button.clicked.connect(self._remove_selected)
         remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
         remove_key.activated.connect(self._remove_selected)
+        save_key = QShortcut(QKeySequence("Ctrl+S"), self)
+        save_key.activated.connect(self._submit_from_keyboard)
         self.footer.setObjectName("orderFooter")
         self.buttons, self.place_button, self.cancel_button = submit_buttons(
             self, "Place order", "placeOrderButton", "Place the order"
         )
-        no_auto_default(self.place_button, self.cancel_button, self.remove_button)
+        no_auto_default(
+            self.place_button, self.cancel_button, self.remove_button, self.new_customer_button
+        )
 
         form = QFormLayout()
-        form.addRow("&Customer:", self.customer)
+        customer_label = QLabel("&Customer:")
+        customer_label.setBuddy(self.customer)  # Alt+C, as a form row with a widget would
+        form.addRow(customer_label, customer_row)
+        form.addRow("", self.customer_info)
         form.addRow("&Scan:", self.scan)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -122,46 +119,115 @@ class NewOrderDialog(KeyboardDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(footer_row)
         layout.addWidget(self.buttons)
-        for first, second in (
-            (self.customer, self.scan),
-            (self.scan, self.table),
-            (self.table, self.remove_button),
-            (self.remove_button, self.place_button),
-            (self.place_button, self.cancel_button),
-        ):
-            self.setTabOrder(first, second)
+        tab_order(
+            self.customer,
+            self.scan,
+            self.table,
+            self.remove_button,
+            self.place_button,
+            self.cancel_button,
+        )
         self._lines_changed()
         self.customer.setFocus()
 
+    def _stretch_columns(self) -> None:
+        """The product name and the note share the spare width (the note is never cut)."""
+        header = self.table.horizontalHeader()
+        for column in (1, LineItemsModel.HINT):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+    # --- the customer ---------------------------------------------------------------------
+    def _customer_chosen(self, row: CustomerRow | None) -> None:
+        self.customer_info.setText(describe(row) if row is not None else "")
+        if self.lines.items():
+            self._lines_changed()  # ship complete or partial changes what the lines say
+
+    def _new_customer(self) -> None:
+        """Open "New customer" over this dialog (non-blocking); the order keeps its lines."""
+        typed = self.customer.text().strip()
+        name = "" if self.customer.chosen is not None or "@" in typed else typed
+        dialog = CustomerDialog(self.database, name=name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._customer_added(dialog))
+        dialog.finished.connect(self._customer_dialog_closed)
+        self.customer_dialog = dialog
+        dialog.open()
+
+    def _customer_added(self, dialog: CustomerDialog) -> None:
+        if dialog.saved is not None:
+            self.customer.set_customer(dialog.saved)
+            self.message.show_info(f"Customer {dialog.saved.code} added.")
+        self.scan.setFocus()
+
+    def _customer_dialog_closed(self) -> None:
+        self.customer_dialog = None
+
+    # --- the lines ------------------------------------------------------------------------
     def _scan(self) -> None:
-        code = take_scan(self.scan)
+        code = self.scan.text().strip()
         if not code:
             return
         product: ProductRow | None = guarded(
-            self.message, lambda: read_with(self.database, lambda s: product_row(s, code))
+            self.message,
+            lambda: read_with(
+                self.database, lambda s: row_of_product(find_product_at_counter(s, code))
+            ),
         )
         if product is None:
+            self._keep_for_next_scan(code)
             return
+        self.scan.clear()
+        self.scan.setFocus()
         row = add_line(self.message, self.lines, self.table, product, 1)
         if row is None:
             return
-        qty = self.lines.items()[row].qty
-        self.message.show_info(f"+1 {product.sku} {product.name}: {plural(qty, 'unit')}.")
+        if self.message.kind != "error":
+            qty = self.lines.items()[row].qty
+            self.message.show_info(f"+1 {product.sku} {product.name}: {plural(qty, 'unit')}.")
+
+    def _keep_for_next_scan(self, code: str) -> None:
+        """After a bad scan: the code stays visible and selected, so the clerk sees what was
+        read and the next scan (or typing) replaces it."""
+        self.scan.setText(code)
+        self.scan.selectAll()
+        self.scan.setFocus()
 
     def _remove_selected(self) -> None:
         if remove_current_line(self.table, self.lines):
             self.message.clear_message()
 
     def _lines_changed(self) -> None:
-        ids = self.lines.product_ids()
-        stock = (
-            guarded(self.message, lambda: read_with(self.database, lambda s: stock_of(s, ids)))
-            or {}
+        requests = self.lines.requests()
+        chosen = self.customer.chosen
+        customer_id = chosen.id if chosen is not None else None
+        quote = (
+            guarded(
+                self.message,
+                lambda: read_with(self.database, lambda s: quote_lines(s, customer_id, requests)),
+            )
+            if requests
+            else None
         )
-        self.lines.set_stock(stock)
+        self.quote = quote
+        self.lines.set_quote({d.product_id: d for d in quote.lines} if quote else {})
         errors = report_line_errors(self.message, self.lines)
-        self.footer.setText(lines_footer(self.lines))
-        self.place_button.setEnabled(bool(self.lines.items()) and not errors)
+        refusals = quote.refusals if quote else ()
+        if not errors and refusals:
+            self.message.show_error(refusals[0])
+        self.footer.setText(self._footer(quote))
+        self.place_button.setEnabled(bool(self.lines.items()) and not errors and not refusals)
+
+    def _footer(self, quote: Quote | None) -> str:
+        text = lines_footer(self.lines)
+        if quote is None:
+            return text
+        ships = sum(line.allocated for line in quote.lines if not line.refused)
+        waits = sum(line.backordered for line in quote.lines if not line.refused)
+        text += f" · {ships:,} ship now" + (f" · {waits:,} backordered" if waits else "")
+        if quote.held:
+            text += " · held until complete (the customer wants it in one shipment)"
+        return text
 
     def can_submit(self) -> bool:
         return self.place_button.isEnabled()
@@ -172,9 +238,12 @@ class NewOrderDialog(KeyboardDialog):
             return
 
         def place() -> PlacedOrder:
-            code = chosen_code(self.customer, self.choices, "customer")
-            with self.database.write() as session:
-                return place_order(session, code, self.lines.requests())
+            customer = self.customer.resolve()
+            if customer is None:
+                self.customer.setFocus()
+                raise InvalidInput("Choose a customer: type part of a name, code, email or phone")
+            requests = self.lines.requests()
+            return self.database.run(lambda session: place_order(session, customer.code, requests))
 
         placed = guarded(self.message, place)
         if placed is None:

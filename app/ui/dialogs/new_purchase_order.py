@@ -169,11 +169,12 @@ class NewPurchaseOrderDialog(KeyboardDialog):
             code = self.supplier.currentData()
             if not code:
                 raise InvalidInput("Choose a supplier")
-            with self.database.write() as session:
-                po = create_purchase_order(
-                    session, code, self.lines.requests(), expected_date=expected
+            requests = self.lines.requests()
+            return self.database.run(
+                lambda session: (
+                    create_purchase_order(session, code, requests, expected_date=expected).ref
                 )
-                return po.ref
+            )
 
         ref = guarded(self.message, create)
         if ref is None:

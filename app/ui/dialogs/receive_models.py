@@ -54,8 +54,9 @@ class ReceivedLine:
         return code in (self.line.sku, self.line.barcode)
 
 
-class _Table(QAbstractTableModel):
-    """Shared plumbing: fixed headers, one editable column, right-aligned number columns."""
+class PlainTableModel(QAbstractTableModel):
+    """Shared plumbing of the preview tables: plain rows, fixed headers, at most one editable
+    column, right-aligned number columns."""
 
     HEADERS: tuple[str, ...] = ()
     NUMBERS: frozenset[int] = frozenset()
@@ -90,7 +91,7 @@ class _Table(QAbstractTableModel):
         return flags
 
 
-class ReceivedLinesModel(_Table):
+class ReceivedLinesModel(PlainTableModel):
     """PO lines with an editable "Received now" column."""
 
     HEADERS = (
@@ -253,12 +254,13 @@ class ReceivedLinesModel(_Table):
         self.quantitiesChanged.emit()
 
 
-class AllocationPreviewModel(_Table):
+class AllocationPreviewModel(PlainTableModel):
     """An allocation plan, with an editable "Allocated now" column checked by the plan."""
 
-    HEADERS = ("Customer", "Order", "SKU", "Waiting", "Allocated now", "Order complete?")
+    HEADERS = ("Customer", "Order", "SKU", "Waiting", "Allocated now", "Order complete?", "Why")
     NUMBERS = frozenset({3, 4})
     ALLOCATED_NOW = EDITABLE = 4
+    REASON = 6
     READY_TEXT = "Yes — ready to ship"
 
     #: Emitted after the shown plan changed (a new preview or an accepted edit).
@@ -328,6 +330,7 @@ class AllocationPreviewModel(_Table):
                 allocation.waiting,
                 allocation.qty,
                 self.READY_TEXT if complete else "No",
+                allocation.reason,  # built for the rows on screen only
             )
             value = values[column]
             return value if role == Qt.ItemDataRole.EditRole else _text(value)
@@ -335,7 +338,10 @@ class AllocationPreviewModel(_Table):
             return _ALIGN_NUMBER
         if role == Qt.ItemDataRole.ToolTipRole:
             placed = allocation.placed_at.strftime("%Y-%m-%d %H:%M UTC")
-            return f"{allocation.order_ref} line {allocation.line_no}, placed {placed}"
+            return (
+                f"{allocation.order_ref} line {allocation.line_no}, placed {placed}: "
+                f"{allocation.reason}"
+            )
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 5 and complete:
                 return _READY
@@ -369,6 +375,6 @@ class AllocationPreviewModel(_Table):
             return False
         self._adjustments, self._adjusted = adjustments, adjusted
         # Any row's "order complete?" may change with one edit (several lines, one order).
-        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 5))
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.REASON))
         self.planChanged.emit()
         return True

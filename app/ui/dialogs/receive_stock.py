@@ -1,19 +1,26 @@
 """Receive stock against a purchase order: count what arrived, see who gets it, confirm.
 
-The clerk scans (or types) what arrived, the dialog previews with ``preview_receipt`` which
-waiting customers the units go to in queue order, the clerk may change who gets what, and
-Confirm applies exactly that with one ``confirm_receipt``. Cancel writes nothing.
+The clerk scans (or types) what arrived; the dialog shows which waiting customers the units
+go to in queue order (and why), the clerk may change who gets what, or look at what the other
+queue policy would do ("What if: Gold customers first") and use that plan for this receipt;
+Confirm applies exactly the plan shown with one ``confirm_receipt``. Cancel writes nothing.
+
+The waiting lines of the PO's products are read once, when the PO loads, into a
+``QueueSnapshot``; every new count, scan or what-if is then planned in memory (a flash-sale
+queue of 50k lines takes ~0.5 s to read, ~0.05 s to plan). A confirm against a snapshot that
+went stale is refused by the service; the dialog then reads the queue again and shows the
+new plan.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,23 +30,33 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.domain.errors import ShopError, StalePlan
+from app.domain.allocation import QueueSnapshot, compare_plans
+from app.domain.enums import QueuePolicy
+from app.domain.errors import ShopError
 from app.services.purchasing import (
     ReceivablePO,
     open_purchase_order_refs,
     receivable_purchase_order,
 )
+from app.services.queue import get_queue_policy
 from app.services.receiving import (
-    AllocationPlan,
     ReceiptResult,
     confirm_receipt,
-    preview_receipt,
+    read_queues,
+    received_units,
 )
 from app.ui import events
 from app.ui.dialogs.lookups import ProductRow, product_row
+from app.ui.dialogs.plan_preview import (
+    QUEUE_HINT,
+    WhatIfPanel,
+    confirm_plan,
+    plan_group,
+    plan_summary,
+    summary_bar,
+)
 from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
 from app.ui.dialogs.widgets import (
-    SOMETHING_WENT_WRONG,
     KeyboardDialog,
     MessageLabel,
     commit_editor,
@@ -55,12 +72,6 @@ from app.ui.dialogs.widgets import (
     titled_group,
 )
 
-log = logging.getLogger(__name__)
-
-QUEUE_HINT = (
-    "First placed, first served. Change “Allocated now” to keep units in stock "
-    "or to give them to someone further down the queue."
-)
 NOBODY_WAITING = "Nobody is waiting for these products: every unit goes to stock."
 
 
@@ -85,14 +96,18 @@ class ReceiveStockDialog(KeyboardDialog):
         self.database = database
         self.po: ReceivablePO | None = None
         self.result_summary: ReceiptResult | None = None
+        #: The PO's waiting lines, read when it loads (plans are made from it in memory).
+        self.snapshot: QueueSnapshot | None = None
         #: The surplus warning the clerk has seen and confirmed by pressing Confirm again.
         self._surplus_confirmed = ""
         self.setObjectName("ReceiveStockDialog")
         self.setWindowTitle("Receive stock")
-        self.resize(1000, 680)
+        self.resize(1180, 740)
         self.received = ReceivedLinesModel(self)
         self.preview = AllocationPreviewModel(self)
+        self.what_if = WhatIfPanel()
         self._build()
+        self.what_if.policyChanged.connect(lambda: self._refresh_preview(policy_changed=True))
         self.received.quantitiesChanged.connect(self._refresh_preview)
         self.preview.planChanged.connect(self._show_summary)
         self.preview.editRejected.connect(self.message.show_error)
@@ -162,34 +177,19 @@ class ReceiveStockDialog(KeyboardDialog):
         arrived = titled_group("Arrived")
         arrived_layout = QVBoxLayout(arrived)
         arrived_layout.addWidget(self.received_view)
-        layout.addWidget(arrived, 3)
+        layout.addWidget(arrived, 2)
 
-        self.preview_view = make_table("allocationPreviewTable", self.preview, stretch=0)
-        self.preview_view.setAccessibleName("Who gets it")
-        self.queue_hint = QLabel(QUEUE_HINT)
-        self.queue_hint.setWordWrap(True)
-        self.queue_hint.setStyleSheet("color: palette(placeholder-text);")
-        who = titled_group("Who gets it")
-        who_layout = QVBoxLayout(who)
-        who_layout.addWidget(self.queue_hint)
-        who_layout.addWidget(self.preview_view)
+        who, self.preview_view, self.queue_hint = plan_group(
+            "Who gets it", self.preview, self.what_if
+        )
         layout.addWidget(who, 5)
 
         self.summary = QLabel("—")
         self.summary.setObjectName("receiptSummary")
-        self.summary.setStyleSheet("font-weight: bold;")
-        bar = QFrame()
-        bar.setObjectName("receiptSummaryBar")
-        bar.setFrameShape(QFrame.Shape.StyledPanel)
-        bar.setStyleSheet("#receiptSummaryBar { background: palette(alternate-base); }")
-        bar_layout = QHBoxLayout(bar)
-        bar_layout.setContentsMargins(10, 6, 10, 6)
-        bar_layout.addWidget(self.summary, 1)
         self.buttons, self.confirm_button, self.cancel_button = submit_buttons(
             self, "Confirm receipt", "confirmReceiptButton", "Write the receipt and allocations"
         )
-        bar_layout.addWidget(self.buttons)
-        layout.addWidget(bar)
+        layout.addWidget(summary_bar(self.summary, self.buttons))
         no_auto_default(self.confirm_button, self.cancel_button, self.zero_button, self.fill_button)
         self.confirm_button.setEnabled(False)
 
@@ -200,6 +200,9 @@ class ReceiveStockDialog(KeyboardDialog):
             self.preview_view,
             self.confirm_button,
             self.cancel_button,
+            self.what_if.combo,  # also Alt+W
+            self.what_if.table,
+            self.what_if.keep_button,
             self.zero_button,
             self.fill_button,
         )
@@ -228,6 +231,7 @@ class ReceiveStockDialog(KeyboardDialog):
         """Show one PO, every line prefilled with what is still outstanding."""
         self.message.clear_message()
         self.preview.set_plan(None, keep_adjustments=False)
+        self.snapshot = None
         po = guarded(self.message, lambda: self._read_po(ref))
         self.po = po
         if po is None:
@@ -244,12 +248,33 @@ class ReceiveStockDialog(KeyboardDialog):
             f"Supplier: {po.supplier}   ·   Expected: {expected}   ·   {po.status.label}   ·   "
             f"{plural(len(po.lines), 'line')}, {plural(outstanding, 'unit')} outstanding"
         )
+        self._read_queues()
         self.received.set_lines(po.lines)
         set_current_cell(self.received_view, 0, self.received.RECEIVED_NOW)
 
     def _read_po(self, ref: str) -> ReceivablePO:
         with self.database.read() as session:
             return receivable_purchase_order(session, ref)
+
+    def _read_queues(self) -> None:
+        """Read the waiting lines of the PO's products and the shop's policy (once per PO,
+        and again after a stale confirm)."""
+        if self.po is None:
+            return
+        product_ids = {line.product_id for line in self.po.lines}
+
+        def read() -> tuple[QueueSnapshot, QueuePolicy]:
+            with self.database.read() as session:
+                return read_queues(session, product_ids), get_queue_policy(session)
+
+        QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+        try:
+            found = guarded(self.message, read)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.snapshot = found[0] if found else None
+        if found and found[1] is not self.what_if.shop_policy:
+            self.what_if.set_shop_policy(found[1])
 
     # --- counting -----------------------------------------------------------------------
     def _set_all(self, outstanding: bool) -> None:
@@ -290,9 +315,10 @@ class ReceiveStockDialog(KeyboardDialog):
             return product_row(session, code)
 
     # --- preview ------------------------------------------------------------------------
-    def _refresh_preview(self) -> None:
-        """Re-run the preview for the current received quantities (writes nothing)."""
-        if self.po is None:
+    def _refresh_preview(self, policy_changed: bool = False) -> None:
+        """Plan the current received quantities from the snapshot (writes nothing): under the
+        shop's policy, or under the what-if policy with who gains and loses compared."""
+        if self.po is None or self.snapshot is None:
             self.preview.set_plan(None)
             return
         errors = self.received.errors()
@@ -307,18 +333,27 @@ class ReceiveStockDialog(KeyboardDialog):
                 )
             return
         self.message.clear_message()
-        ref = self.po.ref
-
-        def run() -> AllocationPlan:
-            with self.database.read() as session:
-                return preview_receipt(session, inputs, purchase_order_ref=ref)
-
-        plan = guarded(self.message, run)
-        if not self.preview.set_plan(plan):
+        snapshot, ref = self.snapshot, self.po.ref
+        shop_policy, other = self.what_if.shop_policy, self.what_if.chosen()
+        received = received_units(inputs)
+        current = snapshot.plan(received, shop_policy, receipts=inputs, purchase_order_ref=ref)
+        plan = current
+        if other is not None:
+            plan = snapshot.plan(received, other, receipts=inputs, purchase_order_ref=ref)
+            self.what_if.show_changes(compare_plans(current, plan))
+        if policy_changed:
+            had_changes = bool(self.preview.adjustments)
+            self.preview.set_plan(plan, keep_adjustments=False)
+            if had_changes:
+                self.message.show_info(
+                    "Your changes to who gets what were reset: this is the plan under "
+                    f"“{plan.policy.label}”."
+                )
+        elif not self.preview.set_plan(plan):
             self.message.show_info(
                 "Your changes to who gets what were reset because the received quantities changed."
             )
-        elif plan is not None and self.received.surplus_note():
+        elif self.received.surplus_note():
             self.message.show_warning(self.received.surplus_note())
 
     def _focus_first_allocation(self) -> None:
@@ -328,19 +363,15 @@ class ReceiveStockDialog(KeyboardDialog):
     def _show_summary(self) -> None:
         plan = self.preview.adjusted_plan
         self.confirm_button.setEnabled(plan is not None)
+        self.summary.setText(plan_summary(plan))
+        policy = plan.policy if plan is not None else self.what_if.shop_policy
+        hint = QUEUE_HINT.format(policy=policy.label.lower())
         if plan is None:
-            self.summary.setText("Nothing to confirm yet")
-            self.queue_hint.setText(QUEUE_HINT)
+            self.queue_hint.setText(hint)
             return
         if self.message.kind == "error" and self.preview.plan is not None:
             self.message.clear_message()  # an accepted edit clears an earlier refusal
-        self.queue_hint.setText(QUEUE_HINT if plan.allocations else NOBODY_WAITING)
-        ready = len(plan.orders_ready)
-        self.summary.setText(
-            f"{plural(plan.units_to_customers, 'unit')} to customers · "
-            f"{plural(plan.units_to_stock, 'unit')} to stock · "
-            f"{plural(ready, 'order')} now ready to ship"
-        )
+        self.queue_hint.setText(hint if plan.allocations else NOBODY_WAITING)
 
     # --- confirming ---------------------------------------------------------------------
     def can_submit(self) -> bool:
@@ -359,24 +390,23 @@ class ReceiveStockDialog(KeyboardDialog):
             self.message.show_warning(f"{surplus} Press Confirm again to receive them.")
             return
         adjustments = self.preview.adjustments
-        try:
-            with self.database.write() as session:
-                result = confirm_receipt(session, plan, adjustments)
-        except StalePlan as error:
-            self._refresh_preview()
-            self.message.show_error(str(error))
-            return
-        except ShopError as error:
-            self.message.show_error(str(error))
-            return
-        except Exception:
-            log.exception("confirming a receipt failed")
-            self.message.show_error(SOMETHING_WENT_WRONG)
+        result = confirm_plan(
+            self.database,
+            self.message,
+            lambda session: confirm_receipt(session, plan, adjustments),
+            preview_again=self._preview_again,
+        )
+        if result is None:
             return
         self.result_summary = result
         self.outcome = receipt_outcome(plan.purchase_order_ref, result)
         events.bus().announce(events.EVERYTHING)
         self.accept()
+
+    def _preview_again(self) -> None:
+        """After a stale confirm: read the queues again and show the new plan (not applied)."""
+        self._read_queues()
+        self._refresh_preview(policy_changed=True)
 
     def _commit_open_editor(self) -> None:
         """Ctrl+Return while typing in a cell: save what was typed before confirming."""

@@ -270,8 +270,9 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
         edited = self.model.edited()
 
         def create() -> list[str]:
-            with self.database.write() as session:
-                return create_suggested_purchase_orders(session, edited)
+            return self.database.run(
+                lambda session: create_suggested_purchase_orders(session, edited)
+            )
 
         refs = guarded(self.message, create)
         if not refs:

@@ -1,4 +1,9 @@
-"""The Backorders tab's rows: the backorder queue, in the order receipts will serve it."""
+"""The Backorders tab's rows: the backorder queue, in the order receipts will serve it.
+
+Rows are plain ``BackorderRow``s read a page at a time; sorting and the filters (product,
+customer, age, not on order, search) are ``BackorderQuery`` fields run in SQL. The policy in
+force is read with the count, so the tab's "Serving: …" line matches the rows on show.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ from PySide6.QtCore import QObject
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.domain.enums import QueuePolicy
+from app.domain.queue import ordinal
 from app.services import views
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
+from app.services.queue import get_queue_policy
 from app.services.views import BackorderQuery, BackorderRow, Count
 from app.ui.models.paged_model import Column, PagedTableModel, format_value
 
@@ -50,57 +58,78 @@ def eta_tip(row: BackorderRow) -> str | None:
     return "\n".join(parts)
 
 
+def queue_text(row: BackorderRow) -> str:
+    """ "3rd · 12 units ahead" (its product's queue; "…" until computed)."""
+    if row.position <= 0:
+        return "…"
+    ahead = f"{row.units_ahead:,} unit{'' if row.units_ahead == 1 else 's'} ahead"
+    return f"{ordinal(row.position)} · {ahead}"
+
+
+def queue_tip(row: BackorderRow) -> str:
+    parts = [
+        f"{ordinal(row.position)} of {row.queue_length:,} lines waiting for {row.sku}; "
+        f"{row.units_ahead:,} units wait on the lines ahead of it"
+    ]
+    if row.pinned:
+        parts.append("Pinned to the front by a manager")
+    if row.gold:
+        parts.append("Gold customer: served first under “Gold customers first”")
+    return "\n".join(parts)
+
+
 class BackordersModel(PagedTableModel):
     columns = (
         Column(
-            "#",
-            lambda r: r.position,
-            "position",
-            width=48,
-            numeric=True,
-            tooltip="Place in the backorder queue: first placed, first served",
+            "Pin",
+            lambda r: "Pinned" if r.pinned else "",
+            None,
+            width=64,
+            tone=lambda r: "good" if r.pinned else None,
+            tooltip="Pinned lines are served before all others, in the order they were pinned",
         ),
-        Column("Customer", lambda r: r.customer, "customer", width=150),
+        Column(
+            "Queue",
+            queue_text,
+            "position",
+            width=142,
+            tip=queue_tip,
+            tooltip="Place in its product's queue under the serving policy, and the units "
+            "waiting on the lines ahead of it. Sorted: the order receipts serve",
+        ),
+        Column(
+            "Customer",
+            lambda r: f"{r.customer} ★" if r.gold else r.customer,
+            "customer",
+            width=150,
+            tip=lambda r: "Gold customer" if r.gold else None,
+        ),
         Column("Order", lambda r: r.order_ref, "order_ref", width=92),
-        Column("Line", lambda r: r.line_no, width=44, numeric=True),
-        Column("SKU", lambda r: r.sku, "sku", width=116),
-        Column("Product", lambda r: r.product_name, "product_name", width=220, stretch=True),
+        Column("Line", lambda r: r.line_no, width=40, numeric=True),
+        Column("SKU", lambda r: r.sku, "sku", width=104),
+        Column("Product", lambda r: r.product_name, "product_name", width=180, stretch=True),
         Column(
             "Waiting",
             lambda r: r.qty_waiting,
             "qty_waiting",
-            width=72,
+            width=62,
             numeric=True,
             tooltip="Units this line waits for",
-        ),
-        Column(
-            "Units ahead",
-            lambda r: r.units_ahead,
-            None,
-            width=84,
-            numeric=True,
-            tooltip="Units of this product promised to lines ahead of this one in the queue",
         ),
         Column(
             "Days",
             lambda r: r.days_waiting,
             "days_waiting",
-            width=48,
+            width=46,
             numeric=True,
             tooltip="Days waiting since the order was placed",
-        ),
-        Column(
-            "Placed",
-            lambda r: r.placed_at.astimezone().date(),
-            "placed_at",
-            width=96,
             tip=lambda r: f"Placed {format_value(r.placed_at)}",
         ),
         Column(
             "ETA",
             eta_text,
             "eta",
-            width=168,
+            width=184,
             tone=eta_tone,
             tip=eta_tip,
             tooltip="When the line is likely filled (after the dash: the late case), from the "
@@ -122,7 +151,9 @@ class BackordersModel(PagedTableModel):
     def __init__(self, database: Database, parent: QObject | None = None) -> None:
         super().__init__(database, parent)
         self.units_waiting = 0
+        self.policy = QueuePolicy.FIFO
 
     def count_rows(self, session: Session, query: Any) -> Count:
         self.units_waiting = views.units_waiting(session)
+        self.policy = get_queue_policy(session)
         return super().count_rows(session, query)

@@ -10,6 +10,7 @@ from app.ui.models.paged_model import Column, PagedTableModel
 
 STATUS_TONES = {
     OrderStatus.BACKORDERED: "warn",
+    OrderStatus.PART_READY: "good",
     OrderStatus.READY_TO_SHIP: "good",
     OrderStatus.SHIPPED: "quiet",
     OrderStatus.CANCELLED: "quiet",
@@ -27,6 +28,14 @@ class OrdersModel(PagedTableModel):
             tone=lambda r: STATUS_TONES.get(r.status),
         ),
         Column("Customer", lambda r: r.customer, "customer", width=220, stretch=True),
+        Column(
+            "Ships",
+            lambda r: r.ship_preference.value + ("*" if r.overridden else ""),
+            width=76,
+            tone=lambda r: "warn" if r.held else None,
+            tooltip="Partial: what is here ships now. Complete: held until every unit is "
+            "here (* chosen for this order by a manager)",
+        ),
         Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
         Column("Lines", lambda r: r.lines, width=60, numeric=True),
         Column("Ordered", lambda r: r.ordered, width=76, numeric=True),

@@ -1,18 +1,83 @@
-"""Backorders: the queue of customers waiting for stock, in the order receipts serve them."""
+"""Backorders: the queue of customers waiting for stock, in the order receipts serve them.
+
+The tab shows the shop's queue policy ("Serving: Gold customers first") with a button to
+change it, filters (product, customer, age, not on order) that re-query the database, and a
+manager's reordering: pin to front, unpin, move up, move down, as buttons, a context menu
+and shortcuts. Each action calls one service in its own write transaction, reports the
+line's new place in the status bar and keeps the line selected after the refresh.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.domain.errors import ShopError
+from app.services import queue
+from app.services.views import BackorderRow
+from app.ui import events
 from app.ui.models.backorders_model import BackordersModel
-from app.ui.tabs.base import TableTab
+from app.ui.tabs.base import SEARCH_DELAY_MS, TableTab
+
+#: (action attribute, text, shortcut, object name, tip)
+_ACTIONS = (
+    (
+        "pin_action",
+        "Pin to front",
+        "Ctrl+Shift+P",
+        "backordersPin",
+        "Serve this line before every unpinned line of its product",
+    ),
+    (
+        "unpin_action",
+        "Unpin",
+        "Ctrl+Shift+U",
+        "backordersUnpin",
+        "Put the line back in its place (when its order was placed)",
+    ),
+    (
+        "up_action",
+        "Move up",
+        "Alt+Up",
+        "backordersMoveUp",
+        "Serve this line just before the line ahead of it",
+    ),
+    (
+        "down_action",
+        "Move down",
+        "Alt+Down",
+        "backordersMoveDown",
+        "Serve this line just after the line behind it",
+    ),
+)
 
 
 class BackordersTab(TableTab):
     singular = "line waiting"
     plural = "lines waiting"
+    areas = frozenset({events.BACKORDERS, events.ORDERS, events.STOCK, events.PURCHASE_ORDERS})
+
+    pin_action: QAction
+    unpin_action: QAction
+    up_action: QAction
+    down_action: QAction
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         self.queue_model = BackordersModel(database)
@@ -24,22 +89,154 @@ class BackordersTab(TableTab):
             parent=parent,
         )
         self.setObjectName("backordersTab")
-        hint = QLabel("First placed, first served: receipts fill these lines from the top.")
-        hint.setProperty("role", "hint")
-        self.toolbar.addWidget(hint)
+        for attribute, text, keys, name, tip in _ACTIONS:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({QKeySequence(keys).toString()})")
+            action.setEnabled(False)
+            self.addAction(action)
+            setattr(self, attribute, action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setObjectName(f"{name}Button")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            self.toolbar.addWidget(button)
+        self.pin_action.triggered.connect(lambda: self._reorder(queue.pin_line, "Pinned"))
+        self.unpin_action.triggered.connect(lambda: self._reorder(queue.unpin_line, "Unpinned"))
+        self.up_action.triggered.connect(lambda: self._move("up"))
+        self.down_action.triggered.connect(lambda: self._move("down"))
+        separator = QFrame()
+        separator.setFrameShape(QFrame.Shape.VLine)
+        separator.setFrameShadow(QFrame.Shadow.Sunken)
+        self.toolbar.addSpacing(6)
+        self.toolbar.addWidget(separator)
+        self.toolbar.addSpacing(6)
+        self.policy_label = QLabel()
+        self.policy_label.setObjectName("backordersPolicy")
+        self.policy_label.setTextFormat(Qt.TextFormat.RichText)
+        self.toolbar.addWidget(self.policy_label)
+        self.change_policy = QPushButton("Change…")
+        self.change_policy.setObjectName("backordersChangePolicy")
+        self.change_policy.setToolTip("Choose who is served first (a shop-wide setting)")
+        self.change_policy.clicked.connect(self._change_policy)
+        self.toolbar.addWidget(self.change_policy)
+        self.finish_toolbar()
+        self._build_filters()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.queue_model.countChanged.connect(self._show_policy)
+
+    def _build_filters(self) -> None:
+        """The second row: product, customer and age filters, and "not on order" only."""
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        self.product_filter = self._filter_box("backordersProductFilter", "Product (SKU or name)")
+        self.customer_filter = self._filter_box(
+            "backordersCustomerFilter", "Customer (name or code)"
+        )
+        self.min_days = QSpinBox()
+        self.min_days.setObjectName("backordersMinDays")
+        self.min_days.setRange(0, 3650)
+        self.min_days.setPrefix("Waiting more than ")
+        self.min_days.setSuffix(" days")
+        self.min_days.setSpecialValueText("Waiting any time")
+        self.min_days.setToolTip("Only lines of orders placed more than this many days ago")
+        self.min_days.setKeyboardTracking(False)
+        self.min_days.valueChanged.connect(lambda days: self.model.set_query(min_days=days))
         self.not_on_order = QCheckBox("Not on order only")
         self.not_on_order.setObjectName("backordersNotOnOrder")
         self.not_on_order.setToolTip("Only lines no purchase order covers (fully): order these")
         self.not_on_order.toggled.connect(self._not_on_order_toggled)
-        self.toolbar.addWidget(self.not_on_order)
-        self.finish_toolbar()
+        filters.addWidget(QLabel("Show:"))
+        for widget in (self.product_filter, self.customer_filter, self.min_days):
+            filters.addWidget(widget)
+        filters.addWidget(self.not_on_order)
+        filters.addStretch(1)
+        layout = self.layout()
+        assert layout is not None
+        layout.insertLayout(1, filters)  # type: ignore[attr-defined]
+
+    def _filter_box(self, name: str, hint: str) -> QLineEdit:
+        box = QLineEdit()
+        box.setObjectName(name)
+        box.setPlaceholderText(hint)
+        box.setClearButtonEnabled(True)
+        box.setFixedWidth(190)
+        timer = QTimer(box, singleShot=True, interval=SEARCH_DELAY_MS)
+        timer.timeout.connect(self._apply_filters)
+        box.textChanged.connect(lambda _text: timer.start())
+        box.returnPressed.connect(self._apply_filters)
+        return box
+
+    @Slot()
+    def _apply_filters(self) -> None:
+        self.model.set_query(
+            product=self.product_filter.text().strip(),
+            customer=self.customer_filter.text().strip(),
+        )
 
     @Slot(bool)
     def _not_on_order_toggled(self, checked: bool) -> None:
         self.model.set_query(not_on_order=checked)
+
+    def _show_policy(self) -> None:
+        policy = self.queue_model.policy
+        self.policy_label.setText(f"Serving: <b>{policy.label}</b>")
 
     def count_text(self) -> str:
         units = self.queue_model.units_waiting
         return (
             f"{super().count_text()} · {units:,} unit{'' if units == 1 else 's'} backordered in all"
         )
+
+    # --- reordering ----------------------------------------------------------------------
+
+    def selection_changed(self, row: Any | None) -> None:
+        line = row if isinstance(row, BackorderRow) else None
+        self.pin_action.setEnabled(line is not None and not line.pinned)
+        self.unpin_action.setEnabled(line is not None and line.pinned)
+        self.up_action.setEnabled(line is not None and line.position > 1)
+        self.down_action.setEnabled(line is not None and 0 < line.position < line.queue_length)
+
+    def _context_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.setObjectName("backordersMenu")
+        for action in (self.pin_action, self.unpin_action, self.up_action, self.down_action):
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(point))
+
+    def _move(self, direction: queue.Direction) -> None:
+        def move(session: Session, line_id: int) -> queue.QueuePlace:
+            return queue.move_line(session, line_id, direction)
+
+        self._reorder(move, f"Moved {direction}")
+
+    def _reorder(self, change: Callable[[Session, int], queue.QueuePlace], verb: str) -> None:
+        row = self.selected_row()
+        if not isinstance(row, BackorderRow):
+            return
+        try:
+            place = self.database.run(lambda session: change(session, row.order_line_id))
+        except ShopError as error:
+            self.message.emit(str(error))
+            return
+        self.message.emit(f"{verb} {row.order_ref} line {row.line_no} ({row.sku}): {place.text}")
+        # Announcing re-reads this tab (it is on screen), keeping the line selected.
+        events.bus().announce(frozenset({events.BACKORDERS, events.ORDERS}))
+        self._reveal(row.order_line_id)
+
+    def _reveal(self, line_id: int) -> None:
+        if not self.isVisible():
+            self.reload()
+        if self.select_key(line_id):
+            self.table.scrollTo(self.table.selectionModel().selectedRows()[0])
+
+    def _change_policy(self) -> None:
+        self.open_dialog("settings_priority", "QueuePriorityDialog")

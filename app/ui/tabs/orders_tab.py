@@ -1,14 +1,17 @@
-"""Orders: customer orders with their status and line totals; new, ship, cancel."""
+"""Orders: customer orders with their status and line totals; new, ship, cancel, and a
+manager's choice of how one order ships (partial or complete, over the customer's own)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QComboBox, QMenu, QWidget
 
 from app.db import Database
 from app.domain import OrderStatus
+from app.domain.enums import ShipPreference
 from app.domain.errors import ShopError
 from app.services import ordering
 from app.services.views import OrderRow
@@ -34,11 +37,32 @@ class OrdersTab(TableTab):
             "New order…", "newOrderButton", self.new_order, tip="Take a customer's order (Ctrl+N)"
         )
         self.ship_button = self.add_button(
-            "Ship",
+            "Ship…",
             "shipOrderButton",
             self.ship_selected,
-            tip="Ship every allocated unit of the selected order",
+            tip="Ship the allocated units of the selected order, or part of them",
         )
+        self.preference_button = self.add_button(
+            "Ships: partial",
+            "shipPreferenceButton",
+            lambda: None,
+            tip="How the selected order ships: partial (what is here now) or complete (held "
+            "until every unit is here); a manager may override the customer's preference",
+        )
+        self.preference_menu = QMenu(self.preference_button)
+        self.preference_menu.setObjectName("shipPreferenceMenu")
+        self.preference_actions = QActionGroup(self.preference_menu)
+        for preference, text in (
+            (None, "As the customer prefers"),
+            (ShipPreference.PARTIAL, "Ship partial (this order)"),
+            (ShipPreference.COMPLETE, "Ship complete (this order)"),
+        ):
+            action = QAction(text, self.preference_menu, checkable=True)
+            action.setData(preference)
+            action.triggered.connect(lambda _=False, p=preference: self.set_ship_preference(p))
+            self.preference_actions.addAction(action)
+            self.preference_menu.addAction(action)
+        self.preference_button.setMenu(self.preference_menu)
         self.cancel_button = self.add_button(
             "Cancel order…",
             "cancelOrderButton",
@@ -62,6 +86,13 @@ class OrdersTab(TableTab):
 
     def selection_changed(self, row: Any | None) -> None:
         self.ship_button.setEnabled(isinstance(row, OrderRow) and row.allocated > 0)
+        is_open = isinstance(row, OrderRow) and row.allocated + row.backordered > 0
+        self.preference_button.setEnabled(is_open)
+        if isinstance(row, OrderRow):
+            self.preference_button.setText(f"Ships: {row.ship_preference.value}")
+            chosen = row.ship_preference if row.overridden else None
+            for action in self.preference_actions.actions():
+                action.setChecked(action.data() == chosen)
         self.cancel_button.setEnabled(
             isinstance(row, OrderRow) and row.allocated + row.backordered > 0
         )
@@ -79,18 +110,30 @@ class OrdersTab(TableTab):
             self.open_dialog("cancel_order", "CancelOrderDialog", order.ref)
 
     def ship_selected(self) -> None:
+        """Open the ship dialog for the selected order (all or part of what is allocated)."""
         order = self.selected_order()
         if order is None:
             self.message.emit("Select an order to ship")
             return
+        if order.allocated == 0:
+            self.message.emit(f"Order {order.ref} has nothing allocated to ship yet")
+            return
+        self.open_dialog("ship_order", "ShipOrderDialog", order.ref)
+
+    def set_ship_preference(self, preference: ShipPreference | None) -> None:
+        """A manager's override of how the selected order ships (None: as the customer
+        prefers); its status follows (held as backordered, or part ready)."""
+        order = self.selected_order()
+        if order is None:
+            self.message.emit("Select an order first")
+            return
         try:
-            with self.database.write() as session:
-                result = ordering.ship_order(session, order.ref)
+            status = self.database.run(
+                lambda session: ordering.set_order_ship_preference(session, order.ref, preference)
+            )
         except ShopError as error:
             self.message.emit(str(error))
             return
-        events.bus().announce(frozenset({events.ORDERS, events.STOCK, events.BACKORDERS}))
-        units = f"{result.units:,} unit{'' if result.units == 1 else 's'}"
-        self.message.emit(
-            f"Shipped {units} of {result.ref}; it is now {result.status.label.lower()}"
-        )
+        events.bus().announce(frozenset({events.ORDERS, events.BACKORDERS}))
+        how = "as the customer prefers" if preference is None else preference.label.lower()
+        self.message.emit(f"{order.ref} now ships {how}; it is {status.label.lower()}")

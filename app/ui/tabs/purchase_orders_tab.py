@@ -128,8 +128,7 @@ class PurchaseOrdersTab(TableTab):
             self.message.emit("Select a draft purchase order to send")
             return
         try:
-            with self.database.write() as session:
-                change = purchasing.send_purchase_order(session, ref)
+            change = self.database.run(lambda session: purchasing.send_purchase_order(session, ref))
         except ShopError as error:
             self.message.emit(str(error))
             return

@@ -1,0 +1,22 @@
+"""Shop-wide settings kept in the shop database, so every till of a shop follows the same rules.
+
+Per-computer settings (which database to open, how many backups to keep) live in a local file
+instead; see ``app.db``. Values are strings; ``app.services.settings`` reads and checks them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.domain.base import Base
+
+#: Key of the backorder queue policy (a ``QueuePolicy`` value).
+QUEUE_POLICY_KEY = "queue_policy"
+
+
+class ShopSetting(Base):
+    __tablename__ = "shop_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,175 @@
+"""Allocate freed stock: units a cancellation made available, offered to the waiting queue.
+
+Never silent: after a cancel frees units of a product customers wait for, this dialog shows
+who would get them, in queue order and why (the same preview table as a receipt), lets the
+clerk change the quantities, and either allocates exactly that (``confirm_freed_stock``) or
+keeps the units in stock (nothing written). A plan gone stale is refused by the service; the
+dialog then shows the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from app.db import Database
+from app.domain.allocation import AllocationPlan
+from app.services.freed import FreedResult, confirm_freed_stock, preview_freed_stock
+from app.ui import events
+from app.ui.dialogs.plan_preview import (
+    QUEUE_HINT,
+    confirm_plan,
+    plan_group,
+    plan_summary,
+    summary_bar,
+)
+from app.ui.dialogs.receive_models import AllocationPreviewModel
+from app.ui.dialogs.widgets import (
+    KeyboardDialog,
+    MessageLabel,
+    commit_editor,
+    guarded,
+    heading_label,
+    no_auto_default,
+    plural,
+    read_with,
+    set_current_cell,
+    tab_order,
+)
+
+log = logging.getLogger(__name__)
+
+
+def freed_stock_offer(database: Database, product_ids: Iterable[int]) -> AllocationPlan | None:
+    """The plan for the units of these products available now, or None when nobody waits
+    for them (or nothing is available): then there is nothing to offer."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return None
+    plan = read_with(database, lambda session: preview_freed_stock(session, ids))
+    return plan if plan.units_to_customers else None
+
+
+def offer_freed_stock(
+    parent: QWidget,
+    database: Database,
+    product_ids: Iterable[int],
+    message: MessageLabel,
+    done: Callable[[str], None],
+) -> AllocateFreedDialog | None:
+    """After a change made units available (a cancel, stock found): open "Allocate freed
+    stock" over ``parent`` if customers wait for them, and call ``done(outcome)`` when it
+    closes; with nothing to offer, call ``done("")`` at once. Returns the dialog opened."""
+    plan = guarded(message, lambda: freed_stock_offer(database, product_ids))
+    if plan is None:
+        done("")
+        return None
+    dialog = AllocateFreedDialog(database, plan, parent=parent)
+    dialog.finished.connect(lambda _code: done(dialog.outcome))
+    dialog.open()
+    return dialog
+
+
+class AllocateFreedDialog(KeyboardDialog):
+    """Who would get the freed units; Allocate, or Keep in stock."""
+
+    def __init__(
+        self, database: Database, plan: AllocationPlan, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.result_summary: FreedResult | None = None
+        self.setObjectName("AllocateFreedDialog")
+        self.setWindowTitle("Allocate freed stock")
+        self.resize(900, 480)
+        self.preview = AllocationPreviewModel(self)
+        self.message = MessageLabel()
+        self.title = heading_label("Allocate freed stock", "allocateFreedTitle", 1.3)
+        self.details = QLabel()
+        self.details.setObjectName("freedDetails")
+        self.details.setWordWrap(True)
+        group, self.table, self.hint = plan_group("Who would get them", self.preview)
+        self.summary = QLabel()
+        self.summary.setObjectName("freedSummary")
+        self.buttons = QDialogButtonBox()
+        self.confirm_button = self.buttons.addButton(
+            "&Allocate to these customers", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.confirm_button.setObjectName("confirmFreedButton")
+        self.confirm_button.setToolTip("Promise the units as shown (Ctrl+Return)")
+        self.keep_button = self.buttons.addButton(
+            "&Keep in stock", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.keep_button.setObjectName("keepInStockButton")
+        self.keep_button.setToolTip("Allocate nothing: the units stay available")
+        self.confirm_button.clicked.connect(self.submit)
+        self.keep_button.clicked.connect(self.reject)
+        no_auto_default(self.confirm_button, self.keep_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addWidget(self.message)
+        layout.addWidget(group, 1)
+        layout.addWidget(summary_bar(self.summary, self.buttons))
+        tab_order(self.table, self.confirm_button, self.keep_button)
+
+        self.preview.planChanged.connect(self._show_summary)
+        self.preview.editRejected.connect(self.message.show_error)
+        self._show(plan)
+        self.table.setFocus()
+
+    def _show(self, plan: AllocationPlan | None) -> None:
+        self.preview.set_plan(plan, keep_adjustments=False)
+        set_current_cell(self.table, 0, AllocationPreviewModel.ALLOCATED_NOW)
+        if plan is None:
+            return
+        offered = ", ".join(
+            f"{plural(p.received, 'unit')} of {p.sku} {p.name}" for p in plan.products
+        )
+        self.details.setText(
+            f"{offered} {'is' if plan.units_received == 1 else 'are'} available again, and "
+            f"customers wait for them. Give them to the queue now, or keep them in stock."
+        )
+        self.hint.setText(QUEUE_HINT.format(policy=plan.policy.label.lower()))
+
+    def _preview_again(self, stale: AllocationPlan) -> None:
+        ids = [p.product_id for p in stale.products]
+        self._show(
+            guarded(
+                self.message,
+                lambda: read_with(self.database, lambda s: preview_freed_stock(s, ids)),
+            )
+        )
+
+    def _show_summary(self) -> None:
+        plan = self.preview.adjusted_plan
+        self.summary.setText(plan_summary(plan, stock_word="kept in stock"))
+        self.confirm_button.setEnabled(plan is not None and plan.units_to_customers > 0)
+        if self.message.kind == "error" and plan is not None:
+            self.message.clear_message()
+
+    def submit(self) -> None:
+        """Allocate the plan as shown (with the clerk's changes)."""
+        commit_editor(self.table)
+        plan = self.preview.plan
+        if plan is None or not self.confirm_button.isEnabled():
+            return
+        result = confirm_plan(
+            self.database,
+            self.message,
+            lambda session: confirm_freed_stock(session, plan, self.preview.adjustments),
+            preview_again=lambda: self._preview_again(plan),
+        )
+        if result is None:
+            return
+        self.result_summary = result
+        self.outcome = (
+            f"{plural(result.units_to_customers, 'freed unit')} allocated to waiting customers"
+        )
+        if result.orders_ready:
+            self.outcome += f"; {plural(len(result.orders_ready), 'order')} ready to ship"
+        events.bus().announce(events.EVERYTHING)
+        self.accept()

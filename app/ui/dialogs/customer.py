@@ -1,0 +1,275 @@
+"""Customers at the counter: a type-ahead picker, and a small dialog to add or edit one.
+
+The picker asks the database for matches as the clerk types (part of a name, code, email or
+phone; ``catalog.search_customers``), so it stays quick with a hundred thousand customers,
+where a completer filtering a list of them all in Python would not.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QStringListModel, Signal, Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db import Database
+from app.domain import CustomerTier
+from app.domain.enums import ShipPreference
+from app.services import catalog
+from app.services.catalog import CustomerRow
+from app.ui import events
+from app.ui.dialogs.widgets import (
+    KeyboardDialog,
+    MessageLabel,
+    guarded,
+    no_auto_default,
+    read_with,
+    submit_buttons,
+    tab_order,
+)
+
+
+class CustomerPicker(QLineEdit):
+    """A line edit that completes customers from the database and remembers the one chosen.
+
+    ``chosen`` is the customer whose label the field shows; typing changes nothing until a
+    match is taken from the list, or the field is left with text naming exactly one customer
+    (its code, or text only one customer matches).
+    """
+
+    customerChosen = Signal(object)  #: the CustomerRow chosen, or None when cleared
+
+    def __init__(self, database: Database, message: MessageLabel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.database = database
+        self.message = message
+        self.chosen: CustomerRow | None = None
+        self._matches: list[CustomerRow] = []
+        self.setObjectName("orderCustomerInput")
+        self.setPlaceholderText("Type part of a name, code, email or phone")
+        self.setClearButtonEnabled(True)
+        self._labels = QStringListModel(self)
+        completer = QCompleter(self._labels, self)
+        completer.setObjectName("customerCompleter")
+        # The database already filtered by any part of name, code, email or phone: the
+        # completer must show its rows as they are, not filter them again by prefix.
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setMaxVisibleItems(catalog.CUSTOMER_MATCHES)
+        completer.activated[str].connect(self._take_label)
+        self.setCompleter(completer)
+        self.textEdited.connect(self._search)
+        self.returnPressed.connect(self.resolve)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    @Slot(QWidget, QWidget)
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Leaving the field (Tab to the scan field) takes the customer the text names.
+        (Neither editingFinished nor a focus-out event comes while the completer's popup
+        is open, so this watches where the focus goes instead.)"""
+        popup = self.completer().popup()
+        if new is None or new is self or new is popup or not self.isVisible():
+            return
+        if self.chosen is None or self.text() != self.chosen.label:
+            self.resolve()
+
+    def _search(self, text: str) -> None:
+        if self.chosen is not None and text != self.chosen.label:
+            self._choose(None)
+        rows = guarded(
+            self.message,
+            lambda: read_with(self.database, lambda s: catalog.search_customers(s, text)),
+        )
+        self._matches = rows or []
+        self._labels.setStringList([row.label for row in self._matches])
+        completer = self.completer()
+        if self._matches and self.hasFocus():
+            completer.complete()
+        else:
+            popup = completer.popup()
+            if popup is not None:
+                popup.hide()
+
+    def _take_label(self, label: str) -> None:
+        row = next((row for row in self._matches if row.label == label), None)
+        if row is not None:
+            self.set_customer(row)
+
+    def resolve(self) -> CustomerRow | None:
+        """The customer the text names (chosen, its exact code, or its only match)."""
+        text = self.text().strip()
+        if self.chosen is not None and text == self.chosen.label:
+            return self.chosen
+        if not text:
+            self._choose(None)
+            return None
+        rows = guarded(
+            self.message,
+            lambda: read_with(self.database, lambda s: catalog.search_customers(s, text)),
+        )
+        rows = rows or []
+        exact = [row for row in rows if row.code.casefold() == text.casefold()]
+        if len(exact) == 1 or len(rows) == 1:
+            self.set_customer(exact[0] if exact else rows[0])
+            return self.chosen
+        self._choose(None)
+        return None
+
+    def set_customer(self, row: CustomerRow) -> None:
+        self.setText(row.label)
+        self._choose(row)
+
+    def _choose(self, row: CustomerRow | None) -> None:
+        if row != self.chosen:
+            self.chosen = row
+            self.customerChosen.emit(row)
+
+
+def describe(row: CustomerRow) -> str:
+    """ "Gold customer · ships complete": what the clerk should know before taking the order."""
+    tier = "Gold customer" if row.tier is CustomerTier.GOLD else "Standard customer"
+    return f"{tier} · {row.ship_preference.label.lower()}"
+
+
+class CustomerDialog(KeyboardDialog):
+    """Add a customer (from the New-order dialog, without leaving it) or edit one: name,
+    code (suggested from the name until the clerk types one), email, phone, tier and how
+    they want part-filled orders shipped."""
+
+    def __init__(
+        self,
+        database: Database,
+        code: str | None = None,
+        *,
+        name: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.editing = code
+        self.saved: CustomerRow | None = None
+        self.setObjectName("CustomerDialog")
+        self.setWindowTitle("Edit customer" if code else "New customer")
+        self.message = MessageLabel()
+        self.name = QLineEdit(name)
+        self.name.setObjectName("customerNameInput")
+        self.code = QLineEdit()
+        self.code.setObjectName("customerCodeInput")
+        self.code.setMaxLength(40)
+        self.email = QLineEdit()
+        self.email.setObjectName("customerEmailInput")
+        self.phone = QLineEdit()
+        self.phone.setObjectName("customerPhoneInput")
+        self.tier = QComboBox()
+        self.tier.setObjectName("customerTierInput")
+        for tier in CustomerTier:
+            self.tier.addItem(tier.value.capitalize(), tier)
+        self.preference = QComboBox()
+        self.preference.setObjectName("customerShipPreferenceInput")
+        self.preference.setToolTip(
+            "Ship partial: send what is in stock now, the rest follows.\n"
+            "Ship complete: hold the order until every unit is here."
+        )
+        for preference in ShipPreference:
+            self.preference.addItem(preference.label, preference)
+        self._code_typed = False
+        self.code.textEdited.connect(self._code_edited)
+        self.name.textEdited.connect(self._suggest_code)
+        form = QFormLayout()
+        form.addRow("&Name:", self.name)
+        form.addRow("C&ode:", self.code)
+        form.addRow("&Email:", self.email)
+        form.addRow("&Phone:", self.phone)
+        form.addRow("&Tier:", self.tier)
+        form.addRow("&Shipping:", self.preference)
+        label = "Save" if code else "Add customer"
+        self.buttons, self.save_button, cancel = submit_buttons(
+            self, label, "saveCustomerButton", "Save the customer"
+        )
+        no_auto_default(self.save_button, cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        tab_order(
+            self.name, self.code, self.email, self.phone, self.tier, self.preference,
+            self.save_button, cancel,
+        )  # fmt: skip
+        if code:
+            self._load(code)
+        else:
+            self._suggest_code(name)
+        self.name.setFocus()
+
+    def _load(self, code: str) -> None:
+        row = guarded(
+            self.message, lambda: read_with(self.database, lambda s: catalog.customer_row(s, code))
+        )
+        if row is None:
+            return
+        self.name.setText(row.name)
+        self.code.setText(row.code)
+        self.code.setReadOnly(True)  # orders and imports refer to customers by code
+        self.email.setText(row.email)
+        self.phone.setText(row.phone)
+        self.tier.setCurrentIndex(self.tier.findData(row.tier))
+        self.preference.setCurrentIndex(self.preference.findData(row.ship_preference))
+
+    def _code_edited(self, text: str) -> None:
+        self._code_typed = bool(text.strip())
+
+    def _suggest_code(self, name: str) -> None:
+        if self._code_typed or self.editing:
+            return
+        suggested = guarded(
+            self.message,
+            lambda: (
+                read_with(self.database, lambda s: catalog.suggest_customer_code(s, name))
+                if name.strip()
+                else ""
+            ),
+        )
+        self.code.setText(suggested or "")
+
+    def submit(self) -> None:
+        tier = self.tier.currentData()
+        preference = self.preference.currentData()
+
+        def save() -> CustomerRow:
+            with self.database.write() as session:
+                if self.editing:
+                    catalog.update_customer(
+                        session,
+                        self.editing,
+                        name=self.name.text(),
+                        email=self.email.text(),
+                        phone=self.phone.text(),
+                        tier=tier,
+                        ship_preference=preference,
+                    )
+                    return catalog.customer_row(session, self.editing)
+                customer = catalog.create_customer(
+                    session,
+                    self.code.text(),
+                    self.name.text(),
+                    email=self.email.text(),
+                    phone=self.phone.text(),
+                    tier=tier,
+                    ship_preference=preference,
+                )
+                return catalog.customer_row(session, customer.code)
+
+        saved = guarded(self.message, save)
+        if saved is None:
+            return
+        self.saved = saved
+        self.outcome = f"Customer {saved.code} {'saved' if self.editing else 'added'}"
+        events.bus().announce(frozenset({events.ORDERS, events.BACKORDERS}))
+        self.accept()

@@ -1,0 +1,83 @@
+"""Cancel -> "Allocate freed stock" -> confirm (or keep in stock, or change who gets what)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton, QTableView
+
+from app.db import Database
+from app.services import catalog, ordering
+from app.ui.dialogs.allocate_freed import AllocateFreedDialog, freed_stock_offer
+from app.ui.dialogs.cancel_order import CancelOrderDialog
+from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
+
+
+@pytest.fixture
+def shop(sqlite_db: Database) -> Shop:
+    return build_shop(sqlite_db)
+
+
+def rows(view: QTableView, *columns: int) -> list[tuple[object, ...]]:
+    model = view.model()
+    return [tuple(model.index(r, c).data() for c in columns) for r in range(model.rowCount())]
+
+
+def freed_dialog(qtbot, database: Database) -> AllocateFreedDialog:
+    """The freed-stock offer for the tea (after Ana's order was cancelled elsewhere)."""
+    with database.read() as s:
+        tea = catalog.find_product(s, "TEA").id
+    offer = freed_stock_offer(database, [tea])
+    assert offer is not None
+    dialog = AllocateFreedDialog(database, offer)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+# --- freed stock ------------------------------------------------------------------------------
+
+
+def test_cancel_then_allocate_freed_stock_then_confirm(qtbot, sqlite_db, shop):
+    """Ana's 2 teas are freed; Eva waits for 2: the clerk sees who, with why, and confirms."""
+    ref = shop.orders["C001"]
+    cancel = CancelOrderDialog(sqlite_db, ref)
+    qtbot.addWidget(cancel)
+    show_active(qtbot, cancel)
+    qtbot.keyClicks(cancel.reason, "changed mind")
+    qtbot.mouseClick(cancel.order_button, Qt.MouseButton.LeftButton)
+    freed = cancel.freed_dialog
+    assert isinstance(freed, AllocateFreedDialog) and freed.isVisible()
+    table = freed.findChild(QTableView, "allocationPreviewTable")
+    assert rows(table, 0, 2, 3, 4) == [("Eva Novak", "TEA", "2", "2")]
+    assert rows(table, 6)[0][0].endswith("1st in queue")
+    assert "2 units of TEA Earl Grey are available again" in freed.details.text()
+    assert freed.summary.text().startswith("2 units to customers · 0 units kept in stock")
+    qtbot.mouseClick(freed.findChild(QPushButton, "confirmFreedButton"), Qt.MouseButton.LeftButton)
+    assert freed.result() == freed.DialogCode.Accepted
+    assert cancel.result() == cancel.DialogCode.Accepted
+    assert line_state(sqlite_db, shop.orders["C005"], 1) == (2, 0)
+    assert cancel.outcome.endswith(
+        "; 2 freed units allocated to waiting customers; 1 order ready to ship"
+    )
+
+
+def test_keep_in_stock_changes_nothing(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        ordering.cancel_order(s, shop.orders["C001"])
+    dialog = freed_dialog(qtbot, sqlite_db)
+    before = snapshot(sqlite_db)
+    qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Rejected
+    assert snapshot(sqlite_db) == before
+
+
+def test_the_clerk_can_change_who_gets_freed_units(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        ordering.cancel_order(s, shop.orders["C001"])
+    dialog = freed_dialog(qtbot, sqlite_db)
+    model = dialog.preview
+    assert model.setData(model.index(0, model.ALLOCATED_NOW), "1")
+    assert dialog.summary.text().startswith("1 unit to customers · 1 unit kept in stock")
+    assert "quantity set by the clerk" in model.index(0, model.REASON).data()
+    dialog.submit()
+    assert line_state(sqlite_db, shop.orders["C005"], 1) == (1, 1)
