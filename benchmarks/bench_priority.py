@@ -27,12 +27,14 @@ from typing import Any
 
 from app.db import Database
 from app.db.migrate import create_or_upgrade
-from app.domain.allocation import AllocationPlan, compare_plans
+from app.domain.allocation import AllocationPlan
 from app.domain.enums import QueuePolicy
+from app.domain.planning import compare_plans
 from app.services.eta import EtaChanges, recompute_etas
 from app.services.purchasing import receivable_purchase_order
 from app.services.queue import set_queue_policy
-from app.services.receiving import ReceiptInput, preview_receipt, read_queues, received_units
+from app.services.receiving import ReceiptInput, preview_receipt, received_units
+from app.services.snapshots import read_queues
 from benchmarks.common import (
     fresh_copy,
     goal_line,

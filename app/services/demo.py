@@ -26,7 +26,7 @@ from app.domain import (
     ShipPreference,
     StockBalance,
 )
-from app.services import catalog, eta, ordering, purchasing, receiving, stock
+from app.services import catalog, eta, ordering, purchasing, receiving, shipping, stock
 from app.services.exporting import stock_rows
 from app.services.ordering import LineRequest
 
@@ -260,7 +260,7 @@ def _ship_oldest_ready(session: Session, *, count: int) -> None:
         .limit(count)
     ).all()
     for ref in refs:
-        ordering.ship_order(session, ref)
+        shipping.ship_order(session, ref)
 
 
 def _order_for_the_queue(session: Session, rng: random.Random, today: date) -> None:

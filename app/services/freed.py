@@ -24,7 +24,8 @@ from app.services.catalog import default_location_id
 from app.services.eta import recompute_etas
 from app.services.order_status import refresh_order_statuses
 from app.services.queue import get_queue_policy
-from app.services.receiving import apply_allocations, locked_unchanged_balances, read_queues
+from app.services.receiving import apply_allocations, locked_unchanged_balances
+from app.services.snapshots import read_queues
 
 __all__ = ["FreedResult", "available_units", "confirm_freed_stock", "preview_freed_stock"]
 

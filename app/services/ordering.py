@@ -1,4 +1,8 @@
-"""Customer orders: placing them (allocate now, backorder the rest), shipping, cancelling."""
+"""Customer orders: quoting and placing them (allocate now, backorder the rest).
+
+Shipping an order is ``app.services.shipping`` and cancelling one ``app.services.cancelling``;
+both find the order with :func:`get_order` / :func:`locked_order` from here.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import (
-    AllocationEvent,
     BackorderPolicy,
     Customer,
-    MovementKind,
     OrderLine,
     OrderStatus,
     Product,
@@ -24,10 +26,7 @@ from app.domain.base import utcnow
 from app.domain.enums import ShipPreference
 from app.domain.errors import (
     BackorderLimitReached,
-    HeldForCompleteShipment,
     InvalidInput,
-    InvalidQuantity,
-    InvalidTransition,
     NotEnoughStock,
     NotFound,
 )
@@ -35,7 +34,7 @@ from app.domain.quantities import check_quantity
 from app.services.catalog import default_location_id, find_product, get_customer
 from app.services.eta import recompute_etas
 from app.services.refs import checked_ref, next_free_ref
-from app.services.stock import lock_balances, record_movement
+from app.services.stock import lock_balances
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +299,7 @@ def get_order(session: Session, ref: str) -> SalesOrder:
     return order
 
 
-def _locked_order(session: Session, ref: str) -> SalesOrder:
+def locked_order(session: Session, ref: str) -> SalesOrder:
     """The order, read again once the balances of all its products and its own row are
     locked (in the services' fixed order: balances, then the order).
 
@@ -321,190 +320,3 @@ def _locked_order(session: Session, ref: str) -> SalesOrder:
         select(OrderLine).where(OrderLine.order_id == order.id).execution_options(**fresh)
     ).all()
     return order
-
-
-@dataclass(frozen=True, slots=True)
-class ShipResult:
-    ref: str
-    units: int
-    status: OrderStatus
-
-
-def ship_order(
-    session: Session,
-    ref: str,
-    quantities: Mapping[int, int] | None = None,
-    *,
-    override_complete: bool = False,
-) -> ShipResult:
-    """Ship allocated units of the order (all of them, or ``quantities`` by line number):
-    they leave the ledger as shipment movements and the order's status follows.
-
-    An order whose customer wants it complete (or overridden so) is refused while units still
-    wait for stock, with HeldForCompleteShipment, unless a manager ships it anyway
-    (``override_complete``). A line cannot ship more than is allocated to it.
-    """
-    order = _locked_order(session, ref)
-    by_no = {line.line_no: line for line in order.lines}
-    if quantities is None:
-        wanted = {line.line_no: line.qty_allocated for line in order.lines}
-    else:
-        wanted = {}
-        for line_no, qty in quantities.items():
-            line = by_no.get(line_no)
-            if line is None:
-                raise NotFound(f"Order {order.ref} has no line {line_no}")
-            check_quantity(qty, allow_zero=True, what=f"Quantity to ship on line {line_no}")
-            if qty > line.qty_allocated:
-                raise InvalidQuantity(
-                    f"Line {line_no} ({line.product.sku}) has {line.qty_allocated:,} "
-                    f"allocated: only those can ship, not {qty:,}"
-                )
-            wanted[line_no] = qty
-    to_ship = [(by_no[no], qty) for no, qty in sorted(wanted.items()) if qty > 0]
-    if not to_ship:
-        if quantities is not None and any(line.qty_allocated for line in order.lines):
-            raise InvalidQuantity(f"Order {order.ref}: choose at least one unit to ship")
-        raise InvalidTransition(f"Order {order.ref} has nothing allocated to ship yet")
-    waiting = sum(line.qty_backordered for line in order.lines)
-    if order.ships_complete and waiting and not override_complete:
-        raise HeldForCompleteShipment(
-            f"Order {order.ref} ships complete and {waiting:,} "
-            f"unit{'' if waiting == 1 else 's'} still wait for stock; "
-            "it is held until everything is here (a manager can ship it anyway)"
-        )
-    balances = lock_balances(session, [line.product_id for line, _ in to_ship])
-    units = 0
-    for line, qty in to_ship:
-        balance = balances[line.product_id]
-        balance.allocated -= qty
-        record_movement(
-            session,
-            balance,
-            -qty,
-            MovementKind.SHIPMENT,
-            document=order.ref,
-            order_line_id=line.id,
-        )
-        line.qty_allocated -= qty
-        line.qty_shipped += qty
-        units += qty
-    order.refresh_status()
-    session.flush()
-    return ShipResult(order.ref, units, order.status)
-
-
-def set_order_ship_preference(
-    session: Session, ref: str, preference: ShipPreference | None
-) -> OrderStatus:
-    """A manager's override of how this order ships (None: the customer's preference
-    again); the order's status follows (held as backordered, or part ready). Returns it."""
-    order = _locked_order(session, ref)
-    if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
-        raise InvalidTransition(f"Order {order.ref} is {order.status.label.lower()}")
-    order.ship_preference = preference
-    status = order.refresh_status()
-    session.flush()
-    return status
-
-
-@dataclass(frozen=True, slots=True)
-class Released:
-    """Units a cancellation freed: they are available again, offered to nobody yet."""
-
-    product_id: int
-    sku: str
-    qty: int
-
-
-@dataclass(frozen=True, slots=True)
-class CancelResult:
-    ref: str
-    lines_cancelled: int
-    units_cancelled: int
-    released: tuple[Released, ...]
-    status: OrderStatus
-
-    @property
-    def freed_product_ids(self) -> frozenset[int]:
-        """Products whose units became available (to offer to their queues)."""
-        return frozenset(item.product_id for item in self.released)
-
-
-def cancel_line(
-    session: Session, ref: str, line_no: int, reason: str = "", *, qty: int | None = None
-) -> CancelResult:
-    """Cancel what is still open on one line (or ``qty`` units of it: waiting units first,
-    then allocated ones); allocated units cancelled become available. Shipped units cannot
-    be cancelled: asking for more than is open says so."""
-    order = _locked_order(session, ref)
-    line = next((item for item in order.lines if item.line_no == line_no), None)
-    if line is None:
-        raise NotFound(f"Order {order.ref} has no line {line_no}")
-    if qty is not None:
-        check_quantity(qty, what=f"Units to cancel on line {line_no}")
-        if qty > line.qty_open:
-            shipped = (
-                f"; {line.qty_shipped:,} shipped and cannot be cancelled"
-                if line.qty_shipped
-                else ""
-            )
-            raise InvalidQuantity(
-                f"Line {line_no} ({line.product.sku}) has only {line.qty_open:,} "
-                f"unit{'' if line.qty_open == 1 else 's'} still open{shipped}"
-            )
-    return _cancel(session, order, [line], reason, qty)
-
-
-def cancel_order(session: Session, ref: str, reason: str = "") -> CancelResult:
-    """Cancel everything still open on the order (shipped units stay shipped)."""
-    order = _locked_order(session, ref)
-    return _cancel(session, order, list(order.lines), reason)
-
-
-def _cancel(
-    session: Session,
-    order: SalesOrder,
-    lines: list[OrderLine],
-    reason: str,
-    qty: int | None = None,
-) -> CancelResult:
-    open_lines = [line for line in lines if line.qty_open > 0]
-    if not open_lines:
-        what = f"line {lines[0].line_no}" if len(lines) == 1 else "everything"
-        if all(line.qty_cancelled == line.qty_ordered for line in lines):
-            raise InvalidTransition(f"Order {order.ref}: {what} is already cancelled")
-        raise InvalidTransition(
-            f"Order {order.ref}: {what} has shipped or was cancelled; "
-            "shipped units cannot be cancelled"
-        )
-    balances = lock_balances(session, [line.product_id for line in open_lines])
-    released: list[Released] = []
-    units = 0
-    for line in open_lines:
-        balance = balances[line.product_id]
-        cancel = line.qty_open if qty is None else qty
-        from_waiting = min(cancel, line.qty_backordered)
-        freed = cancel - from_waiting
-        units += cancel
-        line.qty_cancelled += cancel
-        line.qty_backordered -= from_waiting
-        line.qty_allocated -= freed
-        line.cancel_reason = reason.strip()[:200]
-        balance.allocated -= freed
-        balance.version += 1
-        if freed:
-            session.add(
-                AllocationEvent(
-                    order_line_id=line.id,
-                    product_id=line.product_id,
-                    qty=-freed,
-                    source="cancel",
-                )
-            )
-            released.append(Released(line.product_id, line.product.sku, freed))
-    order.refresh_status()
-    session.flush()
-    result = CancelResult(order.ref, len(open_lines), units, tuple(released), order.status)
-    recompute_etas(session, {line.product_id for line in open_lines})
-    return result

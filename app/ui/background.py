@@ -61,12 +61,13 @@ class BackgroundTask(QObject):
         self.dialog.setAutoReset(False)
         self.progressed.connect(self.dialog.setLabelText)
         self.ended.connect(self._deliver)
-        self.thread = threading.Thread(target=self._run, name=f"task: {title}", daemon=True)
+        # Not ``self.thread``: that would hide QObject.thread().
+        self.worker = threading.Thread(target=self._run, name=f"task: {title}", daemon=True)
 
     def start(self) -> BackgroundTask:
         _running.add(self)
         self.dialog.setValue(0)
-        self.thread.start()
+        self.worker.start()
         return self
 
     def _run(self) -> None:

@@ -208,7 +208,8 @@ class MainWindow(QMainWindow):
         # hidden rather than disabled, since a tab re-enables them as rows are selected.
         for tab in self.all_tabs:
             for number in range(tab.toolbar.count()):
-                button = tab.toolbar.itemAt(number).widget()
+                item = tab.toolbar.itemAt(number)
+                button = item.widget() if item is not None else None
                 if isinstance(button, QPushButton):
                     button.hide()
         banner = self.show_banner(
@@ -218,9 +219,9 @@ class MainWindow(QMainWindow):
             closable=False,
         )
         banner.setObjectName("readOnlyBanner")
-        self.findChild(QLabel, "databaseLabel").setText(
-            f"{database_name(self.database.url)} (read-only)"
-        )
+        label = self.findChild(QLabel, "databaseLabel")
+        if label is not None:
+            label.setText(f"{database_name(self.database.url)} (read-only)")
 
     def open_settings(self, page: str = "") -> None:
         from app.ui import maintenance

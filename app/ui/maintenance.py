@@ -62,7 +62,9 @@ def _offer_reopen(window: MainWindow) -> None:
     box.button(QMessageBox.StandardButton.Yes).setText("Open now")
     box.button(QMessageBox.StandardButton.No).setText("Next time")
     box.finished.connect(
-        lambda result: result == QMessageBox.StandardButton.Yes and window.reopen_requested.emit()
+        lambda result: (
+            window.reopen_requested.emit() if result == QMessageBox.StandardButton.Yes else None
+        )
     )
     box.open()
 

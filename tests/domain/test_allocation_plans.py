@@ -6,17 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.allocation import (
-    LOOKAHEAD_LINES,
-    AllocationPlan,
-    CustomerChange,
-    QueueLine,
-    QueueSnapshot,
-    allocation_reason,
-    compare_plans,
-)
+from app.domain.allocation import AllocationPlan, QueueLine
+from app.domain.allocation_reasons import allocation_reason
 from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import PlanRejected
+from app.domain.planning import LOOKAHEAD_LINES, CustomerChange, QueueSnapshot, compare_plans
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=12, hours=1)

@@ -40,9 +40,11 @@ from app.domain import (
 )
 from app.domain.errors import DatabaseError, ShopError, StalePlan
 from app.services import catalog, purchasing, stock
+from app.services.cancelling import cancel_line, cancel_order
 from app.services.eta import recompute_etas
-from app.services.ordering import LineRequest, cancel_line, cancel_order, place_order, ship_order
+from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
+from app.services.shipping import ship_order
 
 #: The contested products: two sold on backorder, one from stock only.
 PRODUCTS = {

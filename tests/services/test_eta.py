@@ -11,8 +11,9 @@ from app.db import Database
 from app.domain import LineEta, OrderLine, PurchaseOrder, PurchaseOrderLine, Receipt, SalesOrder
 from app.domain.enums import PurchaseOrderStatus
 from app.services import catalog, eta, purchasing
+from app.services.cancelling import cancel_order
 from app.services.eta import IN_STOCK, NOT_ON_ORDER, ON_ORDER, confidence_of, recompute_etas
-from app.services.ordering import LineRequest, cancel_order
+from app.services.ordering import LineRequest
 from tests.services.shop import add_stock, confirm, make_shop, order, preview
 
 TODAY = datetime.now(UTC).date()

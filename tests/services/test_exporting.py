@@ -12,8 +12,9 @@ from app.db import Database
 from app.domain import BackorderPolicy
 from app.domain.errors import InvalidInput
 from app.services import catalog, exporting, purchasing, stock
+from app.services.cancelling import cancel_order
 from app.services.exporting import export_csv
-from app.services.ordering import LineRequest, cancel_order, place_order
+from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

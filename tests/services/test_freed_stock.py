@@ -9,8 +9,8 @@ from app.domain.allocation import AllocationPlan
 from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import StalePlan
 from app.services import catalog
+from app.services.cancelling import cancel_order
 from app.services.freed import confirm_freed_stock, preview_freed_stock
-from app.services.ordering import cancel_order
 from app.services.queue import set_queue_policy
 from tests.services.shop import (
     Line,

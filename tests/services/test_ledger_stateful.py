@@ -44,7 +44,17 @@ from app.domain.allocation import AllocationPlan
 from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import InvalidTransition, NotEnoughStock, StalePlan
 from app.domain.orders import OrderTotals, derive_order_status
-from app.services import catalog, freed, ordering, purchasing, queue, receiving, stock
+from app.services import (
+    cancelling,
+    catalog,
+    freed,
+    ordering,
+    purchasing,
+    queue,
+    receiving,
+    shipping,
+    stock,
+)
 from app.services.ordering import LineRequest
 from tests.conftest import reset_postgres
 
@@ -346,10 +356,10 @@ class ShopMachine(RuleBasedStateMachine):
         allocated = sum(qty for _, qty in lines)
         if allocated == 0:
             with pytest.raises(InvalidTransition), self.db.write() as session:
-                ordering.ship_order(session, ref)
+                shipping.ship_order(session, ref)
             return
         with self.db.write() as session:
-            result = ordering.ship_order(session, ref)
+            result = shipping.ship_order(session, ref)
         assert result.units == allocated
         for product_id, qty in lines:
             self.on_hand[product_id] -= qty
@@ -368,15 +378,15 @@ class ShopMachine(RuleBasedStateMachine):
         if open_units == 0:
             with pytest.raises(InvalidTransition), self.db.write() as session:
                 if whole_order:
-                    ordering.cancel_order(session, ref)
+                    cancelling.cancel_order(session, ref)
                 else:
-                    ordering.cancel_line(session, ref, line_no)
+                    cancelling.cancel_line(session, ref, line_no)
             return
         with self.db.write() as session:
             if whole_order:
-                result = ordering.cancel_order(session, ref)
+                result = cancelling.cancel_order(session, ref)
             else:
-                result = ordering.cancel_line(session, ref, line_no)
+                result = cancelling.cancel_line(session, ref, line_no)
         assert result.units_cancelled == open_units
         after = self.balances()
         # freed units go back to available; on hand does not move; nobody else gets them
@@ -461,7 +471,7 @@ class ShopMachine(RuleBasedStateMachine):
             return
         ref, line_no = data.draw(st.sampled_from(candidates), label="line")
         with self.db.write() as session:
-            result = ordering.cancel_line(session, ref, line_no)
+            result = cancelling.cancel_line(session, ref, line_no)
         assert result.released, "a line holding units freed none"
         self.offer_freed_stock(data, {item.product_id for item in result.released})
 

@@ -23,15 +23,9 @@ from app.domain.errors import (
     NotFound,
 )
 from app.services import catalog
-from app.services.ordering import (
-    LineRequest,
-    cancel_line,
-    cancel_order,
-    place_order,
-    quote_lines,
-    set_order_ship_preference,
-    ship_order,
-)
+from app.services.cancelling import cancel_line, cancel_order
+from app.services.ordering import LineRequest, place_order, quote_lines
+from app.services.shipping import set_order_ship_preference, ship_order
 from tests.services.shop import (
     Line,
     Stock,

@@ -23,9 +23,11 @@ from app.db import Database, open_database
 from app.domain import StockBalance
 from app.domain.errors import ShopError
 from app.services import purchasing
+from app.services.cancelling import cancel_order
 from app.services.catalog import find_product
-from app.services.ordering import LineRequest, cancel_order, place_order, ship_order
+from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
+from app.services.shipping import ship_order
 from tests.conftest import reset_postgres
 from tests.services.racing import (
     RetryCounter,

@@ -17,10 +17,11 @@ from app.domain import (
 from app.domain.enums import CustomerTier, QueuePolicy
 from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
 from app.services import catalog
-from app.services.ordering import cancel_line, cancel_order, ship_order
+from app.services.cancelling import cancel_line, cancel_order
 from app.services.purchasing import receivable_purchase_order
 from app.services.queue import pin_line, set_queue_policy
 from app.services.receiving import LOOKAHEAD_LINES, ReceiptInput, preview_receipt
+from app.services.shipping import ship_order
 from tests.services.shop import (
     Line,
     Stock,

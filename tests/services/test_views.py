@@ -8,7 +8,7 @@ import pytest
 
 from app.db import Database
 from app.domain import OrderStatus, PurchaseOrderStatus
-from app.services import catalog, ordering, purchasing, stock, views
+from app.services import catalog, ordering, purchasing, shipping, stock, views
 from app.services.ordering import LineRequest
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -151,7 +151,7 @@ def test_orders_search_finds_a_ref_by_its_start_a_bare_number_or_a_customer(
 def test_shipping_moves_an_order_between_status_filters(shop: Database) -> None:
     with shop.write() as s:
         ordering.place_order(s, "C2", [LineRequest("ROPE-2", 2)], ref="SO-R")
-        ordering.ship_order(s, "SO-R")
+        shipping.ship_order(s, "SO-R")
     with shop.read() as s:
         shipped = views.orders_page(s, views.OrderQuery(status=OrderStatus.SHIPPED), 0, 50)
     assert [(r.ref, r.shipped, r.allocated) for r in shipped] == [("SO-R", 2, 0)]

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QTableView
 
 from app.db import Database
-from app.services import catalog, ordering
+from app.services import cancelling, catalog
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, freed_stock_offer
 from app.ui.dialogs.cancel_order import CancelOrderDialog
 from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
@@ -63,7 +63,7 @@ def test_cancel_then_allocate_freed_stock_then_confirm(qtbot, sqlite_db, shop):
 
 def test_keep_in_stock_changes_nothing(qtbot, sqlite_db, shop):
     with sqlite_db.write() as s:
-        ordering.cancel_order(s, shop.orders["C001"])
+        cancelling.cancel_order(s, shop.orders["C001"])
     dialog = freed_dialog(qtbot, sqlite_db)
     before = snapshot(sqlite_db)
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
@@ -73,7 +73,7 @@ def test_keep_in_stock_changes_nothing(qtbot, sqlite_db, shop):
 
 def test_the_clerk_can_change_who_gets_freed_units(qtbot, sqlite_db, shop):
     with sqlite_db.write() as s:
-        ordering.cancel_order(s, shop.orders["C001"])
+        cancelling.cancel_order(s, shop.orders["C001"])
     dialog = freed_dialog(qtbot, sqlite_db)
     model = dialog.preview
     assert model.setData(model.index(0, model.ALLOCATED_NOW), "1")

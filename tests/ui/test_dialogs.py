@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.db import Database
 from app.domain import BackorderPolicy, OrderStatus
-from app.services import catalog, ordering, purchasing, stock
+from app.services import catalog, ordering, purchasing, shipping, stock
 from app.services.ordering import LineRequest
 from app.ui.dialogs import (
     AdjustStockDialog,
@@ -201,7 +201,7 @@ def test_cancel_the_selected_line_from_the_keyboard(qtbot, sqlite_db, shop):
 def test_cancelling_a_shipped_order_shows_why_not(qtbot, sqlite_db, shop):
     with sqlite_db.write() as s:
         ref = ordering.place_order(s, "C002", [LineRequest("TEA", 1)]).ref
-        ordering.ship_order(s, ref)
+        shipping.ship_order(s, ref)
     before = snapshot(sqlite_db)
     dialog = show(qtbot, CancelOrderDialog(sqlite_db, ref))
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from app.db import Database
 from app.domain import BackorderPolicy, OrderStatus
 from app.domain.enums import ShipPreference
-from app.services import catalog, ordering, stock
+from app.services import catalog, ordering, shipping, stock
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.dialogs.line_items import LineItemsModel
@@ -242,7 +242,7 @@ def test_the_ship_dialog_ships_part_of_an_order_from_the_keyboard(
 
 def test_a_ship_complete_order_is_held_until_a_manager_ships_it_anyway(qtbot, sqlite_db, ready):
     with sqlite_db.write() as s:
-        ordering.set_order_ship_preference(s, ready, ShipPreference.COMPLETE)
+        shipping.set_order_ship_preference(s, ready, ShipPreference.COMPLETE)
     dialog = show(qtbot, ShipOrderDialog(sqlite_db, ready))
     assert "wants this order in one shipment" in dialog.message.text()
     assert dialog.override.isVisible() and not dialog.ship_button.isEnabled()

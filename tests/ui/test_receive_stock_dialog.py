@@ -92,8 +92,8 @@ def test_lines_are_prefilled_with_what_is_outstanding(qtbot, sqlite_db, shop):
     second = ReceiveStockDialog(sqlite_db, shop.po_ref)
     qtbot.addWidget(second)
     assert received_now(second) == {"MUG": 2, "TEA": 6, "KET": 2}
-    assert shop.po_ref in second.title.text()
-    assert "Acme Wholesale" in second.details.text()
+    assert shop.po_ref in second.header.title.text()
+    assert "Acme Wholesale" in second.header.details.text()
 
 
 def test_preview_gives_units_to_waiting_customers_in_queue_order(dialog, shop):
@@ -307,19 +307,19 @@ def test_opened_from_the_menu_picks_a_purchase_order_first(qtbot, sqlite_db, sho
         other = purchasing.create_purchase_order(s, "ACME", [LineRequest("SPOON", 10)]).ref
     dialog = ReceiveStockDialog(sqlite_db)
     qtbot.addWidget(dialog)
-    assert dialog.picker.count() == 2
+    assert dialog.header.picker.count() == 2
     assert dialog.received.rowCount() == 0
     assert not confirm_button(dialog).isEnabled()
     scan = dialog.findChild(QLineEdit, "receiveScanInput")
     qtbot.keyClicks(scan, "SPOON")
     qtbot.keyClick(scan, Qt.Key.Key_Return)
     assert "Choose a purchase order" in dialog.message.text()
-    dialog.picker.setCurrentText(other)
+    dialog.header.picker.setCurrentText(other)
     assert received_now(dialog) == {"SPOON": 10}
     assert (
         summary(dialog) == "0 units to customers · 10 units to stock · 0 orders now ready to ship"
     )
-    dialog.picker.setCurrentText(shop.po_ref)
+    dialog.header.picker.setCurrentText(shop.po_ref)
     assert received_now(dialog) == {"MUG": 6, "TEA": 6, "KET": 2}
 
 
@@ -357,8 +357,8 @@ def test_tab_goes_from_the_picker_to_the_scan_field(qtbot, sqlite_db, shop):
     show_active(qtbot, dialog)
     scan = dialog.findChild(QLineEdit, "receiveScanInput")
     assert scan.hasFocus()  # ready for the first scan
-    dialog.picker.setFocus()
-    qtbot.keyClick(dialog.picker, Qt.Key.Key_Tab)
+    dialog.header.picker.setFocus()
+    qtbot.keyClick(dialog.header.picker, Qt.Key.Key_Tab)
     assert scan.hasFocus()
 
 

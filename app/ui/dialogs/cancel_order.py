@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.services.ordering import CancelResult, cancel_line, cancel_order
+from app.services.cancelling import CancelResult, cancel_line, cancel_order
 from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view

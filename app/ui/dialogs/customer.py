@@ -61,7 +61,7 @@ class CustomerPicker(QLineEdit):
         # completer must show its rows as they are, not filter them again by prefix.
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.setMaxVisibleItems(catalog.CUSTOMER_MATCHES)
-        completer.activated[str].connect(self._take_label)
+        completer.activated[str].connect(self._take_label)  # type: ignore[index]
         self.setCompleter(completer)
         self.textEdited.connect(self._search)
         self.returnPressed.connect(self.resolve)

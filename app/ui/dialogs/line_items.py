@@ -111,7 +111,7 @@ class LineItemsModel(QAbstractTableModel):
         if self._hints:
             decision = None if item.error else self._quote.get(item.product.id)
             ships, waits, note, brush = availability_hint(decision)
-            extra = (ships, waits, note)
+            extra: tuple[str, ...] = (ships, waits, note)
         else:
             extra, brush = (self._supplier_sku(item.product),), None
         if role == Qt.ItemDataRole.EditRole and column == self.QTY:

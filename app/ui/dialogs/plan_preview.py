@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.domain.allocation import AllocationPlan, CustomerChange
+from app.domain.allocation import AllocationPlan
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError, StalePlan
+from app.domain.planning import CustomerChange
 from app.ui.dialogs.receive_models import AllocationPreviewModel, PlainTableModel
 from app.ui.dialogs.widgets import (
     SOMETHING_WENT_WRONG,

@@ -14,13 +14,10 @@ new plan.
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,21 +27,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.domain.allocation import QueueSnapshot, compare_plans
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError
+from app.domain.planning import QueueSnapshot, compare_plans
 from app.services.purchasing import (
     ReceivablePO,
     open_purchase_order_refs,
     receivable_purchase_order,
 )
 from app.services.queue import get_queue_policy
-from app.services.receiving import (
-    ReceiptResult,
-    confirm_receipt,
-    read_queues,
-    received_units,
-)
+from app.services.receiving import ReceiptResult, confirm_receipt, received_units
+from app.services.snapshots import read_queues
 from app.ui import events
 from app.ui.dialogs.lookups import ProductRow, product_row
 from app.ui.dialogs.plan_preview import (
@@ -55,13 +48,13 @@ from app.ui.dialogs.plan_preview import (
     plan_summary,
     summary_bar,
 )
+from app.ui.dialogs.receive_header import PurchaseOrderHeader
 from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
     commit_editor,
     guarded,
-    heading_label,
     make_table,
     no_auto_default,
     plural,
@@ -116,7 +109,7 @@ class ReceiveStockDialog(KeyboardDialog):
         if po_ref is None:
             self._offer_picker()
         else:
-            self.picker_row.hide()
+            self.header.picker_row.hide()
             self.load(po_ref)
         self.scan.setFocus()
 
@@ -124,29 +117,8 @@ class ReceiveStockDialog(KeyboardDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        self.title = heading_label("Receive stock", "receiveTitle")
-        self.details = QLabel("Choose the purchase order that arrived.")
-        self.details.setObjectName("receiveDetails")
-        self.details.setStyleSheet("color: palette(placeholder-text);")
-        self.picker = QComboBox()
-        self.picker.setObjectName("purchaseOrderPicker")
-        self.picker.setPlaceholderText("Choose a purchase order…")
-        self.picker.setMinimumWidth(220)
-        self.picker_row = QWidget()
-        picker_layout = QHBoxLayout(self.picker_row)
-        picker_layout.setContentsMargins(0, 0, 0, 0)
-        picker_label = QLabel("&Purchase order:")
-        picker_label.setBuddy(self.picker)
-        picker_layout.addWidget(picker_label)
-        picker_layout.addWidget(self.picker)
-        header = QHBoxLayout()
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(self.title)
-        heading.addWidget(self.details)
-        header.addLayout(heading, 1)
-        header.addWidget(self.picker_row, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(header)
+        self.header = PurchaseOrderHeader()
+        layout.addWidget(self.header)
 
         self.scan = QLineEdit()
         self.scan.setObjectName("receiveScanInput")
@@ -194,7 +166,7 @@ class ReceiveStockDialog(KeyboardDialog):
         self.confirm_button.setEnabled(False)
 
         tab_order(
-            self.picker,
+            self.header.picker,
             self.scan,
             self.received_view,
             self.preview_view,
@@ -210,22 +182,13 @@ class ReceiveStockDialog(KeyboardDialog):
     # --- loading ------------------------------------------------------------------------
     def _offer_picker(self) -> None:
         refs = guarded(self.message, self._open_refs) or []
-        self.picker.addItems(refs)
-        self.picker.setCurrentIndex(-1)
-        self.picker.currentTextChanged.connect(self._picked)
-        if not refs:
-            self.picker.setEnabled(False)
+        self.header.picked.connect(self.load)
+        if not self.header.offer(refs):
             self.message.show_info("No purchase orders are waiting to be received.")
-        elif len(refs) == 1:
-            self.picker.setCurrentIndex(0)
 
     def _open_refs(self) -> list[str]:
         with self.database.read() as session:
             return open_purchase_order_refs(session)
-
-    def _picked(self, ref: str) -> None:
-        if ref:
-            self.load(ref)
 
     def load(self, ref: str) -> None:
         """Show one PO, every line prefilled with what is still outstanding."""
@@ -235,19 +198,10 @@ class ReceiveStockDialog(KeyboardDialog):
         po = guarded(self.message, lambda: self._read_po(ref))
         self.po = po
         if po is None:
-            self.title.setText(f"Receive {ref}")
-            self.details.setText("This purchase order cannot be received.")
+            self.header.show_unreceivable(ref)
             self.received.set_lines(())
             return
-        self.title.setText(f"Receive {po.ref}")
-        expected = po.expected_date.strftime("%a %d %b %Y") if po.expected_date else "no date"
-        if po.expected_date and po.expected_date < date.today():
-            expected += " (overdue)"
-        outstanding = sum(line.qty_outstanding for line in po.lines)
-        self.details.setText(
-            f"Supplier: {po.supplier}   ·   Expected: {expected}   ·   {po.status.label}   ·   "
-            f"{plural(len(po.lines), 'line')}, {plural(outstanding, 'unit')} outstanding"
-        )
+        self.header.show_po(po)
         self._read_queues()
         self.received.set_lines(po.lines)
         set_current_cell(self.received_view, 0, self.received.RECEIVED_NOW)

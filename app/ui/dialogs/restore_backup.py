@@ -125,7 +125,7 @@ class RestoreBackupDialog(QDialog):
         restore = box.addButton("Restore", QMessageBox.ButtonRole.DestructiveRole)
         restore.setObjectName("confirmRestoreButton")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda button: button is restore and self.restore(info))
+        box.buttonClicked.connect(lambda button: self.restore(info) if button is restore else None)
         box.open()
 
     def restore(self, info: BackupInfo) -> None:

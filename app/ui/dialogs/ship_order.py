@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidInput, InvalidQuantity
-from app.services.ordering import ShipResult, ship_order
+from app.services.shipping import ShipResult, ship_order
 from app.ui import events
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
 from app.ui.dialogs.widgets import (

@@ -13,7 +13,7 @@ from app.db import Database
 from app.domain import OrderStatus
 from app.domain.enums import ShipPreference
 from app.domain.errors import ShopError
-from app.services import ordering
+from app.services import shipping
 from app.services.views import OrderRow
 from app.ui import events
 from app.ui.models.orders_model import OrdersModel
@@ -129,7 +129,7 @@ class OrdersTab(TableTab):
             return
         try:
             status = self.database.run(
-                lambda session: ordering.set_order_ship_preference(session, order.ref, preference)
+                lambda session: shipping.set_order_ship_preference(session, order.ref, preference)
             )
         except ShopError as error:
             self.message.emit(str(error))
