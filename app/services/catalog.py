@@ -87,11 +87,12 @@ def create_customer(
     tier: CustomerTier = CustomerTier.STANDARD,
     ship_preference: ShipPreference = ShipPreference.PARTIAL,
 ) -> Customer:
+    name = _required(name, "Customer name")  # before the code: it is suggested from the name
     code = _unused_code(session, Customer.code, code, "customer")
     customer = Customer(
         code=code,
-        name=_required(name, "Customer name"),
-        email=_checked_text(email, "Email", 200),
+        name=name,
+        email=check_email(email),
         phone=_checked_text(phone, "Phone", 40),
         tier=tier,
         ship_preference=ship_preference,
@@ -99,6 +100,18 @@ def create_customer(
     session.add(customer)
     session.flush()
     return customer
+
+
+#: Something@something.tld: catches a phone number or a name typed in the email field.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}")
+
+
+def check_email(email: str) -> str:
+    """An email address stripped, empty or plausible (name@example.com), at most 200 long."""
+    email = _checked_text(email, "Email", 200)
+    if email and not _EMAIL.fullmatch(email):
+        raise InvalidInput(f"Email {email[:60]!r} does not look like an address (name@example.com)")
+    return email
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +125,14 @@ class CustomerRow:
     phone: str
     tier: CustomerTier
     ship_preference: ShipPreference
+    #: The type-ahead matched the phone: the label shows it rather than the email.
+    phone_matched: bool = False
 
     @property
     def label(self) -> str:
-        """ "C042 — Ana Lima · ana@example.com": what a type-ahead list shows."""
-        contact = self.email or self.phone
+        """ "C042 — Ana Lima · ana@example.com" (or the phone, when the search matched it):
+        what a type-ahead list shows."""
+        contact = self.phone if self.phone_matched and self.phone else self.email or self.phone
         return f"{self.code} — {self.name}" + (f" · {contact}" if contact else "")
 
 
@@ -165,7 +181,18 @@ def search_customers(
         .order_by(rank, Customer.name, Customer.code)
         .limit(limit)
     ).all()
-    return [CustomerRow(*row) for row in rows]
+    return [CustomerRow(*row, phone_matched=text in row.phone) for row in rows]
+
+
+def customers_named(session: Session, name: str) -> list[CustomerRow]:
+    """Customers whose name is ``name``, ignoring case and surrounding spaces (a few at most):
+    a clerk adding "ruth ashworth" may be adding Ruth Ashworth again."""
+    name = name.strip()
+    if not name:
+        return []
+    pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = _customer_rows(session, Customer.name.ilike(pattern, escape="\\"), CUSTOMER_MATCHES)
+    return [row for row in rows if row.name.strip().casefold() == name.casefold()]
 
 
 def customer_row(session: Session, code: str) -> CustomerRow:
@@ -214,7 +241,7 @@ def update_customer(
     if name is not None:
         customer.name = _required(name, "Customer name")
     if email is not None:
-        customer.email = _checked_text(email, "Email", 200)
+        customer.email = check_email(email)
     if phone is not None:
         customer.phone = _checked_text(phone, "Phone", 40)
     if tier is not None:

@@ -66,7 +66,7 @@ def ship_order(
     if order.ships_complete and waiting and not override_complete:
         raise HeldForCompleteShipment(
             f"Order {order.ref} ships complete and {waiting:,} "
-            f"unit{'' if waiting == 1 else 's'} still wait for stock; "
+            f"{'unit still waits' if waiting == 1 else 'units still wait'} for stock; "
             "it is held until everything is here (a manager can ship it anyway)"
         )
     balances = lock_balances(session, [line.product_id for line, _ in to_ship])

@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain import MovementKind, OrderLine, Product, StockBalance, StockMovement
+from app.domain import (
+    AllocationEvent,
+    Customer,
+    MovementKind,
+    OrderLine,
+    Product,
+    SalesOrder,
+    StockBalance,
+    StockMovement,
+)
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock
 from app.domain.quantities import MAX_QUANTITY
 from app.services.catalog import default_location_id, find_product
 from app.services.eta import recompute_etas
+from app.services.order_status import refresh_order_statuses
 
 
 def lock_balances(
@@ -90,19 +102,49 @@ def record_movement(
 
 
 @dataclass(frozen=True, slots=True)
+class TakenBack:
+    """Units promised to one order line that a stock adjustment takes back: the line waits
+    for them again, in its own place in the queue."""
+
+    order_line_id: int
+    order_id: int
+    order_ref: str
+    line_no: int
+    customer: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     sku: str
     qty_change: int
     on_hand: int
     available: int
+    #: Promised units taken back from customers (only with ``take_back_promised``).
+    taken_back: tuple[TakenBack, ...] = ()
+
+    @property
+    def units_taken_back(self) -> int:
+        return sum(item.qty for item in self.taken_back)
 
 
-def adjust_stock(session: Session, code: str, qty_change: int, reason: str) -> Adjustment:
+def adjust_stock(
+    session: Session,
+    code: str,
+    qty_change: int,
+    reason: str,
+    *,
+    take_back_promised: bool = False,
+) -> Adjustment:
     """Correct on hand (a count, damage, a found box) with a reason the ledger keeps.
 
-    Stock promised to customers cannot be adjusted away: on hand may not fall below allocated.
-    Units added are not handed to waiting customers here; they stay available (the clerk
-    offers them to the queue explicitly).
+    On hand never goes below zero. Removing more than is available (units promised to
+    customers are missing or damaged) is refused unless ``take_back_promised``: then the
+    missing units are taken back from the order lines allocated most recently (the customers
+    who got units last give them back), which wait for them again at their own queue time,
+    each with an allocation event (source "adjust") saying why. Units added are not handed
+    to waiting customers here; they stay available (the clerk offers them to the queue
+    explicitly).
     """
     reason = reason.strip()
     if not reason:
@@ -115,16 +157,116 @@ def adjust_stock(session: Session, code: str, qty_change: int, reason: str) -> A
         raise InvalidQuantity(f"An adjustment of {qty_change:,} units is too large")
     product = find_product(session, code)
     balance = lock_balances(session, [product.id])[product.id]
-    if balance.on_hand + qty_change < balance.allocated:
+    label = product_label(product)
+    if balance.on_hand + qty_change < 0:
         raise NotEnoughStock(
-            f"{product.sku} {product.name}: only {balance.available} available to remove "
-            f"({balance.on_hand} on hand, {balance.allocated} promised to customers)"
+            f"{label}: only {balance.on_hand:,} on hand; on hand cannot go below zero"
         )
+    short = balance.allocated - (balance.on_hand + qty_change)
+    taken: tuple[TakenBack, ...] = ()
+    if short > 0:
+        if not take_back_promised:
+            raise NotEnoughStock(
+                f"{label}: only {balance.available:,} available to remove "
+                f"({balance.on_hand:,} on hand, {balance.allocated:,} promised to customers). "
+                f"Removing {-qty_change:,} takes {_units(short)} back from customers "
+                "(they wait in the queue again): confirm taking promised units back"
+            )
+        taken = _take_back(session, balance, short, reason)
     record_movement(session, balance, qty_change, MovementKind.ADJUSTMENT, reason=reason)
     session.flush()
-    result = Adjustment(product.sku, qty_change, balance.on_hand, balance.available)
+    if taken:
+        refresh_order_statuses(session, {item.order_id for item in taken})
+    result = Adjustment(product.sku, qty_change, balance.on_hand, balance.available, taken)
     recompute_etas(session, [product.id])  # available stock covers waiting lines first
     return result
+
+
+def promised_to_take_back(session: Session, product_id: int, units: int) -> list[TakenBack]:
+    """Who would give back ``units`` promised units of a product (read only: the preview of
+    :func:`adjust_stock` with ``take_back_promised``): the lines allocated most recently
+    first, each giving back up to what it holds."""
+    if units <= 0:
+        return []
+    lines = session.execute(
+        select(
+            OrderLine.id,
+            OrderLine.order_id,
+            SalesOrder.ref,
+            OrderLine.line_no,
+            Customer.name,
+            OrderLine.qty_allocated,
+            SalesOrder.placed_at,
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .join(Customer, Customer.id == SalesOrder.customer_id)
+        .where(OrderLine.product_id == product_id, OrderLine.qty_allocated > 0)
+    ).all()
+    if not lines:
+        return []
+    last_events: dict[int, datetime] = {}
+    ids = [line[0] for line in lines]
+    for start in range(0, len(ids), 500):
+        last_events.update(
+            session.execute(
+                select(AllocationEvent.order_line_id, func.max(AllocationEvent.created_at))
+                .where(
+                    AllocationEvent.order_line_id.in_(ids[start : start + 500]),
+                    AllocationEvent.qty > 0,
+                )
+                .group_by(AllocationEvent.order_line_id)
+            ).all()
+        )
+
+    def allocated_at(line: Any) -> tuple[datetime, int]:
+        # Units promised when the order was placed have no event: the order's time counts.
+        placed = _aware(line.placed_at)
+        event = last_events.get(line.id)
+        return (max(placed, _aware(event)) if event is not None else placed, line.id)
+
+    taken: list[TakenBack] = []
+    for line_id, order_id, ref, line_no, customer, held, _placed in sorted(
+        lines, key=allocated_at, reverse=True
+    ):
+        qty = min(int(held), units)
+        taken.append(TakenBack(line_id, order_id, ref, line_no, customer, qty))
+        units -= qty
+        if units == 0:
+            break
+    return taken
+
+
+def _take_back(
+    session: Session, balance: StockBalance, units: int, reason: str
+) -> tuple[TakenBack, ...]:
+    """Release ``units`` promised units of the (locked) balance's product back to the queue."""
+    taken = promised_to_take_back(session, balance.product_id, units)
+    assert sum(item.qty for item in taken) == units, "balance and lines disagree"
+    why = f"taken back: {reason} left {_units(units)} fewer than promised"[:200]
+    by_id = {item.order_line_id: item.qty for item in taken}
+    for line in session.scalars(select(OrderLine).where(OrderLine.id.in_(list(by_id)))):
+        line.qty_allocated -= by_id[line.id]
+        line.qty_backordered += by_id[line.id]  # queued_at untouched: its own place
+    session.add_all(
+        AllocationEvent(
+            order_line_id=item.order_line_id,
+            product_id=balance.product_id,
+            qty=-item.qty,
+            source="adjust",
+            reason=why,
+        )
+        for item in taken
+    )
+    balance.allocated -= units
+    return tuple(taken)
+
+
+def _units(count: int) -> str:
+    return f"{count:,} unit{'' if count == 1 else 's'}"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def check_ledger(session: Session) -> list[str]:

@@ -50,8 +50,10 @@ class MainWindow(QMainWindow):
         self.database = database
         self.read_only = read_only
         self.setObjectName("mainWindow")
-        title = f"Shopkeeper — {database_name(database.url)}"
-        self.setWindowTitle(f"{title} (read-only)" if read_only else title)
+        # The app's name once, last: Qt appends the application display name on X11 and
+        # Windows unless the title already ends with it, and never on macOS.
+        name = database_name(database.url) + (" (read-only)" if read_only else "")
+        self.setWindowTitle(f"{name} — Shopkeeper")
 
         self.stock_tab = StockTab(database)
         self.orders_tab = OrdersTab(database)

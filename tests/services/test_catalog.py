@@ -17,6 +17,7 @@ from app.services.catalog import (
     create_product,
     create_supplier,
     customer_row,
+    customers_named,
     find_product,
     find_product_at_counter,
     get_customer,
@@ -174,6 +175,41 @@ def test_a_customer_row_carries_tier_and_ship_preference(customers: Database) ->
         row = customer_row(session, "C100")
     assert (row.tier, row.ship_preference) == (CustomerTier.STANDARD, ShipPreference.COMPLETE)
     assert row.label == "C100 — Chloé Martin"
+
+
+def test_a_type_ahead_row_shows_the_phone_when_the_phone_matched(customers: Database) -> None:
+    with customers.read() as session:
+        (by_phone,) = search_customers(session, "912 000")
+        (by_name,) = search_customers(session, "ana li")
+    assert by_phone.label == "C001 — Ana Lima · +351 912 000 111"
+    assert by_name.label == "C001 — Ana Lima · ana@lima.pt"
+
+
+def test_a_new_customer_needs_a_name_before_anything_else(db: Database) -> None:
+    with pytest.raises(InvalidInput, match=r"^Customer name is required$"), db.write() as session:
+        create_customer(session, "", "  ")
+
+
+@pytest.mark.parametrize(
+    "email", ["ruth", "ruth@", "ruth@example", "020 7946 0100", "a b@example.com", "r@x.c"]
+)
+def test_a_customer_email_must_look_like_an_address(db: Database, email: str) -> None:
+    with pytest.raises(InvalidInput, match="does not look like an address"), db.write() as s:
+        create_customer(s, "RUTH", "Ruth Ashworth", email=email)
+    with db.write() as s:
+        create_customer(s, "RUTH", "Ruth Ashworth", email=" ruth.a@mail.example.co.uk ")
+        with pytest.raises(InvalidInput, match="does not look like an address"):
+            update_customer(s, "RUTH", email="ruth at home")
+        assert customer_row(s, "RUTH").email == "ruth.a@mail.example.co.uk"
+
+
+def test_customers_with_the_same_name_are_found_ignoring_case(customers: Database) -> None:
+    with customers.write() as session:
+        create_customer(session, "C003", "Ben_Okafor")  # "_" is no wildcard
+        assert [r.code for r in customers_named(session, "  ana LIMA ")] == ["C001"]
+        assert [r.code for r in customers_named(session, "Ben Okafor")] == ["C002"]
+        assert customers_named(session, "Ana") == []
+        assert customers_named(session, "%") == []
 
 
 def test_a_new_customer_code_is_suggested_from_the_name_and_never_taken(db: Database) -> None:

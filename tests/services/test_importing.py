@@ -215,6 +215,7 @@ def test_a_bad_row_aborts_the_whole_import_and_names_its_row(db: Database, tmp_p
         ("products", PRODUCTS_HEADER + "A,Apple,,1.234,1,,,\n", 2, ["two decimals"]),
         ("customers", "code,name,email,phone,tier\nC1,Ann,,,platinum\n", 2, ["standard, gold"]),
         ("customers", "code,name,email,phone\nC1,Ann,,\n", 1, ["missing column tier"]),
+        ("customers", "code,name,email,phone,tier\nC1,Ann,ann.example,,\n", 2, ["Email"]),
         ("suppliers", "code,name,email,lead_time_days\nS,Sup,,soon\n", 2, ["lead_time_days"]),
         ("suppliers", "code,name,email,lead_time_days\nS,Sup,,4000\n", 2, ["3650"]),
         ("suppliers", "", 1, ["empty"]),

@@ -3,10 +3,11 @@
 Hypothesis drives orders, purchase orders, receipts (previewed then confirmed, sometimes
 adjusted, sometimes partial or with a surplus, sometimes under the other policy as a
 what-if), shipments, cancellations with their freed stock offered to the queue (confirmed,
-adjusted or kept), adjustments, stale confirmations, and a manager's priority changes (the
-shop's policy, pins, moves up and down). After every step the database must agree with itself
-and with a simple model of what on hand should be; every plan confirmed as previewed must have
-served the backorder queue strictly in its policy's order, as this test orders it itself.
+adjusted or kept), adjustments (some taking promised units back from customers), stale
+confirmations, and a manager's priority changes (the shop's policy, pins, moves up and down).
+After every step the database must agree with itself and with a simple model of what on hand
+should be; every plan confirmed as previewed must have served the backorder queue strictly in
+its policy's order, as this test orders it itself.
 """
 
 from __future__ import annotations
@@ -534,6 +535,43 @@ class ShopMachine(RuleBasedStateMachine):
         self.on_hand[product_id] += change
         if change > 0:
             self.offer_freed_stock(data, {product_id})
+
+    @rule(sku=st.sampled_from(sorted(PRODUCTS)), removed=st.integers(1, 6))
+    def adjust_taking_promised_units_back(self, sku: str, removed: int) -> None:
+        """A count finds fewer units than were promised: the clerk takes them back from the
+        customers allocated last, who wait again in their own place in the queue."""
+        product_id = self.product_ids[sku]
+        on_hand, allocated = self.balances()[product_id]
+        if on_hand - removed < 0:
+            with pytest.raises(NotEnoughStock), self.db.write() as session:
+                stock.adjust_stock(session, sku, -removed, "count", take_back_promised=True)
+            return
+        with self.db.read() as session:
+            queued = dict(session.execute(select(OrderLine.id, OrderLine.queued_at)).all())
+        with self.db.write() as session:
+            result = stock.adjust_stock(session, sku, -removed, "count", take_back_promised=True)
+        self.on_hand[product_id] -= removed
+        short = max(0, allocated - (on_hand - removed))
+        assert result.units_taken_back == short
+        assert self.balances()[product_id] == (on_hand - removed, allocated - short)
+        with self.db.read() as session:
+            assert dict(session.execute(select(OrderLine.id, OrderLine.queued_at)).all()) == (
+                queued
+            ), "a line taken back lost its place in the queue"
+            given_back = dict(
+                session.execute(
+                    select(AllocationEvent.order_line_id, func.sum(AllocationEvent.qty))
+                    .where(AllocationEvent.source == "adjust")
+                    .where(AllocationEvent.id > self.last_freed_event)
+                    .group_by(AllocationEvent.order_line_id)
+                ).all()
+            )
+            self.last_freed_event = (
+                session.scalar(select(func.max(AllocationEvent.id))) or self.last_freed_event
+            )
+        assert {line_id: -int(qty) for line_id, qty in given_back.items()} == {
+            item.order_line_id: item.qty for item in result.taken_back
+        }
 
     # --- invariants ------------------------------------------------------------------------
 

@@ -505,7 +505,7 @@ def test_a_ship_complete_order_is_held_while_any_unit_waits(shop: Database) -> N
     assert placed.status == OrderStatus.BACKORDERED  # held, not part ready
     before = snapshot(shop)
     with (
-        pytest.raises(HeldForCompleteShipment, match="ships complete and 1 unit still wait"),
+        pytest.raises(HeldForCompleteShipment, match="ships complete and 1 unit still waits"),
         shop.write() as session,
     ):
         ship_order(session, "SO-A")

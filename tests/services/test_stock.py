@@ -6,17 +6,28 @@ import pytest
 from sqlalchemy import select, text
 
 from app.db import Database
-from app.domain import MovementKind, StockBalance, StockMovement
+from app.domain import LineEta, MovementKind, OrderLine, StockBalance, StockMovement
+from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock, NotFound
-from app.services.stock import adjust_stock, check_ledger, lock_balances
+from app.services.ordering import LineRequest, place_order
+from app.services.stock import (
+    adjust_stock,
+    check_ledger,
+    lock_balances,
+    promised_to_take_back,
+)
 from tests.services.shop import (
+    Line,
     Stock,
     add_stock,
+    allocation_reasons,
     ledger_problems,
+    line_of,
     order,
     product_id,
     receive,
     snapshot,
+    status_of,
     stock_of,
 )
 
@@ -81,8 +92,114 @@ def test_stock_promised_to_customers_cannot_be_adjusted_away(shop: Database) -> 
 
 
 def test_on_hand_cannot_go_below_zero(shop: Database) -> None:
-    with pytest.raises(NotEnoughStock), shop.write() as session:
+    with pytest.raises(NotEnoughStock, match="cannot go below zero"), shop.write() as session:
         adjust_stock(session, "WIDGET", -1, "count")
+
+
+def _promised_widgets(shop: Database) -> None:
+    """3 WIDGETs on hand, all promised: CAT got 2 when ordering (placed first), ANN 1 from a
+    receipt later (the most recent allocation); DAN waits for 1 behind ANN."""
+    add_stock(shop, "WIDGET", 2)
+    order(shop, "CAT", ("WIDGET", 2), ("GADGET", 1), ref="SO-1", minute=0)
+    order(shop, "ANN", ("WIDGET", 1), ref="SO-2", minute=5)
+    order(shop, "DAN", ("WIDGET", 1), ref="SO-3", minute=10)
+    receive(shop, ("WIDGET", 1))
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=3, allocated=3)
+
+
+def test_removing_promised_stock_without_taking_it_back_is_refused_and_says_how(
+    shop: Database,
+) -> None:
+    _promised_widgets(shop)
+    before = snapshot(shop)
+    with pytest.raises(NotEnoughStock) as raised, shop.write() as session:
+        adjust_stock(session, "WIDGET", -2, "damaged")
+    message = str(raised.value)
+    assert "3 promised to customers" in message
+    assert "takes 2 units back from customers" in message
+    assert snapshot(shop) == before
+
+
+def test_taking_promised_units_back_releases_the_latest_allocations_first(
+    shop: Database,
+) -> None:
+    _promised_widgets(shop)
+    with shop.read() as session:
+        queued_before = dict(session.execute(select(OrderLine.id, OrderLine.queued_at)).all())
+    with shop.write() as session:
+        result = adjust_stock(session, "WIDGET", -2, "Stock count", take_back_promised=True)
+    # ANN got her unit last (the receipt), then CAT (when ordering): they give back.
+    assert [(t.order_ref, t.customer, t.qty) for t in result.taken_back] == [
+        ("SO-2", "Ann", 1),
+        ("SO-1", "Cat", 1),
+    ]
+    assert (result.on_hand, result.available, result.units_taken_back) == (1, 0, 2)
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=1, allocated=1)
+    assert line_of(shop, "SO-2") == Line(
+        ordered=1, allocated=0, backordered=1, shipped=0, cancelled=0
+    )
+    assert line_of(shop, "SO-1") == Line(
+        ordered=2, allocated=1, backordered=1, shipped=0, cancelled=0
+    )
+    assert (status_of(shop, "SO-1"), status_of(shop, "SO-2")) == ("part_ready", "backordered")
+    assert allocation_reasons(shop, "adjust") == [
+        (-1, "taken back: Stock count left 2 units fewer than promised"),
+        (-1, "taken back: Stock count left 2 units fewer than promised"),
+    ]
+    with shop.read() as session:
+        # Back in the queue at their own time: ANN (placed before DAN) is served before him.
+        assert dict(session.execute(select(OrderLine.id, OrderLine.queued_at)).all()) == (
+            queued_before
+        )
+        positions = dict(
+            session.execute(
+                select(LineEta.order_line_id, LineEta.position).where(
+                    LineEta.product_id == product_id(shop, "WIDGET")
+                )
+            ).all()
+        )
+    assert sorted(positions.values()) == [1, 2, 3]
+    assert ledger_problems(shop) == []
+
+
+def test_an_order_placed_after_a_receipt_gives_back_before_the_receipt_s_customer(
+    shop: Database,
+) -> None:
+    order(shop, "ANN", ("WIDGET", 1), ref="SO-1")
+    receive(shop, ("WIDGET", 2))
+    with shop.write() as session:
+        place_order(session, "BOB", [LineRequest("WIDGET", 1)], ref="SO-2", placed_at=utcnow())
+    with shop.read() as session:
+        preview = promised_to_take_back(session, product_id(shop, "WIDGET"), 1)
+    assert [(t.order_ref, t.qty) for t in preview] == [("SO-2", 1)]
+    with shop.write() as session:
+        adjust_stock(session, "WIDGET", -1, "lost", take_back_promised=True)
+    assert (status_of(shop, "SO-1"), status_of(shop, "SO-2")) == ("ready_to_ship", "backordered")
+
+
+def test_taking_back_never_takes_on_hand_below_zero(shop: Database) -> None:
+    _promised_widgets(shop)
+    before = snapshot(shop)
+    with (
+        pytest.raises(NotEnoughStock, match="cannot go below zero"),
+        shop.write() as session,
+    ):
+        adjust_stock(session, "WIDGET", -4, "lost", take_back_promised=True)
+    assert snapshot(shop) == before
+    with shop.write() as session:
+        result = adjust_stock(session, "WIDGET", -3, "lost", take_back_promised=True)
+    assert (result.on_hand, result.units_taken_back) == (0, 3)
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=0, allocated=0)
+    assert ledger_problems(shop) == []
+
+
+def test_taking_back_is_not_needed_for_available_units(shop: Database) -> None:
+    _promised_widgets(shop)
+    add_stock(shop, "WIDGET", 2)
+    with shop.write() as session:
+        result = adjust_stock(session, "WIDGET", -3, "damaged", take_back_promised=True)
+    assert [(t.order_ref, t.qty) for t in result.taken_back] == [("SO-2", 1)]
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=2, allocated=2)
 
 
 def test_added_stock_is_not_given_to_waiting_customers(shop: Database) -> None:

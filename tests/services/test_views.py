@@ -200,6 +200,14 @@ def test_backorder_filter_keeps_queue_positions(shop: Database) -> None:
         assert longest_wait[0].position == 3  # ascending days waiting: newest first
 
 
+def test_backordered_units_follow_the_filter(shop: Database) -> None:
+    with shop.read() as s:
+        assert views.units_waiting(s, views.BackorderQuery(search="bugs")) == 4
+        assert views.units_waiting(s, views.BackorderQuery(customer="bugs")) == 4
+        assert views.units_waiting(s, views.BackorderQuery(sort="sku")) == 9  # not a filter
+        assert views.units_waiting(s, views.BackorderQuery(customer="nobody")) == 0
+
+
 def test_counts_stop_at_the_cap(shop: Database) -> None:
     with shop.read() as s:
         assert views.count_products(s, views.StockQuery(), cap=2) == views.Count(2, exact=False)

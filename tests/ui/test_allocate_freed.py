@@ -7,7 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QTableView
 
 from app.db import Database
-from app.services import cancelling, catalog
+from app.domain.enums import CustomerTier
+from app.services import cancelling, catalog, ordering
+from app.services.ordering import LineRequest
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, freed_stock_offer
 from app.ui.dialogs.cancel_order import CancelOrderDialog
 from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
@@ -81,3 +83,15 @@ def test_the_clerk_can_change_who_gets_freed_units(qtbot, sqlite_db, shop):
     assert "quantity set by the clerk" in model.index(0, model.REASON).data()
     dialog.submit()
     assert line_state(sqlite_db, shop.orders["C005"], 1) == (1, 1)
+
+
+def test_gold_customers_are_marked_in_the_freed_stock_preview(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        catalog.create_customer(s, "G001", "Gus Gold", tier=CustomerTier.GOLD)
+        ordering.place_order(s, "G001", [LineRequest("TEA", 1)])
+        cancelling.cancel_order(s, shop.orders["C001"])
+    dialog = freed_dialog(qtbot, sqlite_db)
+    table = dialog.findChild(QTableView, "allocationPreviewTable")
+    assert rows(table, 0) == [("Eva Novak",), ("Gus Gold ★",)]
+    tip = table.model().index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Gold customer.")

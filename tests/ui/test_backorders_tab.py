@@ -73,6 +73,46 @@ def test_buttons_follow_the_selected_line(tab: BackordersTab) -> None:
     assert tab.up_action.isEnabled() and not tab.down_action.isEnabled()
 
 
+def test_moves_are_offered_only_within_the_pinned_lines(tab: BackordersTab) -> None:
+    with tab.database.write() as s:
+        queue.pin_line(s, line_id(tab.database, "SO-5"))
+        queue.pin_line(s, line_id(tab.database, "SO-3"))
+    tab.reload()
+    assert orders(tab) == ["SO-5", "SO-3", "SO-1", "SO-2", "SO-4"]
+    select(tab, "SO-5")  # first pinned
+    assert not tab.up_action.isEnabled() and tab.down_action.isEnabled()
+    select(tab, "SO-3")  # last pinned: moving down would leave the pins
+    assert tab.up_action.isEnabled() and not tab.down_action.isEnabled()
+    select(tab, "SO-1")  # first unpinned: moving up would jump the pins
+    assert not tab.up_action.isEnabled() and tab.down_action.isEnabled()
+
+
+def test_moves_are_offered_only_within_a_tier_under_gold_first(tab: BackordersTab) -> None:
+    with tab.database.write() as s:
+        queue.set_queue_policy(s, QueuePolicy.LOYALTY)
+    tab.reload()
+    assert orders(tab) == ["SO-2", "SO-4", "SO-1", "SO-3", "SO-5"]
+    select(tab, "SO-4")  # the last gold line
+    assert tab.up_action.isEnabled() and not tab.down_action.isEnabled()
+    select(tab, "SO-3")
+    assert tab.up_action.isEnabled() and tab.down_action.isEnabled()
+
+
+def test_the_footer_counts_the_filtered_units_and_names_the_shop_total(
+    qtbot: QtBot, tab: BackordersTab
+) -> None:
+    with tab.database.write() as s:
+        place_order(s, "DAN", [LineRequest("GADGET", 3)], ref="SO-NEW", placed_at=utcnow())
+    tab.reload()
+    total = tab.queue_model.units_waiting
+    assert tab.footer.text() == f"6 lines waiting · {total} units backordered in all"
+    qtbot.keyClicks(tab.product_filter, "gadg")
+    qtbot.keyClick(tab.product_filter, Qt.Key.Key_Return)
+    assert tab.footer.text() == (
+        f"1 line waiting, 3 units (filtered) · {total} units backordered in the shop"
+    )
+
+
 def test_pin_to_front_moves_the_line_first_and_keeps_it_selected(
     qtbot: QtBot, tab: BackordersTab
 ) -> None:
@@ -109,8 +149,9 @@ def test_a_refused_move_says_why_in_plain_words(qtbot: QtBot, tab: BackordersTab
     tab.reload()
     assert orders(tab) == ["SO-2", "SO-4", "SO-1", "SO-3", "SO-5"]
     select(tab, "SO-1")
+    assert not tab.up_action.isEnabled()  # not offered: the gold lines are ahead
     with qtbot.waitSignal(tab.message) as said:
-        tab.up_action.trigger()
+        tab._move("up")  # e.g. from a row another till's change made stale
     assert "Pin it to the front instead" in said.args[0]
     assert orders(tab) == ["SO-2", "SO-4", "SO-1", "SO-3", "SO-5"]
 

@@ -122,11 +122,15 @@ def test_stock_found_is_offered_to_waiting_customers_and_allocated_on_confirm(
     assert freed is not None and freed.isVisible()
     plan = freed.preview.plan
     assert plan is not None and plan.units_to_customers > 0
-    given = plan.units_to_customers
+    assert plan.units_to_customers == 3  # Ana's 1 and Eva's 2
     qtbot.mouseClick(freed.confirm_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
-    assert on_hand(sqlite_db, "TEA") == (10, 8 - given)
-    assert "allocated" in dialog.outcome or "ready" in dialog.outcome
+    assert on_hand(sqlite_db, "TEA") == (10, 5)
+    # What is available is said after the freed units were promised, not before.
+    assert dialog.outcome == (
+        "TEA: +3 (Found); 10 on hand; 3 freed units allocated to waiting customers; "
+        "1 order ready to ship; 5 available now"
+    )
 
 
 def test_stock_removed_offers_nothing(qtbot, sqlite_db, shop):
@@ -138,17 +142,47 @@ def test_stock_removed_offers_nothing(qtbot, sqlite_db, shop):
     assert dialog.result() == dialog.DialogCode.Accepted
 
 
-def test_adjust_stock_refuses_to_remove_promised_units(qtbot, sqlite_db, shop):
+def test_adjust_stock_refuses_bad_input_and_stock_below_zero(qtbot, sqlite_db, shop):
     dialog = show(qtbot, AdjustStockDialog(sqlite_db))
     enter(qtbot, dialog.code, "TEA")
-    dialog.change.setText("-6")
+    dialog.change.setText("-8")
+    assert dialog.effect.text() == "On hand 7 → -1 (not possible: on hand cannot go below zero)"
+    assert not dialog.take_back.isVisible()
     dialog.reason.setEditText("Damaged")
     dialog.submit()
-    assert "only 5 available to remove" in dialog.message.text()
+    assert "cannot go below zero" in dialog.message.text()
     dialog.change.setText("abc")
     dialog.submit()
     assert "whole number" in dialog.message.text()
     assert on_hand(sqlite_db, "TEA") == (7, 5)
+
+
+def test_removing_promised_units_previews_who_gives_them_back_and_asks_twice(
+    qtbot, sqlite_db, shop
+):
+    ana = shop.orders["C001"]  # Ana holds the 2 tea promised
+    dialog = show(qtbot, AdjustStockDialog(sqlite_db, "TEA"))
+    qtbot.keyClicks(dialog.change, "-6")
+    assert dialog.effect.text() == (
+        f"On hand 7 → 1. Removing 6 takes 1 unit back from {ana} (Ana Lima), "
+        "who goes back in the queue."
+    )
+    assert dialog.take_back.isVisible() and not dialog.take_back.isChecked()
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Damaged")
+    ctrl_return(qtbot)  # not confirmed yet: nothing is saved
+    assert "tick “Take promised units back”" in dialog.message.text()
+    assert dialog.isVisible()
+    assert on_hand(sqlite_db, "TEA") == (7, 5)
+    qtbot.keyClick(dialog.take_back, Qt.Key.Key_Space)
+    assert dialog.take_back.isChecked()
+    ctrl_return(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert on_hand(sqlite_db, "TEA") == (1, 0)
+    assert line_state(sqlite_db, ana, 2) == (1, 2)  # 1 allocated, 2 waiting again
+    assert dialog.outcome == (
+        f"TEA: -6 (Damaged); 1 on hand, 0 available; 1 promised unit taken back from {ana} "
+        "(back in the queue)"
+    )
 
 
 def test_parse_change_reads_signed_quantities():

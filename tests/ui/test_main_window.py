@@ -60,7 +60,7 @@ def model_of(win: MainWindow, tab_name: str) -> PagedTableModel:
 
 
 def test_window_has_four_tabs_menus_and_a_titled_database(window: MainWindow) -> None:
-    assert window.windowTitle() == "Shopkeeper — shop.sqlite3"
+    assert window.windowTitle() == "shop.sqlite3 — Shopkeeper"  # the name once
     names = [window.tabs.widget(i).objectName() for i in range(window.tabs.count())]
     assert names == ["stockTab", "ordersTab", "purchaseOrdersTab", "backordersTab"]
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]

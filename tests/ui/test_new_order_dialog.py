@@ -162,7 +162,7 @@ def test_the_customer_is_found_by_part_of_a_name_email_or_phone(qtbot, sqlite_db
     qtbot.keyClicks(dialog.customer, "7946")
     assert completer.popup().isVisible()
     assert completer.model().stringList() == [
-        "C004 — Dev Patel · dev@patel.example",
+        "C004 — Dev Patel · 020 7946 0321",  # the phone matched, so the phone is shown
     ]
     dialog.customer.clear()
     qtbot.keyClicks(dialog.customer, "okaf")
@@ -171,8 +171,24 @@ def test_the_customer_is_found_by_part_of_a_name_email_or_phone(qtbot, sqlite_db
     assert dialog.customer.chosen is not None and dialog.customer.chosen.code == "C002"
     assert dialog.customer_info.text() == "Standard customer · ship complete"
     scan(qtbot, dialog.scan, "TEA")
+    scan(qtbot, dialog.scan, "TEA")
     scan(qtbot, dialog.scan, "MUG")
-    assert "held until complete" in dialog.footer.text()
+    assert lines(dialog) == {
+        "TEA": ("2", "2", "", "Allocated · held"),  # nothing ships before the mug is in
+        "MUG": ("1", "0", "1", "Waits for stock"),
+    }
+    assert dialog.lines.headerData(LineItemsModel.SHIPS_NOW, Qt.Orientation.Horizontal) == (
+        "Allocated"
+    )
+    assert dialog.footer.text() == (
+        "2 lines · 3 units · 2 allocated, held until all 3 are in · 1 backordered"
+    )
+    dialog.lines.remove(1)  # without the mug, the tea ships now
+    assert lines(dialog) == {"TEA": ("2", "2", "", "Ships now")}
+    assert dialog.lines.headerData(LineItemsModel.SHIPS_NOW, Qt.Orientation.Horizontal) == (
+        "Ships now"
+    )
+    assert dialog.footer.text() == "1 line · 2 units · 2 ship now"
 
 
 def test_a_new_customer_is_added_without_leaving_the_order(qtbot, sqlite_db, shop):
@@ -200,13 +216,45 @@ def test_a_new_customer_is_added_without_leaving_the_order(qtbot, sqlite_db, sho
     assert dialog.placed is not None and dialog.placed.status == OrderStatus.READY_TO_SHIP
 
 
-def test_escape_closes_the_dialog_and_changes_nothing(qtbot, sqlite_db, shop):
+def test_escape_closes_an_empty_order_at_once(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    qtbot.keyClick(dialog.customer, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.discard_box is None
+    assert dialog.result() == dialog.DialogCode.Rejected
+
+
+def test_escape_asks_before_discarding_a_scanned_order(qtbot, sqlite_db, shop):
     before = snapshot(sqlite_db)
     dialog = show(qtbot, NewOrderDialog(sqlite_db))
     scan(qtbot, dialog.scan, "TEA")
-    qtbot.keyClick(dialog.scan, Qt.Key.Key_Escape)
+    scan(qtbot, dialog.scan, "MUG")
+    for answer in (Qt.Key.Key_Escape, Qt.Key.Key_Return):  # both keep the order
+        qtbot.keyClick(dialog.scan, Qt.Key.Key_Escape)
+        box = dialog.discard_box
+        assert box is not None and box.text() == "Discard this order?"
+        assert box.informativeText() == "The 2 lines entered so far will be lost."
+        assert box.defaultButton().text() == "&Keep editing"
+        show_active(qtbot, box)
+        qtbot.keyClick(box, answer)
+        qtbot.waitUntil(lambda: dialog.discard_box is None)
+        assert dialog.isVisible() and len(dialog.lines.items()) == 2
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # Cancel asks too
+    box = dialog.discard_box
+    assert box is not None
+    show_active(qtbot, box)
+    qtbot.keyClick(box, Qt.Key.Key_D)  # Discard
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert dialog.result() == dialog.DialogCode.Rejected
     assert snapshot(sqlite_db) == before
+
+
+def test_escape_asks_before_discarding_a_chosen_customer(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    qtbot.keyClicks(dialog.customer, "C003")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClick(dialog.scan, Qt.Key.Key_Escape)
+    assert dialog.discard_box is not None
+    assert dialog.discard_box.informativeText() == "The customer chosen will be lost."
 
 
 # --- shipping ---------------------------------------------------------------------------------
@@ -244,7 +292,10 @@ def test_a_ship_complete_order_is_held_until_a_manager_ships_it_anyway(qtbot, sq
     with sqlite_db.write() as s:
         shipping.set_order_ship_preference(s, ready, ShipPreference.COMPLETE)
     dialog = show(qtbot, ShipOrderDialog(sqlite_db, ready))
-    assert "wants this order in one shipment" in dialog.message.text()
+    assert dialog.message.text() == (
+        "Eva Novak wants this order in one shipment and 1 unit still waits for stock: it is "
+        "held. Tick “Ship anyway” to send what is here now."
+    )
     assert dialog.override.isVisible() and not dialog.ship_button.isEnabled()
     dialog.override.setChecked(True)
     assert dialog.ship_button.text() == "Ship anyway"
@@ -252,3 +303,57 @@ def test_a_ship_complete_order_is_held_until_a_manager_ships_it_anyway(qtbot, sq
         qtbot.mouseClick(dialog.ship_button, Qt.MouseButton.LeftButton)
     assert dialog.result_summary is not None and dialog.result_summary.units == 3
     assert dialog.result_summary.status == OrderStatus.BACKORDERED
+
+
+def test_the_customer_list_closes_when_tab_takes_the_customer(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        catalog.update_customer(s, "C004", phone="020 7946 0321")
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    popup = dialog.customer.completer().popup()
+    for typed, code in (("C003", "C003"), ("020 7946 0321", "C004")):
+        dialog.customer.setFocus()
+        dialog.customer.clear()
+        qtbot.keyClicks(dialog.customer, typed)
+        assert popup.isVisible()
+        qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+        assert dialog.customer.chosen is not None and dialog.customer.chosen.code == code
+        assert focused() is dialog.scan
+        assert not popup.isVisible()
+    assert dialog.customer.text() == "C004 — Dev Patel · 020 7946 0321"  # the phone matched
+
+
+def test_every_scan_says_what_it_did_while_a_line_is_refused(qtbot, sqlite_db, shop):
+    dialog = show(qtbot, NewOrderDialog(sqlite_db))
+    scan(qtbot, dialog.scan, LAMP_BARCODE)
+    scan(qtbot, dialog.scan, LAMP_BARCODE)  # 1 lamp available, sold from stock only
+    assert dialog.message.kind == "error"
+    assert "sold from stock only: 1 available, 2 ordered" in dialog.message.text()
+    scan(qtbot, dialog.scan, TEA_BARCODE)
+    assert dialog.message.kind == "warning"
+    assert dialog.message.text() == (
+        "+1 TEA Earl Grey: 1 unit. "
+        "Still to fix: LAMP Desk lamp: only 1 can be sold (2 on its line)."
+    )
+    scan(qtbot, dialog.scan, TEA_BARCODE)
+    assert dialog.message.text().startswith("+1 TEA Earl Grey: 2 units.")
+    scan(qtbot, dialog.scan, LAMP_BARCODE)  # the refused line is not raised again
+    assert dialog.message.kind == "error"
+    assert dialog.message.text() == (
+        "LAMP Desk lamp: only 1 can be sold and its line has 2 already; not added."
+    )
+    assert lines(dialog) == {
+        "LAMP": ("2", "1", "", "Only 1 can be sold"),
+        "TEA": ("2", "2", "", "Ships now"),
+    }
+    assert dialog.footer.text() == ("2 lines · 4 units · 2 ship now · 1 line over what can be sold")
+    assert focused() is dialog.scan and not dialog.place_button.isEnabled()
+    dialog.lines.setData(dialog.lines.index(0, LineItemsModel.QTY), "1")
+    scan(qtbot, dialog.scan, TEA_BARCODE)
+    assert dialog.message.kind == "info" and dialog.place_button.isEnabled()
+
+
+def test_shipping_nothing_asks_for_a_quantity_and_keeps_ship_disabled(qtbot, sqlite_db, ready):
+    dialog = show(qtbot, ShipOrderDialog(sqlite_db, ready))
+    dialog.lines.setData(dialog.lines.index(0, ShipLinesModel.SHIP), "0")
+    assert dialog.message.text() == "Enter how many units to ship in “Ship now” (3 allocated)."
+    assert not dialog.ship_button.isEnabled()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,6 +13,7 @@ from app.db import Database
 from app.domain import AllocationEvent, OrderStatus, Product, PurchaseOrderStatus, StockBalance
 from app.domain.enums import CustomerTier, QueuePolicy
 from app.services import catalog, ordering, purchasing
+from app.services.demo import build_demo_shop
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
@@ -448,11 +449,11 @@ def test_the_what_if_switch_shows_who_gains_and_who_loses_and_confirm_uses_it(
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # "Gold customers first (this receipt only)"
     assert dialog.what_if.chosen() is QueuePolicy.LOYALTY
     mugs = [r for r in rows(preview, 0, 2, 4, 6) if r[1] == "MUG"]
-    assert mugs[0][:3] == ("Gus Gold", "MUG", "4")
+    assert mugs[0][:3] == ("Gus Gold ★", "MUG", "4")  # marked as the Backorders tab marks him
     assert mugs[0][3].startswith("gold customer, waiting ") and mugs[0][3].endswith("1st in queue")
     assert changes.isVisible()
     assert rows(changes, 0, 1, 2, 3) == [
-        ("Gus Gold", "0", "4", "+4"),
+        ("Gus Gold ★", "0", "4", "+4"),
         ("Ben Okafor", "4", "0", "-4"),
     ]
     assert "1 customer would gain 4 units and 1 customer would lose 4 units" in (
@@ -466,6 +467,28 @@ def test_the_what_if_switch_shows_who_gains_and_who_loses_and_confirm_uses_it(
     with sqlite_db.read() as s:
         reasons = set(s.scalars(select(AllocationEvent.reason).where(AllocationEvent.qty > 0)))
     assert any(reason.startswith("gold customer") for reason in reasons)
+
+
+def test_with_the_what_if_on_the_why_column_shows_a_gold_reason_whole(qtbot, sqlite_db):
+    """The demo shop's kitchenware PO: real SKUs and names, a gold customer waiting."""
+    with sqlite_db.write() as s:
+        build_demo_shop(s, today=date(2026, 11, 27))
+    dialog = ReceiveStockDialog(sqlite_db, "PO-00004")
+    qtbot.addWidget(dialog)
+    dialog.resize(1200, 760)  # the dialog's size on a 1280 x 800 screen
+    show_active(qtbot, dialog)
+    dialog.what_if.combo.setCurrentIndex(1)  # gold customers first
+    qtbot.waitUntil(lambda: dialog.what_if.details.isVisible())
+    view = dialog.preview_view
+    reason = next(
+        str(text) for (text,) in rows(view, AllocationPreviewModel.REASON) if "gold" in str(text)
+    )
+    assert reason.startswith("gold customer, waiting ")
+    needed = view.fontMetrics().horizontalAdvance(reason) + 12  # the cell's padding
+    assert view.columnWidth(AllocationPreviewModel.REASON) >= needed
+    changes = dialog.findChild(QTableView, "whatIfChangesTable")
+    customer = str(changes.model().index(0, 0).data())
+    assert changes.columnWidth(0) >= changes.fontMetrics().horizontalAdvance(customer)
 
 
 def test_keeping_the_shops_policy_goes_back_to_the_first_come_plan(qtbot, sqlite_db, gold_shop):
@@ -494,7 +517,7 @@ def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop)
     assert snapshot(sqlite_db) == before
     assert dialog.what_if.chosen() is QueuePolicy.LOYALTY
     mugs = [r for r in rows(dialog.preview_view, 0, 1, 2, 4) if r[2] == "MUG"]
-    assert mugs[0][0] == "Gus Gold" and mugs[0][1] != gold_shop.orders["G001"]  # the new order
+    assert mugs[0][0] == "Gus Gold ★" and mugs[0][1] != gold_shop.orders["G001"]  # the new order
     dialog.submit()
     assert dialog.result() == dialog.DialogCode.Accepted
 

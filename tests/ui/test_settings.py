@@ -226,7 +226,8 @@ def test_restore_from_backup_brings_the_old_data_back_and_the_tabs_show_it(
     dialog = window.findChild(RestoreBackupDialog)
     assert dialog is not None and dialog.list.topLevelItemCount() == 1
     assert dialog.list.topLevelItem(0).text(1) == "Made by hand"
-    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    # The first backup is selected from the start: Restore… works without a click on it.
+    assert dialog.list.topLevelItem(0).isSelected() and dialog.restore_button.isEnabled()
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     box = dialog.findChild(QMessageBox, "confirmRestoreBox")
     assert box is not None
@@ -272,7 +273,7 @@ def test_a_read_only_window_says_so_and_offers_no_way_to_change_anything(
         win = MainWindow(reader, read_only=True)
         qtbot.addWidget(win)
         win.show()
-        assert win.windowTitle() == "Shopkeeper — shop.sqlite3 (read-only)"
+        assert win.windowTitle() == "shop.sqlite3 (read-only) — Shopkeeper"
         banner = win.findChild(QWidget, "readOnlyBanner")
         assert banner is not None and banner.isVisible()
         for name in (

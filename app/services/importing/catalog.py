@@ -78,7 +78,7 @@ def import_customers(session: Session, rows: CsvRows) -> ImportResult:
         code, name, email, phone, tier, ship_preference = values
         check_text(code, "code", 40, required=True)
         check_text(name, "name", 200, required=True)
-        check_text(email, "email", 200)
+        email = catalog.check_email(email)
         check_text(phone, "phone", 40)
         _claim(seen, taken, code, row_no, "code", f"A customer with code {code} already exists")
         return {

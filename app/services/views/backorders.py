@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import (
@@ -52,10 +52,23 @@ class BackorderRow:
     gold: bool = False  #: the customer is a gold customer (served first under loyalty)
     product_id: int = 0
     queue_length: int = 0  #: waiting lines in its product's queue (the last one's position)
+    #: Positions of the first and last line of its class in its product's queue (pinned
+    #: lines; under loyalty gold, then standard customers; the rest): a manager's move never
+    #: leaves its class, so it can move up or down only within these.
+    class_first: int = 0
+    class_last: int = 0
 
     @property
     def last_in_queue(self) -> bool:
         return self.position >= self.queue_length
+
+    @property
+    def can_move_up(self) -> bool:
+        return self.position > 0 and self.position > self.class_first
+
+    @property
+    def can_move_down(self) -> bool:
+        return 0 < self.position < self.class_last
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,17 @@ class BackorderQuery:
     product: str = ""  #: part of the product's SKU or name
     customer: str = ""  #: part of the customer's name or code
     min_days: int = 0  #: only lines of orders placed more than this many days ago (0: all)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter leaves lines out (sorting does not)."""
+        return bool(
+            self.search.strip()
+            or self.not_on_order
+            or self.product.strip()
+            or self.customer.strip()
+            or self.min_days > 0
+        )
 
 
 def _waiting_lines(columns: Sequence[Any]) -> Select[Any]:
@@ -301,17 +325,8 @@ def backorders_page(
                 product_id=product_id,
             )
         )
-    lengths = dict(
-        session.execute(
-            select(OrderLine.product_id, func.count())
-            .where(
-                OrderLine.qty_backordered > 0,
-                OrderLine.product_id.in_({row.product_id for row in rows}),
-            )
-            .group_by(OrderLine.product_id)
-        ).all()
-    )
-    rows = [replace(row, queue_length=int(lengths.get(row.product_id, 0))) for row in rows]
+    classes = _queue_classes(session, {row.product_id for row in rows}, policy)
+    rows = [_with_class(row, *classes.get(row.product_id, (0, 0, 0)), policy) for row in rows]
     return _in_page_order(ids, rows, lambda row: row.order_line_id)
 
 
@@ -324,12 +339,67 @@ def count_backorders(session: Session, query: BackorderQuery, cap: int = COUNT_C
     return _capped_count(session, stmt, cap)
 
 
-def units_waiting(session: Session) -> int:
-    """All backordered units in the queue."""
-    total = session.scalar(
-        select(func.sum(OrderLine.qty_backordered)).where(OrderLine.qty_backordered > 0)
+def units_waiting(
+    session: Session, query: BackorderQuery | None = None, cap: int = COUNT_CAP
+) -> int:
+    """Backordered units in the queue: all of them, or those of the lines matching
+    ``query``'s filters (summed over at most ``cap`` + 1 lines, as the count stops there)."""
+    if query is None or not query.filtered:
+        total = session.scalar(
+            select(func.sum(OrderLine.qty_backordered)).where(OrderLine.qty_backordered > 0)
+        )
+        return int(total or 0)
+    stmt = select(OrderLine.qty_backordered.label("qty")).where(
+        OrderLine.qty_backordered > 0, *_conditions(session, query)
     )
-    return int(total or 0)
+    if query.customer.strip() or query.min_days > 0:
+        stmt = stmt.join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+    lines = stmt.limit(cap + 1).subquery()
+    return int(session.scalar(select(func.sum(lines.c.qty))) or 0)
+
+
+def _queue_classes(
+    session: Session, product_ids: set[int], policy: QueuePolicy
+) -> dict[int, tuple[int, int, int]]:
+    """Per product: (waiting lines, pinned ones, unpinned gold ones under loyalty; else 0)."""
+    pinned = func.sum(case((OrderLine.pinned, 1), else_=0))
+    waiting = OrderLine.qty_backordered > 0, OrderLine.product_id.in_(product_ids)
+    if policy is not QueuePolicy.LOYALTY:
+        rows = session.execute(
+            select(OrderLine.product_id, func.count(), pinned, literal(0))
+            .where(*waiting)
+            .group_by(OrderLine.product_id)
+        )
+    else:
+        gold = and_(OrderLine.pinned.is_(False), Customer.tier == CustomerTier.GOLD.value)
+        rows = session.execute(
+            select(
+                OrderLine.product_id,
+                func.count(),
+                pinned,
+                func.sum(case((gold, 1), else_=0)),
+            )
+            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(*waiting)
+            .group_by(OrderLine.product_id)
+        )
+    return {pid: (int(n), int(p or 0), int(g or 0)) for pid, n, p, g in rows}
+
+
+def _with_class(
+    row: BackorderRow, length: int, pinned: int, gold: int, policy: QueuePolicy
+) -> BackorderRow:
+    """The row with its queue's length and the positions its class spans."""
+    if row.pinned:
+        first, last = 1, pinned
+    elif policy is QueuePolicy.LOYALTY and row.gold:
+        first, last = pinned + 1, pinned + gold
+    elif policy is QueuePolicy.LOYALTY:
+        first, last = pinned + gold + 1, length
+    else:
+        first, last = pinned + 1, length
+    return replace(row, queue_length=length, class_first=first, class_last=last)
 
 
 def _aware(value: Any) -> datetime:

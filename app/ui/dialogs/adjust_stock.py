@@ -1,8 +1,14 @@
-"""Correct on hand (a count, damage, a found box) with a reason the ledger keeps."""
+"""Correct on hand (a count, damage, a found box) with a reason the ledger keeps.
+
+Removing units that are promised to customers (a count finds fewer than were promised) is
+possible, never silently: the dialog says whose units would be taken back and asks for a
+second confirmation ("Take promised units back") before it saves.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -14,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
-from app.services.stock import Adjustment, adjust_stock
+from app.services.stock import Adjustment, TakenBack, adjust_stock, promised_to_take_back
 from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import ProductRow, Stock, product_row, stock_of
@@ -24,6 +30,7 @@ from app.ui.dialogs.widgets import (
     guarded,
     no_auto_default,
     parse_qty,
+    plural,
     read_with,
     submit_buttons,
 )
@@ -42,6 +49,24 @@ def parse_change(text: str) -> int:
     return sign * parse_qty(magnitude, what="Change")
 
 
+def take_back_text(removed: int, taken: list[TakenBack] | tuple[TakenBack, ...]) -> str:
+    """ "Removing 3 takes 1 unit back from SO-000012 (Ruth Ashworth), who goes back in the
+    queue"; from several orders: "… takes 3 units back: 2 from SO-1 (Ann) and 1 from SO-2
+    (Bob), who go back in the queue" (three orders named, then how many more)."""
+    units = plural(sum(item.qty for item in taken), "unit")
+    if len(taken) == 1:
+        whom = f"{units} back from {taken[0].order_ref} ({taken[0].customer}), who goes"
+    else:
+        named = [f"{item.qty:,} from {item.order_ref} ({item.customer})" for item in taken[:3]]
+        if len(taken) > 3:
+            named.append(
+                f"{sum(item.qty for item in taken[3:]):,} from "
+                f"{plural(len(taken) - 3, 'more order')}"
+            )
+        whom = f"{units} back: {', '.join(named[:-1])} and {named[-1]}, who go"
+    return f"Removing {removed:,} takes {whom} back in the queue"
+
+
 class AdjustStockDialog(KeyboardDialog):
     """Add or remove units of one product, with a required reason."""
 
@@ -57,7 +82,7 @@ class AdjustStockDialog(KeyboardDialog):
         self.result_adjustment: Adjustment | None = None
         self.setObjectName("AdjustStockDialog")
         self.setWindowTitle("Adjust stock")
-        self.resize(520, 300)
+        self.resize(560, 300)
         self.message = MessageLabel()
         self.code = QLineEdit(sku or "")
         self.code.setObjectName("adjustSkuInput")
@@ -72,6 +97,16 @@ class AdjustStockDialog(KeyboardDialog):
         self.change.textChanged.connect(self._show_effect)
         self.effect = QLabel("")
         self.effect.setObjectName("adjustEffectLabel")
+        self.effect.setWordWrap(True)
+        #: Who would give promised units back (empty: the change takes nothing back).
+        self.taken_back: list[TakenBack] = []
+        self.take_back = QCheckBox("&Take promised units back")
+        self.take_back.setObjectName("adjustTakeBackCheck")
+        self.take_back.setToolTip(
+            "The units are missing: take them back from the customers who got units last; "
+            "they wait in the queue again, in their own place"
+        )
+        self.take_back.hide()
         self.reason = QComboBox()
         self.reason.setObjectName("adjustReasonInput")
         self.reason.setEditable(True)
@@ -90,6 +125,7 @@ class AdjustStockDialog(KeyboardDialog):
         form.addRow("", self.product_label)
         form.addRow("&Change:", self.change)
         form.addRow("", self.effect)
+        form.addRow("", self.take_back)
         form.addRow("&Reason:", self.reason)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -127,47 +163,89 @@ class AdjustStockDialog(KeyboardDialog):
         self._show_effect()
 
     def _show_effect(self) -> None:
-        if self.stock is None or not self.change.text().strip():
-            self.effect.setText("")
-            return
+        self.taken_back = []
+        self.effect.setText(self._effect_text())
+        self.take_back.setVisible(bool(self.taken_back))
+        if not self.taken_back:
+            self.take_back.setChecked(False)
+
+    def _effect_text(self) -> str:
+        if self.stock is None or self.product is None or not self.change.text().strip():
+            return ""
         try:
             change = parse_change(self.change.text())
         except InvalidQuantity as error:
-            self.effect.setText(str(error))
-            return
+            return str(error)
         after = self.stock.on_hand + change
         text = f"On hand {self.stock.on_hand:,} → {after:,}"
-        if after < self.stock.allocated:
-            text += f" (not possible: {self.stock.allocated:,} are promised to customers)"
-        self.effect.setText(text)
+        if after < 0:
+            return f"{text} (not possible: on hand cannot go below zero)"
+        short = self.stock.allocated - after
+        if short <= 0:
+            return text
+        product_id = self.product.id
+        taken = guarded(
+            self.message,
+            lambda: read_with(self.database, lambda s: promised_to_take_back(s, product_id, short)),
+        )
+        self.taken_back = taken or []
+        if not self.taken_back:
+            return text
+        return f"{text}. {take_back_text(-change, self.taken_back)}."
 
     def submit(self) -> None:
         self._look_up()
         code = self.code.text()
         reason = self.reason.currentText()
+        take_back = self.take_back.isChecked() and bool(self.taken_back)
+        if self.taken_back and not take_back:
+            self.message.show_error(
+                "These units are promised to customers: tick “Take promised units back” to "
+                "take them back, or remove fewer."
+            )
+            self.take_back.setFocus()
+            return
 
         def apply() -> Adjustment:
             change = parse_change(self.change.text())
-            return self.database.run(lambda session: adjust_stock(session, code, change, reason))
+            return self.database.run(
+                lambda session: adjust_stock(
+                    session, code, change, reason, take_back_promised=take_back
+                )
+            )
 
         result = guarded(self.message, apply)
         if result is None:
             return
         self.result_adjustment = result
-        self.outcome = (
-            f"{result.sku}: {result.qty_change:+,} ({reason.strip()}); "
-            f"{result.on_hand:,} on hand, {result.available:,} available"
-        )
-        events.bus().announce(frozenset({events.STOCK, events.BACKORDERS}))
+        self.outcome = f"{result.sku}: {result.qty_change:+,} ({reason.strip()})"
+        events.bus().announce(frozenset({events.STOCK, events.BACKORDERS, events.ORDERS}))
         if result.qty_change > 0 and self.product is not None:
             # Units found or returned: offer them to customers waiting for the product.
             self.freed_dialog = offer_freed_stock(
                 self, self.database, [self.product.id], self.message, self._freed_done
             )
         else:
-            self.accept()
+            self._freed_done("")
 
-    def _freed_done(self, outcome: str) -> None:
-        if outcome:
-            self.outcome += f"; {outcome}"
+    def _freed_done(self, freed: str) -> None:
+        """Finish the outcome once the found units were offered (or not): what is available
+        is said after the freed-stock step, which may have promised some of them."""
+        result = self.result_adjustment
+        assert result is not None
+        if freed and self.product is not None:
+            product_id = self.product.id
+            now = guarded(
+                self.message,
+                lambda: read_with(self.database, lambda s: stock_of(s, [product_id])),
+            )
+            available = now[product_id].available if now else result.available
+            self.outcome += f"; {result.on_hand:,} on hand; {freed}; {available:,} available now"
+        else:
+            self.outcome += f"; {result.on_hand:,} on hand, {result.available:,} available"
+        if result.taken_back:
+            self.outcome += (
+                f"; {plural(result.units_taken_back, 'promised unit')} taken back from "
+                f"{', '.join(item.order_ref for item in result.taken_back)} (back in the queue)"
+            )
         self.accept()

@@ -77,6 +77,8 @@ class CustomerPicker(QLineEdit):
         popup = self.completer().popup()
         if new is None or new is self or new is popup or not self.isVisible():
             return
+        if popup is not None:
+            popup.hide()  # the list belongs to this field: it must not float over the next one
         if self.chosen is None or self.text() != self.chosen.label:
             self.resolve()
 
@@ -180,6 +182,7 @@ class CustomerDialog(KeyboardDialog):
         for preference in ShipPreference:
             self.preference.addItem(preference.label, preference)
         self._code_typed = False
+        self._confirmed_name = ""  #: a name shared with another customer, warned about once
         self.code.textEdited.connect(self._code_edited)
         self.name.textEdited.connect(self._suggest_code)
         form = QFormLayout()
@@ -238,7 +241,29 @@ class CustomerDialog(KeyboardDialog):
         )
         self.code.setText(suggested or "")
 
+    def _same_name_unconfirmed(self) -> bool:
+        """A new customer named like an existing one: say so once (the clerk may be adding
+        a regular again); submitting again with that name adds them all the same."""
+        name = self.name.text().strip()
+        if self.editing or not name or name.casefold() == self._confirmed_name:
+            return False
+        same = guarded(
+            self.message,
+            lambda: read_with(self.database, lambda s: catalog.customers_named(s, name)),
+        )
+        if not same:
+            return False
+        self._confirmed_name = name.casefold()
+        who = ", ".join(f"{row.name} ({row.code})" for row in same[:3])
+        verb = "already exists" if len(same) == 1 else "already exist"
+        self.message.show_warning(
+            f"{who} {verb} — add another? Press “Add customer” again to add them."
+        )
+        return True
+
     def submit(self) -> None:
+        if self._same_name_unconfirmed():
+            return
         tier = self.tier.currentData()
         preference = self.preference.currentData()
 

@@ -36,15 +36,21 @@ class LineItem:
     error: str = ""
 
 
-def availability_hint(decision: LineDecision | None) -> tuple[str, str, str, QBrush | None]:
-    """What placing a line now would do, as (ships now, backordered, note, colour)."""
+def availability_hint(
+    decision: LineDecision | None, *, held: bool = False
+) -> tuple[str, str, str, QBrush | None]:
+    """What placing a line now would do, as (ships now or allocated, backordered, note,
+    colour). ``held``: the customer wants the order complete and some of it waits, so the
+    allocated units are kept for the order rather than shipped now."""
     if decision is None:
         return "", "", "", None
     if decision.refused:
         return f"{decision.allocated:,}", "", f"Only {decision.limit or 0:,} can be sold", _ERROR
     waits = f"{decision.backordered:,}" if decision.backordered else ""
+    if not decision.backordered and held:
+        return f"{decision.allocated:,}", "", "Allocated · held", _WARN
     if not decision.backordered:
-        return f"{decision.allocated:,}", waits, "Ships now", _OK
+        return f"{decision.allocated:,}", "", "Ships now", _OK
     if not decision.allocated:
         return "0", waits, "Waits for stock", _WARN
     return f"{decision.allocated:,}", waits, "Part waits for stock", _WARN
@@ -76,6 +82,7 @@ class LineItemsModel(QAbstractTableModel):
             self.headers.append("Supplier SKU")
         self._rows: list[LineItem] = []
         self._quote: dict[int, LineDecision] = {}
+        self._held = False
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -89,7 +96,8 @@ class LineItemsModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.headers):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
+            held = self._held and section == self.SHIPS_NOW
+            return "Allocated" if held else self.headers[section]
         numeric = (self.QTY, self.SHIPS_NOW, self.BACKORDERED) if self._hints else (self.QTY,)
         if role == Qt.ItemDataRole.TextAlignmentRole and section in numeric:
             return _RIGHT
@@ -110,7 +118,9 @@ class LineItemsModel(QAbstractTableModel):
         column = index.column()
         if self._hints:
             decision = None if item.error else self._quote.get(item.product.id)
-            ships, waits, note, brush = availability_hint(decision)
+            ships, waits, note, brush = availability_hint(decision, held=self._held)
+            if role == Qt.ItemDataRole.ToolTipRole and column == self.HINT and decision:
+                return decision.refusal or None
             extra: tuple[str, ...] = (ships, waits, note)
         else:
             extra, brush = (self._supplier_sku(item.product),), None
@@ -189,9 +199,13 @@ class LineItemsModel(QAbstractTableModel):
             self.endRemoveRows()
             self.linesChanged.emit()
 
-    def set_quote(self, decisions: dict[int, LineDecision]) -> None:
-        """What placing each line would do now, by product id (from ``quote_lines``)."""
+    def set_quote(self, decisions: dict[int, LineDecision], *, held: bool = False) -> None:
+        """What placing each line would do now, by product id (from ``quote_lines``);
+        ``held``: the order waits to ship complete (the allocated units do not ship now)."""
         self._quote = dict(decisions)
+        if held != self._held:
+            self._held = held
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.SHIPS_NOW, self.SHIPS_NOW)
         if self._rows and self._hints:
             self.dataChanged.emit(
                 self.index(0, self.SHIPS_NOW), self.index(len(self._rows) - 1, self.HINT)

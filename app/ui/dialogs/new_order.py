@@ -9,7 +9,7 @@ placing it now would do (``ordering.quote_lines``: ships now, backordered, or re
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.domain.errors import InvalidInput
 from app.services.catalog import CustomerRow, find_product_at_counter
-from app.services.ordering import PlacedOrder, Quote, place_order, quote_lines
+from app.services.ordering import LineDecision, PlacedOrder, Quote, place_order, quote_lines
 from app.ui import events
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.line_items import (
@@ -59,6 +60,7 @@ class NewOrderDialog(KeyboardDialog):
         self.placed: PlacedOrder | None = None
         self.quote: Quote | None = None
         self.customer_dialog: CustomerDialog | None = None
+        self.discard_box: QMessageBox | None = None  #: "Discard this order?", while asked
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
         self.resize(820, 540)
@@ -179,12 +181,50 @@ class NewOrderDialog(KeyboardDialog):
             return
         self.scan.clear()
         self.scan.setFocus()
-        row = add_line(self.message, self.lines, self.table, product, 1)
-        if row is None:
+        before = self._decision(product.id)
+        if before is not None and before.refused:  # one more would only be refused again
+            self.table.setCurrentIndex(self._qty_cell(product.id))
+            self.message.show_error(
+                f"{product.sku} {product.name}: only {before.limit or 0:,} can be sold and its "
+                f"line has {before.qty:,} already; not added."
+            )
             return
-        if self.message.kind != "error":
-            qty = self.lines.items()[row].qty
-            self.message.show_info(f"+1 {product.sku} {product.name}: {plural(qty, 'unit')}.")
+        row = add_line(self.message, self.lines, self.table, product, 1)
+        if row is None or self.quote is None:
+            return  # refused by the line itself, or the quote failed: the message says why
+        decision = self._decision(product.id)
+        if decision is not None and decision.refused:
+            self.message.show_error(decision.refusal)
+            return
+        qty = self.lines.items()[row].qty
+        added = f"+1 {product.sku} {product.name}: {plural(qty, 'unit')}."
+        problem = self._problem()
+        if problem:
+            self.message.show_warning(f"{added} Still to fix: {problem}.")
+        else:
+            self.message.show_info(added)
+
+    def _decision(self, product_id: int) -> LineDecision | None:
+        """What the current quote says of the product's line (None: no line or no quote)."""
+        if self.quote is None:
+            return None
+        return next((d for d in self.quote.lines if d.product_id == product_id), None)
+
+    def _qty_cell(self, product_id: int) -> QModelIndex:
+        row = self.lines.product_ids().index(product_id)
+        return self.lines.index(row, LineItemsModel.QTY)
+
+    def _problem(self) -> str:
+        """The first thing stopping the order from being placed (a bad quantity, a line
+        beyond what can be sold), in a few words; empty when there is none."""
+        errors = self.lines.errors()
+        if errors:
+            return errors[0]
+        refused = [d for d in self.quote.lines if d.refused] if self.quote else []
+        return "; ".join(
+            f"{d.sku} {d.name}: only {d.limit or 0:,} can be sold ({d.qty:,} on its line)"
+            for d in refused[:2]
+        )
 
     def _keep_for_next_scan(self, code: str) -> None:
         """After a bad scan: the code stays visible and selected, so the clerk sees what was
@@ -210,7 +250,8 @@ class NewOrderDialog(KeyboardDialog):
             else None
         )
         self.quote = quote
-        self.lines.set_quote({d.product_id: d for d in quote.lines} if quote else {})
+        decisions = {d.product_id: d for d in quote.lines} if quote else {}
+        self.lines.set_quote(decisions, held=quote is not None and quote.held)
         errors = report_line_errors(self.message, self.lines)
         refusals = quote.refusals if quote else ()
         if not errors and refusals:
@@ -222,12 +263,52 @@ class NewOrderDialog(KeyboardDialog):
         text = lines_footer(self.lines)
         if quote is None:
             return text
-        ships = sum(line.allocated for line in quote.lines if not line.refused)
-        waits = sum(line.backordered for line in quote.lines if not line.refused)
-        text += f" · {ships:,} ship now" + (f" · {waits:,} backordered" if waits else "")
-        if quote.held:
-            text += " · held until complete (the customer wants it in one shipment)"
+        placed = [line for line in quote.lines if not line.refused]
+        allocated = sum(line.allocated for line in placed)
+        waits = sum(line.backordered for line in placed)
+        if quote.held:  # the customer wants one shipment: nothing ships before the rest is in
+            text += f" · {allocated:,} allocated, held until all {allocated + waits:,} are in"
+        else:
+            text += f" · {allocated:,} ship now"
+        if waits:
+            text += f" · {waits:,} backordered"
+        refused = len(quote.lines) - len(placed)
+        if refused:
+            text += f" · {plural(refused, 'line')} over what can be sold"
         return text
+
+    # --- leaving without placing ----------------------------------------------------------
+    def reject(self) -> None:
+        """Esc or Cancel: closes at once when nothing was entered, else asks first, so one
+        stray Esc never throws away a scanned order."""
+        entered = len(self.lines.items())
+        if self.placed is not None or not (entered or self.customer.chosen):
+            super().reject()
+            return
+        if self.discard_box is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Discard order", "Discard this order?", parent=self
+        )
+        box.setObjectName("discardOrderBox")
+        box.setInformativeText(
+            f"The {plural(entered, 'line')} entered so far will be lost."
+            if entered
+            else "The customer chosen will be lost."
+        )
+        discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter (or Esc) keeps the order; D discards it
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _: self._discard_answered(box.clickedButton() is discard))
+        self.discard_box = box
+        box.open()
+
+    def _discard_answered(self, discard: bool) -> None:
+        self.discard_box = None
+        if discard:
+            super().reject()
 
     def can_submit(self) -> bool:
         return self.place_button.isEnabled()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,7 +33,12 @@ from app.domain.allocation import AllocationPlan
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError, StalePlan
 from app.domain.planning import CustomerChange
-from app.ui.dialogs.receive_models import AllocationPreviewModel, PlainTableModel
+from app.ui.dialogs.receive_models import (
+    AllocationPreviewModel,
+    PlainTableModel,
+    customer_text,
+    is_gold,
+)
 from app.ui.dialogs.widgets import (
     SOMETHING_WENT_WRONG,
     MessageLabel,
@@ -71,6 +77,16 @@ def plan_summary(plan: AllocationPlan | None, *, stock_word: str = "to stock") -
     )
 
 
+def gold_customers(*plans: AllocationPlan) -> frozenset[int]:
+    """The gold customers among those the plans serve (to mark them "★")."""
+    return frozenset(
+        allocation.customer_id
+        for plan in plans
+        for allocation in plan.allocations
+        if is_gold(allocation)
+    )
+
+
 def confirm_plan(
     database: Database,
     message: MessageLabel,
@@ -106,6 +122,10 @@ def plan_group(
     table, hint)."""
     view = make_table("allocationPreviewTable", model, stretch=AllocationPreviewModel.REASON)
     view.setAccessibleName(title)
+    # "Why" stretches; a reason too long for it keeps its end ("1st in queue") in view, and
+    # each row's tooltip says it whole.
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.horizontalHeader().setMinimumSectionSize(40)
     hint = QLabel()
     hint.setWordWrap(True)
     hint.setStyleSheet("color: palette(placeholder-text);")
@@ -113,13 +133,21 @@ def plan_group(
     layout = QVBoxLayout(group)
     hint_row = QHBoxLayout()
     hint_row.addWidget(hint, 1)
-    tables = QHBoxLayout()
-    tables.addWidget(view, 3)
-    if what_if is not None:
-        hint_row.addLayout(what_if.switch_row())
-        tables.addWidget(what_if.details, 2)
     layout.addLayout(hint_row)
-    layout.addLayout(tables)
+    if what_if is None:
+        layout.addWidget(view)
+        return group, view, hint
+    hint_row.addLayout(what_if.switch_row())
+    # Side by side in a splitter: the plan keeps most of the width (its "Why" column needs
+    # it), and the clerk can drag the divider.
+    tables = QSplitter(Qt.Orientation.Horizontal)
+    tables.setObjectName("whatIfSplitter")
+    tables.setChildrenCollapsible(False)
+    tables.addWidget(view)
+    tables.addWidget(what_if.details)
+    tables.setStretchFactor(0, 1)
+    tables.setStretchFactor(1, 0)
+    layout.addWidget(tables)
     return group, view, hint
 
 
@@ -141,20 +169,36 @@ def summary_bar(summary: QLabel, buttons: QWidget) -> QFrame:
 class CustomerChangesModel(PlainTableModel):
     """Customers who gain or lose units under the what-if policy (plain rows)."""
 
-    HEADERS = ("Customer", "Shop's policy", "What if", "Change")
+    HEADERS = ("Customer", "Now", "What if", "Change")
+    HEADER_TIPS = (
+        "",
+        "Units under the shop's policy",
+        "Units under the what-if policy",
+        "What the customer gains or loses",
+    )
     NUMBERS = frozenset({1, 2, 3})
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.changes: tuple[CustomerChange, ...] = ()
+        self.gold: frozenset[int] = frozenset()
 
-    def set_changes(self, changes: tuple[CustomerChange, ...]) -> None:
+    def set_changes(
+        self, changes: tuple[CustomerChange, ...], gold: frozenset[int] = frozenset()
+    ) -> None:
         self.beginResetModel()
-        self.changes = changes
+        self.changes, self.gold = changes, gold
         self.endResetModel()
 
     def _count(self) -> int:
         return len(self.changes)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADER_TIPS[section] or None if 0 <= section < 4 else None
+        return super().headerData(section, orientation, role)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.changes):
@@ -162,7 +206,8 @@ class CustomerChangesModel(PlainTableModel):
         change = self.changes[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (change.customer, f"{change.current:,}", f"{change.other:,}", "")
+            name = customer_text(change.customer, change.customer_id in self.gold)
+            values = (name, f"{change.current:,}", f"{change.other:,}", "")
             return values[column] or f"{change.change:+,}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return _ALIGN_NUMBER
@@ -170,7 +215,8 @@ class CustomerChangesModel(PlainTableModel):
             return _GAIN if change.change > 0 else _LOSS
         if role == Qt.ItemDataRole.ToolTipRole:
             verb = "gains" if change.change > 0 else "loses"
-            return f"{change.customer} {verb} {plural(abs(change.change), 'unit')}"
+            gold = " (gold customer)" if change.customer_id in self.gold else ""
+            return f"{change.customer}{gold} {verb} {plural(abs(change.change), 'unit')}"
         return None
 
 
@@ -210,7 +256,9 @@ class WhatIfPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.details = QWidget()
-        self.details.setMaximumWidth(340)  # the plan's "Why" column needs the room
+        self.details.setObjectName("whatIfDetails")
+        self.details.setMinimumWidth(280)
+        self.details.setMaximumWidth(320)  # the plan's "Why" column needs the room
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
         details.addWidget(self.summary)
@@ -247,9 +295,12 @@ class WhatIfPanel(QWidget):
         value = self.combo.currentData()  # the policy's value (Qt keeps a plain string)
         return QueuePolicy(value) if value else None
 
-    def show_changes(self, changes: tuple[CustomerChange, ...]) -> None:
-        """Who gains and who loses under the chosen policy, compared with the shop's."""
-        self.changes.set_changes(changes)
+    def show_changes(
+        self, changes: tuple[CustomerChange, ...], gold: frozenset[int] = frozenset()
+    ) -> None:
+        """Who gains and who loses under the chosen policy, compared with the shop's
+        (``gold``: the gold customers' ids, marked "★")."""
+        self.changes.set_changes(changes, gold)
         chosen = self.chosen()
         if chosen is None:
             return

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.domain.enums import CustomerTier
 from app.domain.errors import InvalidQuantity, ShopError
 from app.domain.quantities import MAX_QUANTITY
 from app.services.purchasing import OutstandingLine
@@ -34,6 +35,15 @@ _ALIGN_NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 def _text(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def customer_text(name: str, gold: bool) -> str:
+    """A customer's name, marked "★" when gold (as the Backorders tab marks them)."""
+    return f"{name} ★" if gold else name
+
+
+def is_gold(allocation: PlannedAllocation) -> bool:
+    return allocation.line.tier is CustomerTier.GOLD
 
 
 @dataclass(slots=True)
@@ -324,7 +334,7 @@ class AllocationPreviewModel(PlainTableModel):
         complete = allocation.completes_order and allocation.qty > 0
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             values = (
-                allocation.customer,
+                customer_text(allocation.customer, is_gold(allocation)),
                 allocation.order_ref,
                 allocation.sku,
                 allocation.waiting,
@@ -338,8 +348,9 @@ class AllocationPreviewModel(PlainTableModel):
             return _ALIGN_NUMBER
         if role == Qt.ItemDataRole.ToolTipRole:
             placed = allocation.placed_at.strftime("%Y-%m-%d %H:%M UTC")
+            gold = "Gold customer. " if is_gold(allocation) and column == 0 else ""
             return (
-                f"{allocation.order_ref} line {allocation.line_no}, placed {placed}: "
+                f"{gold}{allocation.order_ref} line {allocation.line_no}, placed {placed}: "
                 f"{allocation.reason}"
             )
         if role == Qt.ItemDataRole.ForegroundRole:

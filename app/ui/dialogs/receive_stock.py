@@ -44,6 +44,7 @@ from app.ui.dialogs.plan_preview import (
     QUEUE_HINT,
     WhatIfPanel,
     confirm_plan,
+    gold_customers,
     plan_group,
     plan_summary,
     summary_bar,
@@ -294,7 +295,9 @@ class ReceiveStockDialog(KeyboardDialog):
         plan = current
         if other is not None:
             plan = snapshot.plan(received, other, receipts=inputs, purchase_order_ref=ref)
-            self.what_if.show_changes(compare_plans(current, plan))
+            self.what_if.show_changes(
+                compare_plans(current, plan), gold=gold_customers(current, plan)
+            )
         if policy_changed:
             had_changes = bool(self.preview.adjustments)
             self.preview.set_plan(plan, keep_adjustments=False)

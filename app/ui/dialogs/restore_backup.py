@@ -94,6 +94,9 @@ class RestoreBackupDialog(QDialog):
             lambda: self.restore_button.setEnabled(self.selected() is not None)
         )
         self.list.itemDoubleClicked.connect(lambda _item, _column: self.confirm())
+        newest = self.list.topLevelItem(0)
+        if newest is not None:  # selected from the start: Restore… works from the keyboard
+            self.list.setCurrentItem(newest)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -172,13 +172,18 @@ class ShipOrderDialog(KeyboardDialog):
         errors = list(self.lines.errors.values())
         units = sum(self.lines.quantities().values())
         waiting = sum(line.backordered for line in self.view.lines)
+        allocated = sum(line.allocated for line in self.view.lines)
         if errors:
             self.message.show_error(errors[0])
         elif self.view.held and not self.override.isChecked():
             self.message.show_warning(
                 f"{self.view.customer} wants this order in one shipment and "
-                f"{plural(waiting, 'unit')} still wait for stock: it is held. "
-                "Tick “Ship anyway” to send what is here now."
+                f"{plural(waiting, 'unit')} still {'waits' if waiting == 1 else 'wait'} for "
+                "stock: it is held. Tick “Ship anyway” to send what is here now."
+            )
+        elif not units and allocated:
+            self.message.show_info(
+                f"Enter how many units to ship in “Ship now” ({allocated:,} allocated)."
             )
         elif not units:
             self.message.show_info("Nothing to ship: no units are allocated to this order yet.")

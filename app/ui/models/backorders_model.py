@@ -79,12 +79,15 @@ def queue_tip(row: BackorderRow) -> str:
 
 
 class BackordersModel(PagedTableModel):
+    # Widths: at 1,200-1,280 px the fixed columns leave the stretching Product column about
+    # 190-270 px, and a SKU of 12 characters, a customer's name with its ★ and "not on order
+    # (1 short)" fit whole.
     columns = (
         Column(
             "Pin",
             lambda r: "Pinned" if r.pinned else "",
             None,
-            width=64,
+            width=56,
             tone=lambda r: "good" if r.pinned else None,
             tooltip="Pinned lines are served before all others, in the order they were pinned",
         ),
@@ -92,7 +95,7 @@ class BackordersModel(PagedTableModel):
             "Queue",
             queue_text,
             "position",
-            width=142,
+            width=136,
             tip=queue_tip,
             tooltip="Place in its product's queue under the serving policy, and the units "
             "waiting on the lines ahead of it. Sorted: the order receipts serve",
@@ -101,12 +104,12 @@ class BackordersModel(PagedTableModel):
             "Customer",
             lambda r: f"{r.customer} ★" if r.gold else r.customer,
             "customer",
-            width=150,
+            width=172,
             tip=lambda r: "Gold customer" if r.gold else None,
         ),
         Column("Order", lambda r: r.order_ref, "order_ref", width=92),
         Column("Line", lambda r: r.line_no, width=40, numeric=True),
-        Column("SKU", lambda r: r.sku, "sku", width=104),
+        Column("SKU", lambda r: r.sku, "sku", width=118),
         Column("Product", lambda r: r.product_name, "product_name", width=180, stretch=True),
         Column(
             "Waiting",
@@ -129,7 +132,7 @@ class BackordersModel(PagedTableModel):
             "ETA",
             eta_text,
             "eta",
-            width=184,
+            width=168,
             tone=eta_tone,
             tip=eta_tip,
             tooltip="When the line is likely filled (after the dash: the late case), from the "
@@ -150,10 +153,14 @@ class BackordersModel(PagedTableModel):
 
     def __init__(self, database: Database, parent: QObject | None = None) -> None:
         super().__init__(database, parent)
-        self.units_waiting = 0
+        self.units_waiting = 0  #: every backordered unit in the shop
+        self.units_shown = 0  #: those of the lines the filters let through
         self.policy = QueuePolicy.FIFO
 
     def count_rows(self, session: Session, query: Any) -> Count:
         self.units_waiting = views.units_waiting(session)
+        self.units_shown = (
+            views.units_waiting(session, query) if query.filtered else self.units_waiting
+        )
         self.policy = get_queue_policy(session)
         return super().count_rows(session, query)

@@ -36,6 +36,11 @@ from app.ui import events
 from app.ui.models.backorders_model import BackordersModel
 from app.ui.tabs.base import SEARCH_DELAY_MS, TableTab
 
+
+def units(count: int) -> str:
+    return f"{count:,} unit{'' if count == 1 else 's'}"
+
+
 #: (action attribute, text, shortcut, object name, tip)
 _ACTIONS = (
     (
@@ -187,10 +192,16 @@ class BackordersTab(TableTab):
         self.policy_label.setText(f"Serving: <b>{policy.label}</b>")
 
     def count_text(self) -> str:
-        units = self.queue_model.units_waiting
-        return (
-            f"{super().count_text()} · {units:,} unit{'' if units == 1 else 's'} backordered in all"
-        )
+        """ "12 lines waiting · 38 units backordered in all"; with a filter, the units of the lines
+        shown, then the shop's total: "4 lines waiting, 9 units (filtered) · 38 units
+        backordered in the shop"."""
+        model = self.queue_model
+        total = f"{units(model.units_waiting)} backordered"
+        if not model.query.filtered:
+            return f"{super().count_text()} · {total} in all"
+        more = "" if model.count.exact else "+"
+        shown = f"{model.units_shown:,}{more} unit{'' if model.units_shown == 1 else 's'}"
+        return f"{super().count_text()}, {shown} (filtered) · {total} in the shop"
 
     # --- reordering ----------------------------------------------------------------------
 
@@ -198,8 +209,10 @@ class BackordersTab(TableTab):
         line = row if isinstance(row, BackorderRow) else None
         self.pin_action.setEnabled(line is not None and not line.pinned)
         self.unpin_action.setEnabled(line is not None and line.pinned)
-        self.up_action.setEnabled(line is not None and line.position > 1)
-        self.down_action.setEnabled(line is not None and 0 < line.position < line.queue_length)
+        # A move never leaves the line's class (pinned, gold under loyalty, the rest): offer
+        # only the moves the queue accepts.
+        self.up_action.setEnabled(line is not None and line.can_move_up)
+        self.down_action.setEnabled(line is not None and line.can_move_down)
 
     def _context_menu(self, point: QPoint) -> None:
         index = self.table.indexAt(point)

@@ -135,5 +135,12 @@ class OrdersTab(TableTab):
             self.message.emit(str(error))
             return
         events.bus().announce(frozenset({events.ORDERS, events.BACKORDERS}))
-        how = "as the customer prefers" if preference is None else preference.label.lower()
-        self.message.emit(f"{order.ref} now ships {how}; it is {status.label.lower()}")
+        self.message.emit(f"{order.ref} now ships {_HOW[preference]}; it is {status.label.lower()}")
+
+
+#: How an order ships, as the end of "SO-000010 now ships …".
+_HOW = {
+    None: "as the customer prefers",
+    ShipPreference.PARTIAL: "partial (what is in stock goes now, the rest follows)",
+    ShipPreference.COMPLETE: "complete (held until every unit is in)",
+}
