@@ -37,6 +37,7 @@ from app.db import Database, open_database
 from app.domain import Base
 from app.domain.orders import OrderTotals, derive_order_status
 from app.services.eta import recompute_etas
+from app.services.importing.bulk import ORDER_LINE_COLUMNS
 from app.services.stock import check_ledger
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -381,21 +382,7 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         bulk(
             conn,
             "order_line",
-            (
-                "id",
-                "order_id",
-                "line_no",
-                "product_id",
-                "qty_ordered",
-                "qty_allocated",
-                "qty_shipped",
-                "qty_cancelled",
-                "qty_backordered",
-                "queued_at",
-                "cancel_reason",
-                "pinned",
-                "queue_nudge",
-            ),
+            ("id", *ORDER_LINE_COLUMNS),  # the columns the app's bulk import writes
             line_rows,
         )
         del line_rows

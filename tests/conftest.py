@@ -6,7 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -14,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.db import Database, open_database
 from app.db.database import make_engine
+from tests.keyrings import MemoryKeyring
 
 PG_URL_VARIABLE = "SHOPKEEPER_TEST_DATABASE_URL"
 
@@ -80,3 +83,22 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database = open_database(url, backup_dir=tmp_path / "bk")
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Passwords kept in memory for the test (the real keyring is never touched)."""
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No keyring backend at all, as on a Linux box without a desktop session."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)

@@ -4,12 +4,9 @@ network-share warning and live refresh from another till, through the window."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -27,26 +24,9 @@ from app.ui.dialogs.settings_database import DatabasePage
 from app.ui.live_refresh import LiveRefresh
 from app.ui.main_window import MainWindow
 from app.ui.maintenance import warn_if_on_network_share
-from tests.db.test_config import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 from tests.ui.test_main_window import model_of
 from tests.ui.test_models import cells, fill_shop
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(before)
 
 
 @pytest.fixture
