@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import open_database
 from app.db.database import make_engine
+from tests.conftest import reset_postgres
 from tests.services.racing import TillReport, make_race_shop, shop_anomalies
 from tests.services.test_races import run_tills
 
@@ -48,14 +49,6 @@ def private_postgres(server_url: str, name: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{private}" WITH (FORCE)'))
         admin.dispose()
-
-
-def reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def race(
@@ -122,7 +115,7 @@ def main() -> None:
 
             def fresh_pg() -> Iterator[str]:
                 while True:
-                    reset(url)
+                    reset_postgres(url)
                     yield url
 
             run_backend("PostgreSQL", fresh_pg(), 8, args.races, args.seconds)

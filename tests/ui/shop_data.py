@@ -14,6 +14,7 @@ from app.db import Database
 from app.domain import OrderLine, PurchaseOrderLine, Receipt, SalesOrder, StockBalance
 from app.services import catalog, ordering, purchasing, stock
 from app.services.ordering import LineRequest
+from app.ui.main_window import MainWindow
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 MUG_BARCODE = "4006381333931"
@@ -125,3 +126,13 @@ def show_active(qtbot: QtBot, widget: QWidget) -> None:
     except TimeoutError:
         QApplication.setActiveWindow(widget)  # deprecated, but the offscreen platform needs it
         qtbot.waitUntil(widget.isActiveWindow, timeout=2000)
+
+
+def open_window(qtbot: QtBot, database: Database) -> MainWindow:
+    """The main window on ``database``, shown at a laptop's size and exposed."""
+    window = MainWindow(database)
+    qtbot.addWidget(window)
+    window.resize(1200, 760)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

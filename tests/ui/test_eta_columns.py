@@ -15,6 +15,7 @@ from app.domain import PurchaseOrder
 from app.services.eta import recompute_etas
 from app.ui import events
 from app.ui.main_window import MainWindow
+from tests.ui.shop_data import open_window
 from tests.ui.test_main_window import model_of
 from tests.ui.test_models import cells, column, fill_shop
 
@@ -36,12 +37,7 @@ def window(qtbot: QtBot, sqlite_db: Database) -> MainWindow:
     fill_shop(sqlite_db)
     with sqlite_db.write() as s:
         recompute_etas(s)
-    win = MainWindow(sqlite_db)
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return open_window(qtbot, sqlite_db)
 
 
 def redate_po1(db: Database, expected: date) -> None:

@@ -28,18 +28,14 @@ from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.main_window import MainWindow
 from app.ui.models.paged_model import PagedTableModel
+from tests.ui.shop_data import open_window
 from tests.ui.test_models import cells, column, fill_shop
 
 
 @pytest.fixture
 def window(qtbot: QtBot, sqlite_db: Database) -> MainWindow:
     fill_shop(sqlite_db)
-    win = MainWindow(sqlite_db)
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return open_window(qtbot, sqlite_db)
 
 
 def table(win: MainWindow, tab_name: str) -> QTableView:

@@ -25,6 +25,7 @@ from app.ui.live_refresh import LiveRefresh
 from app.ui.main_window import MainWindow
 from app.ui.maintenance import warn_if_on_network_share
 from tests.keyrings import MemoryKeyring
+from tests.ui.shop_data import open_window
 from tests.ui.test_main_window import model_of
 from tests.ui.test_models import cells, fill_shop
 
@@ -32,12 +33,7 @@ from tests.ui.test_models import cells, fill_shop
 @pytest.fixture
 def window(qtbot: QtBot, sqlite_db: Database) -> MainWindow:
     fill_shop(sqlite_db)
-    win = MainWindow(sqlite_db)
-    qtbot.addWidget(win)
-    win.resize(1200, 760)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return open_window(qtbot, sqlite_db)
 
 
 def settings_dialog(qtbot: QtBot, database: Database, *extra: QWidget) -> SettingsDialog:
