@@ -1,7 +1,12 @@
 """Noticing that another till (or program) changed the shop database, so the window can refresh.
 
 SQLite: ``PRAGMA data_version`` on a connection of our own changes whenever any other
-connection commits; reading it costs microseconds, so a background thread polls it.
+connection commits; reading it costs microseconds, so a background thread polls it. It
+changes for this window's own commits too, which the window has announced already: so the
+watcher also looks just before and just after each of this window's commits
+(:attr:`Database.committing`). Just before, SQLite's write lock is held, so a change seen
+then is another till's and is reported; just after, the version moved by this window's own
+commit is taken as the new baseline without reporting it.
 PostgreSQL: every write transaction sends ``NOTIFY shopkeeper`` as it commits (see
 :func:`install_notify`; the server delivers it only if the transaction commits), and a
 background thread ``LISTEN``\\s on a connection of its own. The payload names the engine that
@@ -18,10 +23,15 @@ import sqlite3
 import threading
 import uuid
 import weakref
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from app.db.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +74,39 @@ def token_of(engine: Engine) -> str | None:
 class ChangeWatcher:
     """Watches the database at ``url`` from a background thread; :meth:`take` says whether
     something changed since the last call. ``ignore`` is the token of this window's own
-    engine (PostgreSQL), whose notifications are not news."""
+    engine (PostgreSQL), whose notifications are not news; ``own`` is this window's
+    :class:`Database` (SQLite), whose commits are not news either. :meth:`for_database`
+    sets both."""
 
     def __init__(
-        self, url: str, *, ignore: str | None = None, interval: float = POLL_SECONDS
+        self,
+        url: str,
+        *,
+        ignore: str | None = None,
+        own: Database | None = None,
+        interval: float = POLL_SECONDS,
     ) -> None:
         self.url = url
         self.ignore = ignore
+        self.own = own
         self.interval = interval
         self._changed = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # SQLite: the watcher's connection and the last version it read, shared by the
+        # thread and this window's committing writers (hence the lock).
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._last: int | None = None
+        self._own_commits = 0  # this window's commits under way
         parsed = make_url(url)
         self._sqlite_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
         self._postgres = parsed.get_backend_name() == "postgresql"
+
+    @classmethod
+    def for_database(cls, database: Database, *, interval: float = POLL_SECONDS) -> ChangeWatcher:
+        """A watcher of ``database`` that reports only other tills' (processes') changes."""
+        return cls(database.url, ignore=token_of(database.engine), own=database, interval=interval)
 
     @property
     def supported(self) -> bool:
@@ -87,11 +116,15 @@ class ChangeWatcher:
         if self._thread is not None or not self.supported:
             return
         target = self._watch_postgres if self._postgres else self._watch_sqlite
+        if self._sqlite_file and self.own is not None:
+            self.own.committing = self._own_commit
         self._thread = threading.Thread(target=target, name="change-watcher", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self.own is not None and self.own.committing == self._own_commit:
+            self.own.committing = nullcontext
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=2 * self.interval + 1)
@@ -112,27 +145,54 @@ class ChangeWatcher:
     # --- SQLite --------------------------------------------------------------------------
 
     def _watch_sqlite(self) -> None:
-        assert self._sqlite_file
-        connection: sqlite3.Connection | None = None
-        last: int | None = None
         while not self._stop.is_set():
-            try:
-                if connection is None:
-                    connection = sqlite3.connect(self._sqlite_file, timeout=1.0)
-                    last = None
-                row = connection.execute("PRAGMA data_version").fetchone()
-                version = int(row[0])
-                if last is not None and version != last:
-                    self._changed.set()
-                last = version
-            except sqlite3.Error:
-                log.warning("cannot watch %s for changes; trying again", self._sqlite_file)
-                if connection is not None:
-                    connection.close()
-                    connection = None
+            with self._lock:
+                if not self._own_commits:
+                    self._look(report=True)
             self._stop.wait(self.interval)
-        if connection is not None:
-            connection.close()
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _look(self, *, report: bool) -> None:
+        """Read the file's data version (the lock held); if it moved, note a change when
+        ``report``, and remember it either way."""
+        assert self._sqlite_file
+        try:
+            if self._connection is None:
+                # Also used by this window's writing threads, always under the lock.
+                self._connection = sqlite3.connect(
+                    self._sqlite_file, timeout=1.0, check_same_thread=False
+                )
+                self._last = None
+            version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            log.warning("cannot watch %s for changes; trying again", self._sqlite_file)
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            return
+        if report and self._last is not None and version != self._last:
+            self._changed.set()
+        self._last = version
+
+    @contextmanager
+    def _own_commit(self) -> Iterator[None]:
+        """Around a commit of this window's (see module docstring)."""
+        with self._lock:
+            if self._connection is not None:
+                # Another of this window's commits may have just finished: its change is
+                # not news. Otherwise the write lock is ours: what moved is another till's.
+                self._look(report=not self._own_commits)
+            self._own_commits += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._own_commits -= 1
+                if not self._own_commits and self._connection is not None:
+                    self._look(report=False)
 
     # --- PostgreSQL ----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -161,12 +161,27 @@ class Database:
         writer = self.engine.execution_options(shop_write=True)
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        #: Entered around the commit of each of this handle's write transactions, once its
+        #: statements have run (so SQLite's write lock is held on entry): the live refresh
+        #: uses it to tell this window's own changes from other tills' (``app.db.changes``).
+        self.committing: Callable[[], AbstractContextManager[object]] = nullcontext
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed if the block succeeds, rolled back otherwise."""
-        with self._guard(), self._write_sessions.begin() as session:
+        with self._guard(), self._write_transaction() as session:
             yield session
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[Session]:
+        # As ``sessionmaker.begin()``, with the commit inside ``self.committing()``. If the
+        # block raises, closing the session rolls the transaction back.
+        with self._write_sessions() as session:
+            session.begin()
+            yield session
+            session.flush()
+            with self.committing():
+                session.commit()
 
     def run(self, fn: Callable[[Session], T], *, attempts: int = 4) -> T:
         """Run ``fn(session)`` in one write transaction (as :meth:`write`) and return its
@@ -183,7 +198,7 @@ class Database:
             raise ValueError("attempts must be at least 1")
         for attempt in range(1, attempts + 1):
             try:
-                with self._write_sessions.begin() as session:
+                with self._write_transaction() as session:
                     return fn(session)
             except sa_exc.DBAPIError as error:
                 if attempt < attempts and is_transient(error):

@@ -16,16 +16,21 @@ the message. Pure standard library: the command line uses it too, without Qt.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 #: Windows locks are mandatory: lock a byte far past the holder's note so it stays readable.
 _WINDOWS_LOCK_OFFSET = 1 << 20
+
+
+log = logging.getLogger(__name__)
 
 
 def lock_path_for(database: Path) -> Path:
@@ -98,35 +103,76 @@ class InstanceLock:
         self.release()
 
 
-if sys.platform == "win32":
-    import msvcrt
+#: What a lock attempt raises when another process holds the lock: flock's EWOULDBLOCK
+#: (EAGAIN), and EACCES (some systems' flock, and msvcrt.locking's "locking violation").
+_HELD = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES})
 
-    def _try_lock(handle: IO[str]) -> bool:
-        handle.seek(_WINDOWS_LOCK_OFFSET)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
+
+def msvcrt_try_lock(fd: int, msvcrt: Any) -> bool:
+    """Windows: lock one byte at ``_WINDOWS_LOCK_OFFSET`` without waiting. ``msvcrt.locking``
+    locks from the descriptor's current position, so the descriptor itself is moved there
+    (``os.lseek``, not a text file's opaque seek cookie) and back. Locking past the end of
+    the file is allowed, and a mandatory lock there leaves the holder's note readable."""
+    os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+    try:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # LK_LOCK would retry for 10 s
+    except OSError as error:
+        if error.errno in _HELD:
             return False
-        finally:
-            handle.seek(0)
+        raise
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
+    return True
+
+
+def msvcrt_unlock(fd: int, msvcrt: Any) -> None:
+    os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+    with contextlib.suppress(OSError):  # closing the handle releases it anyway
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def flock_try_lock(fd: int, fcntl: Any) -> bool:
+    """macOS and Linux: ``flock``, not ``lockf``: its locks belong to the open file, so a
+    second open in the same process (a test, a second window) conflicts as another process
+    would, and ``LOCK_NB`` makes a held lock fail at once with EWOULDBLOCK."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in _HELD:
+            return False
+        raise
+    return True
+
+
+def _try_lock(handle: IO[str]) -> bool:
+    """Whether this process now holds the lock (False: another one does).
+
+    Any error but "held" means this filesystem cannot lock files at all (a network share
+    without a lock service): the lock then cannot tell a second copy anything, and refusing
+    the shop with "another copy has it open" would be false, so this copy goes on (the
+    network-share banner warns about the share)."""
+    handle.flush()
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            return msvcrt_try_lock(handle.fileno(), msvcrt)
+        import fcntl
+
+        return flock_try_lock(handle.fileno(), fcntl)
+    except OSError as error:
+        log.warning("cannot lock %s (%s); going on without the one-window lock", handle.name, error)
         return True
 
-    def _unlock(handle: IO[str]) -> None:
-        handle.seek(_WINDOWS_LOCK_OFFSET)
-        with contextlib.suppress(OSError):  # closing the handle releases it anyway
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
-else:
+def _unlock(handle: IO[str]) -> None:
+    handle.flush()
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt_unlock(handle.fileno(), msvcrt)
+        return
     import fcntl
 
-    def _try_lock(handle: IO[str]) -> bool:
-        # flock, not lockf: its locks belong to the open file, so a second open in the same
-        # process (a test, a second window) conflicts as another process would.
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(handle: IO[str]) -> None:
+    with contextlib.suppress(OSError):  # closing the handle releases it anyway
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePath
 
 from platformdirs import PlatformDirs
 
@@ -51,59 +53,116 @@ def database_url(db: str | Path | None) -> str:
 
 
 #: Filesystem types that are network shares, as /proc/mounts (Linux) or mount (macOS) name
-#: them. SQLite's locking is unreliable over them, so a shop file there gets a warning.
-NETWORK_FILESYSTEMS = ("cifs", "smb", "smbfs", "smb2", "smb3", "nfs", "nfs4", "afpfs", "webdav")
-_DRIVE_REMOTE = 4  # GetDriveTypeW's DRIVE_REMOTE
+#: them (a prefix: "smb" covers smbfs, smb2, smb3; "nfs" covers nfs4). SQLite's locking is
+#: unreliable over them, so a shop file there gets a warning.
+NETWORK_FILESYSTEMS = (
+    "cifs",
+    "smb",
+    "nfs",
+    "afpfs",
+    "webdav",
+    "davfs",
+    "fuse.sshfs",
+    "ceph",
+    "glusterfs",
+    "fuse.glusterfs",
+    "afs",
+)
+#: GetDriveTypeW's answer for a mapped network drive (DRIVE_UNKNOWN 0, DRIVE_NO_ROOT_DIR 1,
+#: DRIVE_REMOVABLE 2, DRIVE_FIXED 3, DRIVE_REMOTE 4, DRIVE_CDROM 5, DRIVE_RAMDISK 6).
+DRIVE_REMOTE = 4
 
 
 def network_filesystem(path: Path) -> str | None:
     """The kind of network share ``path`` is on ("SMB", "nfs4", ...), or None if it is local
     (or cannot be told: a warning we cannot back up with a reason is not given)."""
-    path = path.expanduser().absolute()
     if sys.platform == "win32":
-        return _windows_network_drive(path)
-    fstype = _mount_type(path)
+        return windows_network_kind(str(path.expanduser().absolute()), _drive_type)
+    # Resolved: a symlink into a share is on the share.
+    resolved = path.expanduser().resolve()
+    if sys.platform.startswith("linux"):
+        try:
+            mounts = parse_proc_mounts(Path("/proc/mounts").read_text())
+        except OSError:
+            return None
+    else:  # macOS and the BSDs
+        try:
+            output = subprocess.run(
+                ["/sbin/mount"], capture_output=True, text=True, timeout=5, check=False
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        mounts = parse_bsd_mount(output)
+    fstype = mount_type(resolved, mounts)
     if fstype and fstype.lower().startswith(NETWORK_FILESYSTEMS):
         return fstype
     return None
 
 
-def _windows_network_drive(path: Path) -> str | None:
-    text = str(path)
-    if text.startswith("\\\\") and not text.startswith("\\\\?\\"):
-        return "network share"  # a UNC path: \\server\share\...
-    import ctypes
-
-    root = path.anchor or text[:3]
-    kernel32 = getattr(ctypes, "windll").kernel32  # noqa: B009 (Windows only)
-    if kernel32.GetDriveTypeW(ctypes.c_wchar_p(root)) == _DRIVE_REMOTE:
+def windows_network_kind(path: str, drive_type: Callable[[str], int]) -> str | None:
+    """Whether the absolute Windows ``path`` is on a share: a UNC path (``\\\\server\\share``,
+    also as ``\\\\?\\UNC\\server\\share``) or a drive ``drive_type(root)`` calls remote (a
+    mapped drive, ``Z:\\``)."""
+    text = path.replace("/", "\\")
+    for prefix in ("\\\\?\\", "\\\\.\\"):  # extended-length and device paths
+        if text.startswith(prefix):
+            rest = text[len(prefix) :]
+            if rest[:4].upper() == "UNC\\":
+                return "network share"
+            text = rest
+            break
+    else:
+        if text.startswith("\\\\"):
+            return "network share"
+    is_drive = len(text) >= 2 and text[1] == ":" and text[0].isalpha()
+    # GetDriveTypeW wants the root with its trailing backslash: "Z:\\".
+    if is_drive and drive_type(text[0].upper() + ":\\") == DRIVE_REMOTE:
         return "network drive"
     return None
 
 
-def _mount_type(path: Path) -> str | None:
+def _drive_type(root: str) -> int:  # pragma: no cover (Windows only)
+    import ctypes
+
+    get_drive_type = getattr(ctypes, "windll").kernel32.GetDriveTypeW  # noqa: B009
+    get_drive_type.argtypes = [ctypes.c_wchar_p]
+    get_drive_type.restype = ctypes.c_uint
+    return int(get_drive_type(root))
+
+
+def parse_proc_mounts(text: str) -> list[tuple[str, str]]:
+    """(mount point, filesystem type) per line of Linux's /proc/mounts, whose fields escape a
+    space, tab, newline or backslash in octal (``\\040``)."""
+    mounts = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 3:
+            mounts.append((_unescape_octal(fields[1]), fields[2]))
+    return mounts
+
+
+def _unescape_octal(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
+
+
+def parse_bsd_mount(text: str) -> list[tuple[str, str]]:
+    """(mount point, filesystem type) per line of macOS's (and the BSDs') ``mount``:
+    ``//user@server/share on /Volumes/My Share (smbfs, nodev, nosuid, mounted by ann)``. The
+    device never holds " on " (a share's spaces show as %20); a mount point may."""
+    mounts = []
+    for line in text.splitlines():
+        head, sep, options = line.rpartition(" (")
+        if sep and " on " in head:
+            point = head.split(" on ", 1)[1]
+            mounts.append((point, options.split(",")[0].strip(" )")))
+    return mounts
+
+
+def mount_type(path: PurePath, mounts: list[tuple[str, str]]) -> str | None:
     """The filesystem type of the mount holding ``path`` (the longest matching mount point)."""
-    mounts: list[tuple[str, str]] = []
-    try:
-        if sys.platform.startswith("linux"):
-            for line in Path("/proc/mounts").read_text().splitlines():
-                fields = line.split()
-                if len(fields) >= 3:
-                    # /proc/mounts escapes spaces in mount points as \040.
-                    mounts.append((fields[1].replace("\\040", " "), fields[2]))
-        else:  # macOS and the BSDs: "//user@server/share on /Volumes/share (smbfs, ...)"
-            output = subprocess.run(
-                ["/sbin/mount"], capture_output=True, text=True, timeout=5, check=False
-            ).stdout
-            for line in output.splitlines():
-                head, sep, rest = line.rpartition(" (")
-                if sep and " on " in head:
-                    mounts.append((head.split(" on ", 1)[1], rest.split(",")[0].strip(" )")))
-    except (OSError, subprocess.SubprocessError):
-        return None
     best: tuple[int, str] | None = None
     for point, fstype in mounts:
-        mount = Path(point)
+        mount = PurePath(point)
         if (path == mount or mount in path.parents) and (best is None or len(point) > best[0]):
             best = (len(point), fstype)
     return best[1] if best else None

@@ -32,7 +32,7 @@ from app.domain.errors import (
 )
 from app.domain.quantities import check_quantity
 from app.services.catalog import default_location_id, find_product, get_customer
-from app.services.eta import recompute_etas
+from app.services.eta import store_new_order_etas
 from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances
 
@@ -284,7 +284,7 @@ def place_order(
     order.refresh_status()
     session.flush()
     result = PlacedOrder(order.ref, order.status, tuple(placed))
-    recompute_etas(session, [p.id for p in products])
+    store_new_order_etas(session, order)
     return result
 
 

@@ -3,6 +3,10 @@
 The window stays painted and says what is happening in a small progress window; the work
 itself runs on a plain thread and reports back through queued Qt signals, so the callbacks
 run on the GUI thread. Only one piece of such work runs at a time per window.
+
+A dialog that reads while the clerk keeps working (who waits for what a receipt brings)
+uses the lighter :class:`LatestRead`: no progress window (the dialog shows its own busy
+state), the newest request wins, and a result arriving after the dialog closed is dropped.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +30,8 @@ Progress = Callable[[str], None]
 #: Tasks under way. Holding them here keeps their Python side (and its signal connections)
 #: alive until the result is delivered, whatever the caller does with the returned task.
 _running: set[BackgroundTask] = set()
+
+T = TypeVar("T")
 
 
 class BackgroundTask(QObject):
@@ -132,3 +139,87 @@ def wait_in_background(parent: QWidget, title: str, label: str, work: Callable[[
     if not succeeded:
         raise result
     return result
+
+
+#: Readers with a read under way (kept alive until their threads have reported back).
+_reading: set[LatestRead[Any]] = set()
+
+
+def reads_under_way() -> int:
+    """Background reads whose threads have not reported back yet (tests wait for none)."""
+    return sum(reader.threads for reader in _reading)
+
+
+class LatestRead(QObject, Generic[T]):
+    """Reads for one widget off the GUI thread; only the newest request is delivered.
+
+    ``start(work, done, failed)`` runs ``work()`` on a plain thread and calls ``done(result)``
+    (or ``failed(error)``) on the GUI thread, unless a newer ``start`` or a ``cancel`` came
+    first, or the owner was closed (a dialog's ``finished``) or deleted: then the result is
+    dropped. The reader has no Qt parent, so a thread never signals a deleted object, and it
+    never calls back into a deleted owner.
+    """
+
+    #: (request number, succeeded, result or error), queued to the GUI thread.
+    ended = Signal(int, bool, object)
+
+    def __init__(self, owner: QWidget) -> None:
+        super().__init__()
+        self._owner = owner
+        self._request = 0
+        self._callbacks: tuple[Callable[[T], None], Callable[[Exception], None]] | None = None
+        #: Threads started and not yet reported back (superseded ones included).
+        self.threads = 0
+        self.ended.connect(self._deliver)
+        owner.destroyed.connect(self.cancel)
+        if isinstance(owner, QDialog):
+            owner.finished.connect(self.cancel)
+
+    @property
+    def reading(self) -> bool:
+        """A request is under way whose result will be delivered."""
+        return self._callbacks is not None
+
+    def start(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        """Read with ``work``; any earlier request still under way is superseded."""
+        self._request += 1
+        self._callbacks = (done, failed)
+        self.threads += 1
+        _reading.add(self)
+        request = self._request
+        threading.Thread(
+            target=self._run, args=(request, work), name="background read", daemon=True
+        ).start()
+
+    def cancel(self) -> None:
+        """Drop whatever is under way (its thread finishes; its result is thrown away)."""
+        self._request += 1
+        self._callbacks = None
+
+    def _run(self, request: int, work: Callable[[], T]) -> None:
+        try:
+            result = work()
+        except Exception as error:  # reported on the GUI thread (ShopError or a bug)
+            log.debug("background read failed", exc_info=True)
+            self.ended.emit(request, False, error)
+        else:
+            self.ended.emit(request, True, result)
+
+    def _deliver(self, request: int, succeeded: bool, outcome: Any) -> None:
+        self.threads -= 1
+        if not self.threads:
+            _reading.discard(self)
+        callbacks = self._callbacks
+        if request != self._request or callbacks is None or not shiboken6.isValid(self._owner):
+            return  # superseded, cancelled, or the owner is gone
+        self._callbacks = None
+        done, failed = callbacks
+        if succeeded:
+            done(outcome)
+        else:
+            failed(outcome)

@@ -2,7 +2,8 @@
 
 A :class:`~app.db.changes.ChangeWatcher` watches the database from a background thread; a
 timer here asks it cheaply whether anything changed and, if so, announces a change of
-everything on the event bus, so each tab re-reads as it would after a change made here
+everything on the event bus (never for this window's own changes, which it announced as it
+made them), so each tab re-reads as it would after a change made here
 (the visible one at once, keeping its selection; hidden ones when next shown).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.db import Database
-from app.db.changes import ChangeWatcher, token_of
+from app.db.changes import ChangeWatcher
 from app.ui import events
 
 #: How often the window asks the watcher (it looks at the database about as often).
@@ -27,9 +28,8 @@ class LiveRefresh(QObject):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("liveRefresh")
-        self.watcher = ChangeWatcher(
-            database.url, ignore=token_of(database.engine), interval=interval_ms / 1000
-        )
+        # Only other tills' changes: this window announced its own as it made them.
+        self.watcher = ChangeWatcher.for_database(database, interval=interval_ms / 1000)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)

@@ -7,10 +7,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -193,7 +193,15 @@ class MainWindow(QMainWindow):
         self._open("adjust_stock", "AdjustStockDialog", sku)
 
     def _open(self, module: str, name: str, *args: Any) -> None:
-        open_dialog(self, self.database, module, name, *args, report=self.show_message)
+        open_dialog(
+            self,
+            self.database,
+            module,
+            name,
+            *args,
+            report=self.show_message,
+            read_only=self.read_only,
+        )
 
     # --- the database as a whole (maintenance.py holds the behaviour) ---------------------
 
@@ -206,13 +214,15 @@ class MainWindow(QMainWindow):
         for action in self.write_actions:
             action.setEnabled(False)
             action.setToolTip("Not in a read-only window")
-        # Every button on a tab's toolbar changes the shop (new order, receive, ship...):
-        # hidden rather than disabled, since a tab re-enables them as rows are selected.
+        # Every button on a tab's toolbar changes the shop (new order, receive, ship, pin...):
+        # hidden rather than disabled, since a tab re-enables them as rows are selected. A
+        # tab also refuses the rest (double-click, Enter, context menu, shortcuts).
         for tab in self.all_tabs:
+            tab.set_read_only()
             for number in range(tab.toolbar.count()):
                 item = tab.toolbar.itemAt(number)
                 button = item.widget() if item is not None else None
-                if isinstance(button, QPushButton):
+                if isinstance(button, QAbstractButton):
                     button.hide()
         banner = self.show_banner(
             "Read-only: another copy of Shopkeeper has this shop open on this computer, so "

@@ -16,6 +16,7 @@ from app.db.opening import backup_database, sqlite_path
 from app.db.paths import network_filesystem
 from app.domain.errors import ShopError
 from app.ui.background import run_in_background
+from app.ui.tabs.base import READ_ONLY_MESSAGE
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -31,7 +32,12 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_priority import QueuePriorityPage
 
     database = window.database
-    pages = [DatabasePage(database.url), BackupsPage(database), QueuePriorityPage(database)]
+    priority = QueuePriorityPage(database)
+    if window.read_only:
+        # The queue policy is the whole shop's: shown, not changed, in a read-only window.
+        priority.setEnabled(False)
+        priority.setToolTip(READ_ONLY_MESSAGE)
+    pages = [DatabasePage(database.url), BackupsPage(database), priority]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)

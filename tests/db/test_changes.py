@@ -86,3 +86,45 @@ def test_an_in_memory_database_has_nothing_to_watch() -> None:
     assert not watching.supported
     watching.start()  # does nothing
     watching.stop()
+
+
+@pytest.fixture
+def own_watcher(two_tills: tuple[Database, Database]) -> Iterator[ChangeWatcher]:
+    """A watcher that, like the window's, knows which writes are its own till's."""
+    watching = ChangeWatcher.for_database(two_tills[0], interval=0.1)
+    watching.start()
+    yield watching
+    watching.stop()
+
+
+def test_a_till_s_own_writes_are_not_news_but_another_till_s_still_are(
+    two_tills: tuple[Database, Database], own_watcher: ChangeWatcher
+) -> None:
+    mine, other = two_tills
+    assert not own_watcher.wait(0.5)
+    with mine.write() as session:
+        create_customer(session, "ANN", "Ann")
+    mine.run(lambda session: create_customer(session, "BOB", "Bob"))
+    assert not own_watcher.wait(1.0)  # the window announced these itself
+    with other.write() as session:
+        create_customer(session, "CY", "Cy")
+    assert own_watcher.wait(SEEN_WITHIN)
+
+
+def test_another_till_s_write_just_before_one_s_own_is_not_lost(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    mine, other = (open_database(url, backup_dir=tmp_path / "bk") for _ in range(2))
+    # The watcher looks only every 30 s: both writes fall between two of its looks.
+    watching = ChangeWatcher.for_database(mine, interval=30)
+    watching.start()
+    try:
+        assert not watching.wait(0.5)
+        with other.write() as session:
+            create_customer(session, "CY", "Cy")
+        with mine.write() as session:
+            create_customer(session, "ANN", "Ann")
+        assert watching.wait(SEEN_WITHIN)
+    finally:
+        watching.stop()
+        mine.dispose()
+        other.dispose()

@@ -14,6 +14,7 @@ from app.db import Database
 from app.domain import OrderLine, PurchaseOrderLine, Receipt, SalesOrder, StockBalance
 from app.services import catalog, ordering, purchasing, stock
 from app.services.ordering import LineRequest
+from app.ui.dialogs.plan_preview import PlanArea
 from app.ui.main_window import MainWindow
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -136,3 +137,11 @@ def open_window(qtbot: QtBot, database: Database) -> MainWindow:
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+def wait_for_plan(qtbot: QtBot, dialog: QWidget) -> None:
+    """Wait until a preview dialog shows its plan: who waits is read off the GUI thread,
+    and meanwhile its plan area says "Reading who waits…"."""
+    area = dialog.findChild(PlanArea)
+    assert area is not None
+    qtbot.waitUntil(lambda: not area.reading, timeout=5000)

@@ -12,7 +12,14 @@ from app.services import cancelling, catalog, ordering
 from app.services.ordering import LineRequest
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, freed_stock_offer
 from app.ui.dialogs.cancel_order import CancelOrderDialog
-from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
+from tests.ui.shop_data import (
+    Shop,
+    build_shop,
+    line_state,
+    show_active,
+    snapshot,
+    wait_for_plan,
+)
 
 
 @pytest.fixture
@@ -47,6 +54,7 @@ def test_cancel_then_allocate_freed_stock_then_confirm(qtbot, sqlite_db, shop):
     show_active(qtbot, cancel)
     qtbot.keyClicks(cancel.reason, "changed mind")
     qtbot.mouseClick(cancel.order_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cancel.freed_dialog is not None)  # who waits is read meanwhile
     freed = cancel.freed_dialog
     assert isinstance(freed, AllocateFreedDialog) and freed.isVisible()
     table = freed.findChild(QTableView, "allocationPreviewTable")
@@ -95,3 +103,21 @@ def test_gold_customers_are_marked_in_the_freed_stock_preview(qtbot, sqlite_db, 
     assert rows(table, 0) == [("Eva Novak",), ("Gus Gold ★",)]
     tip = table.model().index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("Gold customer.")
+
+
+def test_a_stale_freed_plan_is_read_again_and_shown_not_applied(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        cancelling.cancel_order(s, shop.orders["C001"])
+    dialog = freed_dialog(qtbot, sqlite_db)
+    with sqlite_db.write() as s:  # another till sells one of the 2 freed teas meanwhile
+        ordering.place_order(s, "C003", [LineRequest("TEA", 1)])
+    before = snapshot(sqlite_db)
+    dialog.submit()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert not dialog.confirm_button.isEnabled()  # until the new plan is there
+    wait_for_plan(qtbot, dialog)
+    assert dialog.message.text().startswith("Stock changed since the preview")
+    assert snapshot(sqlite_db) == before
+    table = dialog.findChild(QTableView, "allocationPreviewTable")
+    assert rows(table, 0, 4) == [("Eva Novak", "1")]  # one tea left to offer her
+    assert dialog.confirm_button.isEnabled()

@@ -104,6 +104,7 @@ def test_adjust_stock_needs_a_reason_and_records_the_change(qtbot, sqlite_db, sh
     ctrl_return(qtbot)
     assert on_hand(sqlite_db, "TEA") == (10, 8)
     # Eva waits for tea: the found units are offered to her (issue 3); keep them in stock.
+    qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     assert dialog.freed_dialog is not None and dialog.freed_dialog.isVisible()
     qtbot.mouseClick(dialog.freed_dialog.keep_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
@@ -118,6 +119,7 @@ def test_stock_found_is_offered_to_waiting_customers_and_allocated_on_confirm(
     qtbot.keyClicks(dialog.change, "+3")
     qtbot.keyClicks(dialog.reason.lineEdit(), "Found")
     ctrl_return(qtbot)
+    qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     freed = dialog.freed_dialog
     assert freed is not None and freed.isVisible()
     plan = freed.preview.plan
@@ -203,6 +205,7 @@ def test_cancel_a_whole_order(qtbot, sqlite_db, shop):
     qtbot.keyClicks(dialog.reason, "customer changed mind")
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
     # Eva waits for tea: the freed tea is offered to her first (issue 3); keep it in stock.
+    qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     assert dialog.freed_dialog is not None and dialog.freed_dialog.isVisible()
     qtbot.mouseClick(dialog.freed_dialog.keep_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == dialog.DialogCode.Accepted
@@ -225,6 +228,7 @@ def test_cancel_the_selected_line_from_the_keyboard(qtbot, sqlite_db, shop):
     assert dialog.line_button.hasFocus()
     qtbot.keyClick(dialog.line_button, Qt.Key.Key_Return)
     # The freed tea is offered to Eva (issue 3); Escape keeps it in stock.
+    qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     assert dialog.freed_dialog is not None
     qtbot.keyClick(dialog.freed_dialog, Qt.Key.Key_Escape)
     assert dialog.result() == dialog.DialogCode.Accepted

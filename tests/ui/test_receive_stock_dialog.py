@@ -26,6 +26,7 @@ from tests.ui.shop_data import (
     line_state,
     show_active,
     snapshot,
+    wait_for_plan,
 )
 
 
@@ -38,6 +39,7 @@ def shop(sqlite_db: Database) -> Shop:
 def dialog(qtbot, sqlite_db: Database, shop: Shop) -> ReceiveStockDialog:
     widget = ReceiveStockDialog(sqlite_db, shop.po_ref)
     qtbot.addWidget(widget)
+    wait_for_plan(qtbot, widget)
     return widget
 
 
@@ -84,6 +86,7 @@ def test_lines_are_prefilled_with_what_is_outstanding(qtbot, sqlite_db, shop):
     # A first delivery brought 4 mugs; the dialog then offers the remaining 2.
     first = ReceiveStockDialog(sqlite_db, shop.po_ref)
     qtbot.addWidget(first)
+    wait_for_plan(qtbot, first)
     set_received(first, "MUG", "4")
     set_received(first, "TEA", "0")
     set_received(first, "KET", "0")
@@ -240,7 +243,7 @@ def test_bad_received_quantities_disable_confirm(dialog, sqlite_db, values, word
     assert confirm_button(dialog).isEnabled()
 
 
-def test_stale_plan_is_refused_and_previewed_again(dialog, sqlite_db, shop):
+def test_stale_plan_is_refused_and_previewed_again(qtbot, dialog, sqlite_db, shop):
     with sqlite_db.write() as s:  # another till sells a mug after the preview
         late = ordering.place_order(
             s, "C005", [LineRequest("MUG", 1)], placed_at=T0 - timedelta(hours=1)
@@ -251,7 +254,10 @@ def test_stale_plan_is_refused_and_previewed_again(dialog, sqlite_db, shop):
     assert "changed since the preview" in dialog.message.text()
     assert dialog.message.kind == "error"
     assert snapshot(sqlite_db) == before
-    # The new preview already shows the late order (placed earliest, so served first).
+    assert not confirm_button(dialog).isEnabled()  # until the new plan is there
+    wait_for_plan(qtbot, dialog)
+    assert "changed since the preview" in dialog.message.text()
+    # The new preview shows the late order (placed earliest, so served first).
     mugs = [row[:2] for row in preview_rows(dialog) if row[2] == "MUG"]
     assert mugs[0] == ("Eva Novak", late)
     dialog.submit()
@@ -317,11 +323,13 @@ def test_opened_from_the_menu_picks_a_purchase_order_first(qtbot, sqlite_db, sho
     assert "Choose a purchase order" in dialog.message.text()
     dialog.header.picker.setCurrentText(other)
     assert received_now(dialog) == {"SPOON": 10}
+    wait_for_plan(qtbot, dialog)
     assert (
         summary(dialog) == "0 units to customers · 10 units to stock · 0 orders now ready to ship"
     )
     dialog.header.picker.setCurrentText(shop.po_ref)
     assert received_now(dialog) == {"MUG": 6, "TEA": 6, "KET": 2}
+    wait_for_plan(qtbot, dialog)
 
 
 def test_a_cancelled_or_unknown_po_is_explained(qtbot, sqlite_db, shop):
@@ -394,6 +402,7 @@ def test_a_locked_database_is_explained_and_nothing_is_written(qtbot, tmp_path, 
         shop = build_shop(db)
         widget = ReceiveStockDialog(db, shop.po_ref)
         qtbot.addWidget(widget)
+        wait_for_plan(qtbot, widget)
         before = snapshot(db)
         other = sqlite3.connect(path, timeout=0.1)
         other.execute("BEGIN IMMEDIATE")  # another program is writing
@@ -433,6 +442,7 @@ def test_the_what_if_switch_shows_who_gains_and_who_loses_and_confirm_uses_it(
 ):
     dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
     qtbot.addWidget(dialog)
+    wait_for_plan(qtbot, dialog)
     show_active(qtbot, dialog)
     preview = dialog.findChild(QTableView, "allocationPreviewTable")
     mugs = [r for r in rows(preview, 0, 2, 4) if r[1] == "MUG"]
@@ -475,6 +485,7 @@ def test_with_the_what_if_on_the_why_column_shows_a_gold_reason_whole(qtbot, sql
         build_demo_shop(s, today=date(2026, 11, 27))
     dialog = ReceiveStockDialog(sqlite_db, "PO-00004")
     qtbot.addWidget(dialog)
+    wait_for_plan(qtbot, dialog)
     dialog.resize(1200, 760)  # the dialog's size on a 1280 x 800 screen
     show_active(qtbot, dialog)
     dialog.what_if.combo.setCurrentIndex(1)  # gold customers first
@@ -494,6 +505,7 @@ def test_with_the_what_if_on_the_why_column_shows_a_gold_reason_whole(qtbot, sql
 def test_keeping_the_shops_policy_goes_back_to_the_first_come_plan(qtbot, sqlite_db, gold_shop):
     dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
     qtbot.addWidget(dialog)
+    wait_for_plan(qtbot, dialog)
     show_active(qtbot, dialog)
     before = rows(dialog.preview_view, 0, 1, 4)
     dialog.what_if.combo.setCurrentIndex(1)
@@ -507,12 +519,14 @@ def test_keeping_the_shops_policy_goes_back_to_the_first_come_plan(qtbot, sqlite
 def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop):
     dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
     qtbot.addWidget(dialog)
+    wait_for_plan(qtbot, dialog)
     dialog.what_if.combo.setCurrentIndex(1)
     with sqlite_db.write() as s:  # another till: a gold order placed earliest
         ordering.place_order(s, "G001", [LineRequest("MUG", 1)], placed_at=T0 - timedelta(hours=1))
     before = snapshot(sqlite_db)
     dialog.submit()
     assert dialog.result() != dialog.DialogCode.Accepted
+    wait_for_plan(qtbot, dialog)
     assert dialog.message.text().startswith("Stock changed since the preview — here is the new one")
     assert snapshot(sqlite_db) == before
     assert dialog.what_if.chosen() is QueuePolicy.LOYALTY
@@ -525,6 +539,7 @@ def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop)
 def test_what_if_models_pass_qt_model_tester(qtmodeltester, qtbot, sqlite_db, gold_shop):
     dialog = ReceiveStockDialog(sqlite_db, gold_shop.po_ref)
     qtbot.addWidget(dialog)
+    wait_for_plan(qtbot, dialog)
     dialog.what_if.combo.setCurrentIndex(1)
     qtmodeltester.check(dialog.what_if.changes, force_py=True)
     qtmodeltester.check(dialog.preview, force_py=True)

@@ -4,7 +4,8 @@ Each product's queue is walked in serving order against units available now, the
 lines by expected date (``pegging``); each supplier's history turns a PO's expected date into
 likely and late dates, delays clamped at zero (``confidence``); the walk's inputs are read in
 bulk (``reading``), and :func:`recompute_etas` stores the results on the lines and flags those
-that moved later (``store``). This package re-exports their public names, so
+that moved later (``store``); a new order whose lines join the end of their queues stores
+just theirs (``joining``). This package re-exports their public names, so
 ``from app.services.eta import X`` works. No Qt.
 """
 
@@ -18,6 +19,7 @@ from app.services.eta.confidence import (
     supplier_confidence,
     supplier_delays,
 )
+from app.services.eta.joining import NewOrderEtas, store_new_order_etas
 from app.services.eta.pegging import (
     IN_STOCK,
     NOT_ON_ORDER,
@@ -54,6 +56,7 @@ __all__ = [
     "EtaChanges",
     "IncomingLine",
     "MovedLater",
+    "NewOrderEtas",
     "WaitingLine",
     "compute_etas",
     "confidence_of",
@@ -63,6 +66,7 @@ __all__ = [
     "percentile",
     "products_missing_etas",
     "recompute_etas",
+    "store_new_order_etas",
     "supplier_confidence",
     "supplier_delays",
     "waiting_lines",

@@ -222,11 +222,26 @@ class AdjustStockDialog(KeyboardDialog):
         events.bus().announce(frozenset({events.STOCK, events.BACKORDERS, events.ORDERS}))
         if result.qty_change > 0 and self.product is not None:
             # Units found or returned: offer them to customers waiting for the product.
-            self.freed_dialog = offer_freed_stock(
-                self, self.database, [self.product.id], self.message, self._freed_done
+            self.apply_button.setEnabled(False)  # done: never applied twice while offering
+            offer_freed_stock(
+                self, self.database, [self.product.id], self.message, self._freed_done, self._opened
             )
         else:
             self._freed_done("")
+
+    def reject(self) -> None:
+        """Close. Once the adjustment is saved, closing (even while who-waits is still read,
+        which drops the offer) ends the dialog as done, so the window reports it."""
+        if self.result_adjustment is not None and self.freed_dialog is None:
+            self._freed_done("")
+            return
+        super().reject()
+
+    def _opened(self, dialog: AllocateFreedDialog) -> None:
+        self.freed_dialog = dialog
+
+    def can_submit(self) -> bool:
+        return self.apply_button.isEnabled()
 
     def _freed_done(self, freed: str) -> None:
         """Finish the outcome once the found units were offered (or not): what is available

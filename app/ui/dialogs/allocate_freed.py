@@ -5,6 +5,10 @@ who would get them, in queue order and why (the same preview table as a receipt)
 clerk change the quantities, and either allocates exactly that (``confirm_freed_stock``) or
 keeps the units in stock (nothing written). A plan gone stale is refused by the service; the
 dialog then shows the new one.
+
+Who waits is read off the GUI thread (a flash sale's queue takes ~0.5 s to read): the dialog
+that freed the units says "Checking who waits for them…" meanwhile, and opens this one when
+the plan is there; closing it first drops the offer (the units stay available).
 """
 
 from __future__ import annotations
@@ -12,14 +16,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.allocation import AllocationPlan
 from app.services.freed import FreedResult, confirm_freed_stock, preview_freed_stock
 from app.ui import events
+from app.ui.background import LatestRead
 from app.ui.dialogs.plan_preview import (
     QUEUE_HINT,
+    READING,
+    STALE,
     confirm_plan,
     plan_group,
     plan_summary,
@@ -30,21 +38,23 @@ from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
     commit_editor,
-    guarded,
     heading_label,
     no_auto_default,
     plural,
     read_with,
     set_current_cell,
+    show_failure,
     tab_order,
 )
 
 log = logging.getLogger(__name__)
 
+CHECKING = "Checking who waits for the units available again…"
+
 
 def freed_stock_offer(database: Database, product_ids: Iterable[int]) -> AllocationPlan | None:
     """The plan for the units of these products available now, or None when nobody waits
-    for them (or nothing is available): then there is nothing to offer."""
+    for them (or nothing is available): then there is nothing to offer. Any thread."""
     ids = sorted(set(product_ids))
     if not ids:
         return None
@@ -58,18 +68,35 @@ def offer_freed_stock(
     product_ids: Iterable[int],
     message: MessageLabel,
     done: Callable[[str], None],
-) -> AllocateFreedDialog | None:
-    """After a change made units available (a cancel, stock found): open "Allocate freed
-    stock" over ``parent`` if customers wait for them, and call ``done(outcome)`` when it
-    closes; with nothing to offer, call ``done("")`` at once. Returns the dialog opened."""
-    plan = guarded(message, lambda: freed_stock_offer(database, product_ids))
-    if plan is None:
+    opened: Callable[[AllocateFreedDialog], None] = lambda _dialog: None,
+) -> None:
+    """After a change made units available (a cancel, stock found): read off the GUI thread
+    who waits for them (``message`` says so meanwhile); if customers wait, open "Allocate
+    freed stock" over ``parent`` (``opened(dialog)``) and call ``done(outcome)`` when it
+    closes; with nothing to offer, call ``done("")``. Closing ``parent`` during the read
+    drops the offer: nothing is called back."""
+    ids = list(product_ids)
+    reader: LatestRead[AllocationPlan | None] = LatestRead(parent)
+
+    def arrived(plan: AllocationPlan | None) -> None:
+        parent.unsetCursor()
+        message.clear_message()
+        if plan is None:
+            done("")
+            return
+        dialog = AllocateFreedDialog(database, plan, parent=parent)
+        dialog.finished.connect(lambda _code: done(dialog.outcome))
+        opened(dialog)
+        dialog.open()
+
+    def failed(error: Exception) -> None:
+        parent.unsetCursor()
+        show_failure(message, error)
         done("")
-        return None
-    dialog = AllocateFreedDialog(database, plan, parent=parent)
-    dialog.finished.connect(lambda _code: done(dialog.outcome))
-    dialog.open()
-    return dialog
+
+    message.show_info(CHECKING)
+    parent.setCursor(Qt.CursorShape.BusyCursor)  # this window only; it stays usable
+    reader.start(lambda: freed_stock_offer(database, ids), arrived, failed)
 
 
 class AllocateFreedDialog(KeyboardDialog):
@@ -85,12 +112,15 @@ class AllocateFreedDialog(KeyboardDialog):
         self.setWindowTitle("Allocate freed stock")
         self.resize(900, 480)
         self.preview = AllocationPreviewModel(self)
+        #: Reads the plan again after a stale confirm, off the GUI thread.
+        self.reader: LatestRead[AllocationPlan] = LatestRead(self)
         self.message = MessageLabel()
         self.title = heading_label("Allocate freed stock", "allocateFreedTitle", 1.3)
         self.details = QLabel()
         self.details.setObjectName("freedDetails")
         self.details.setWordWrap(True)
-        group, self.table, self.hint = plan_group("Who would get them", self.preview)
+        group, self.plan_area, self.hint = plan_group("Who would get them", self.preview)
+        self.table = self.plan_area.view
         self.summary = QLabel()
         self.summary.setObjectName("freedSummary")
         self.buttons = QDialogButtonBox()
@@ -136,17 +166,30 @@ class AllocateFreedDialog(KeyboardDialog):
         self.hint.setText(QUEUE_HINT.format(policy=plan.policy.label.lower()))
 
     def _preview_again(self, stale: AllocationPlan) -> None:
+        """After a stale confirm: read the plan again off the GUI thread; Allocate waits."""
         ids = [p.product_id for p in stale.products]
-        self._show(
-            guarded(
-                self.message,
-                lambda: read_with(self.database, lambda s: preview_freed_stock(s, ids)),
-            )
+        database = self.database
+
+        def arrived(plan: AllocationPlan) -> None:
+            self.plan_area.show_reading(False)
+            self._show(plan)
+            self.message.show_error(STALE)  # still the news once the new plan is in
+
+        def failed(error: Exception) -> None:
+            self.plan_area.show_reading(False)
+            self._show_summary()
+            show_failure(self.message, error)
+
+        self.reader.start(
+            lambda: read_with(database, lambda s: preview_freed_stock(s, ids)), arrived, failed
         )
+        self.plan_area.show_reading(True)
+        self.preview.set_plan(None, keep_adjustments=False)  # Allocate waits; "Reading…"
 
     def _show_summary(self) -> None:
         plan = self.preview.adjusted_plan
-        self.summary.setText(plan_summary(plan, stock_word="kept in stock"))
+        reading = self.reader.reading
+        self.summary.setText(READING if reading else plan_summary(plan, stock_word="kept in stock"))
         self.confirm_button.setEnabled(plan is not None and plan.units_to_customers > 0)
         if self.message.kind == "error" and plan is not None:
             self.message.clear_message()

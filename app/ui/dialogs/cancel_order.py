@@ -205,9 +205,20 @@ class CancelOrderDialog(KeyboardDialog):
         """Open "Allocate freed stock" if customers wait for the freed units; then close."""
         self.line_button.setEnabled(False)  # the cancel is done
         self.order_button.setEnabled(False)
-        self.freed_dialog = offer_freed_stock(
-            self, self.database, product_ids, self.message, self._freed_done
+        offer_freed_stock(
+            self, self.database, product_ids, self.message, self._freed_done, self._freed_opened
         )
+
+    def reject(self) -> None:
+        """Close. Once the cancel is saved, closing (even while who-waits is still read,
+        which drops the offer) ends the dialog as done, so the window reports the cancel."""
+        if self.cancel_result is not None and self.freed_dialog is None:
+            self._freed_done("")
+            return
+        super().reject()
+
+    def _freed_opened(self, dialog: AllocateFreedDialog) -> None:
+        self.freed_dialog = dialog
 
     def _freed_done(self, outcome: str) -> None:
         if outcome:

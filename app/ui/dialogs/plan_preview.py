@@ -1,6 +1,7 @@
 """Pieces of an allocation preview shared by the receive-stock and freed-stock dialogs.
 
-The summary line and bar under a plan, and the what-if panel: a switch to plan under the
+The plan's area (its table, or a busy page while the waiting lines are read off the GUI
+thread), the summary line and bar under a plan, and the what-if panel: a switch to plan under the
 other queue policy, and a table of the customers who would gain or lose units compared with
 the shop's policy (``compare_plans``), so a clerk sees the consequence before confirming.
 """
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -56,6 +59,7 @@ QUEUE_HINT = (
     "Served in queue order ({policy}). Change “Allocated now” to keep units in stock "
     "or to give them to someone further down the queue."
 )
+READING = "Reading who waits…"
 STALE = (
     "Stock changed since the preview — here is the new one. Nothing was saved: check who "
     "gets what and confirm again."
@@ -114,18 +118,63 @@ def confirm_plan(
     return None
 
 
+class PlanArea(QStackedWidget):
+    """A plan's table or, while the waiting lines are read, a busy page saying so."""
+
+    def __init__(self, view: QTableView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("planArea")
+        self.view = view
+        self.busy_label = QLabel(READING)
+        self.busy_label.setObjectName("planReadingLabel")
+        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        bar = QProgressBar()
+        bar.setObjectName("planReadingBar")
+        bar.setRange(0, 0)  # busy: how long a read takes is not known
+        bar.setTextVisible(False)
+        bar.setFixedWidth(220)
+        bar.setAccessibleName(READING)
+        busy = QWidget()
+        busy.setObjectName("planReadingPage")
+        layout = QVBoxLayout(busy)
+        layout.addStretch(1)
+        layout.addWidget(self.busy_label)
+        layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.addWidget(view)
+        self.addWidget(busy)
+        self._view_had_focus = False
+
+    @property
+    def reading(self) -> bool:
+        return self.currentIndex() == 1
+
+    def show_reading(self, reading: bool) -> None:
+        """Show the busy page (True) or the plan's table, which gets its focus back."""
+        if reading == self.reading:
+            return
+        if reading:
+            self._view_had_focus = self.view.hasFocus()
+            self.setCurrentIndex(1)
+            return
+        self.setCurrentIndex(0)
+        if self._view_had_focus:
+            self.view.setFocus()
+
+
 def plan_group(
     title: str, model: AllocationPreviewModel, what_if: WhatIfPanel | None = None
-) -> tuple[QGroupBox, QTableView, QLabel]:
+) -> tuple[QGroupBox, PlanArea, QLabel]:
     """A titled group showing a plan: a hint line (with the what-if switch at its right, if
-    given), then the plan's table (with the what-if's changes beside it). Returns (group,
-    table, hint)."""
+    given), then the plan's area (with the what-if's changes beside it). Returns (group,
+    area, hint); the table is ``area.view``."""
     view = make_table("allocationPreviewTable", model, stretch=AllocationPreviewModel.REASON)
     view.setAccessibleName(title)
     # "Why" stretches; a reason too long for it keeps its end ("1st in queue") in view, and
     # each row's tooltip says it whole.
     view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     view.horizontalHeader().setMinimumSectionSize(40)
+    area = PlanArea(view)
     hint = QLabel()
     hint.setWordWrap(True)
     hint.setStyleSheet("color: palette(placeholder-text);")
@@ -135,20 +184,20 @@ def plan_group(
     hint_row.addWidget(hint, 1)
     layout.addLayout(hint_row)
     if what_if is None:
-        layout.addWidget(view)
-        return group, view, hint
+        layout.addWidget(area)
+        return group, area, hint
     hint_row.addLayout(what_if.switch_row())
     # Side by side in a splitter: the plan keeps most of the width (its "Why" column needs
     # it), and the clerk can drag the divider.
     tables = QSplitter(Qt.Orientation.Horizontal)
     tables.setObjectName("whatIfSplitter")
     tables.setChildrenCollapsible(False)
-    tables.addWidget(view)
+    tables.addWidget(area)
     tables.addWidget(what_if.details)
     tables.setStretchFactor(0, 1)
     tables.setStretchFactor(1, 0)
     layout.addWidget(tables)
-    return group, view, hint
+    return group, area, hint
 
 
 def summary_bar(summary: QLabel, buttons: QWidget) -> QFrame:

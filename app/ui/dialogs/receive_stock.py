@@ -7,17 +7,19 @@ Confirm applies exactly the plan shown with one ``confirm_receipt``. Cancel writ
 
 The waiting lines of the PO's products are read once, when the PO loads, into a
 ``QueueSnapshot``; every new count, scan or what-if is then planned in memory (a flash-sale
-queue of 50k lines takes ~0.5 s to read, ~0.05 s to plan). A confirm against a snapshot that
+queue of 50k lines takes ~0.5 s to read, ~0.05 s to plan). The read runs off the GUI thread
+(``LatestRead``): meanwhile the plan's area says "Reading who waits…", the clerk can go on
+counting, and Confirm waits for the plan; a newer read (another PO) supersedes an older one,
+and a read still running when the dialog closes is dropped. A confirm against a snapshot that
 went stale is refused by the service; the dialog then reads the queue again and shows the
 new plan.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCursor
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,9 +41,12 @@ from app.services.queue import get_queue_policy
 from app.services.receiving import ReceiptResult, confirm_receipt, received_units
 from app.services.snapshots import read_queues
 from app.ui import events
+from app.ui.background import LatestRead
 from app.ui.dialogs.lookups import ProductRow, product_row
 from app.ui.dialogs.plan_preview import (
     QUEUE_HINT,
+    READING,
+    STALE,
     WhatIfPanel,
     confirm_plan,
     gold_customers,
@@ -60,6 +65,7 @@ from app.ui.dialogs.widgets import (
     no_auto_default,
     plural,
     set_current_cell,
+    show_failure,
     submit_buttons,
     tab_order,
     take_scan,
@@ -92,6 +98,8 @@ class ReceiveStockDialog(KeyboardDialog):
         self.result_summary: ReceiptResult | None = None
         #: The PO's waiting lines, read when it loads (plans are made from it in memory).
         self.snapshot: QueueSnapshot | None = None
+        #: Reads the snapshot off the GUI thread (the newest read wins).
+        self.reader: LatestRead[tuple[QueueSnapshot, QueuePolicy]] = LatestRead(self)
         #: The surplus warning the clerk has seen and confirmed by pressing Confirm again.
         self._surplus_confirmed = ""
         self.setObjectName("ReceiveStockDialog")
@@ -152,9 +160,8 @@ class ReceiveStockDialog(KeyboardDialog):
         arrived_layout.addWidget(self.received_view)
         layout.addWidget(arrived, 2)
 
-        who, self.preview_view, self.queue_hint = plan_group(
-            "Who gets it", self.preview, self.what_if
-        )
+        who, self.plan_area, self.queue_hint = plan_group("Who gets it", self.preview, self.what_if)
+        self.preview_view = self.plan_area.view
         layout.addWidget(who, 5)
 
         self.summary = QLabel("—")
@@ -199,11 +206,13 @@ class ReceiveStockDialog(KeyboardDialog):
         po = guarded(self.message, lambda: self._read_po(ref))
         self.po = po
         if po is None:
+            self.reader.cancel()
+            self.plan_area.show_reading(False)
             self.header.show_unreceivable(ref)
             self.received.set_lines(())
             return
         self.header.show_po(po)
-        self._read_queues()
+        self._read_queues(then=self._refresh_preview)
         self.received.set_lines(po.lines)
         set_current_cell(self.received_view, 0, self.received.RECEIVED_NOW)
 
@@ -211,25 +220,35 @@ class ReceiveStockDialog(KeyboardDialog):
         with self.database.read() as session:
             return receivable_purchase_order(session, ref)
 
-    def _read_queues(self) -> None:
-        """Read the waiting lines of the PO's products and the shop's policy (once per PO,
-        and again after a stale confirm)."""
+    def _read_queues(self, then: Callable[[], None]) -> None:
+        """Read the waiting lines of the PO's products and the shop's policy off the GUI
+        thread (once per PO, and again after a stale confirm); ``then`` plans from them."""
         if self.po is None:
             return
         product_ids = {line.product_id for line in self.po.lines}
+        database = self.database
 
-        def read() -> tuple[QueueSnapshot, QueuePolicy]:
-            with self.database.read() as session:
+        def read() -> tuple[QueueSnapshot, QueuePolicy]:  # on the reading thread: no Qt
+            with database.read() as session:
                 return read_queues(session, product_ids), get_queue_policy(session)
 
-        QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
-        try:
-            found = guarded(self.message, read)
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.snapshot = found[0] if found else None
-        if found and found[1] is not self.what_if.shop_policy:
-            self.what_if.set_shop_policy(found[1])
+        def arrived(found: tuple[QueueSnapshot, QueuePolicy]) -> None:
+            self.plan_area.show_reading(False)
+            snapshot, policy = found
+            if policy is not self.what_if.shop_policy:
+                self.what_if.set_shop_policy(policy)  # before the snapshot: one plan, not two
+            self.snapshot = snapshot
+            then()
+
+        def failed(error: Exception) -> None:
+            self.plan_area.show_reading(False)
+            self._show_summary()
+            show_failure(self.message, error)
+
+        self.snapshot = None
+        self.plan_area.show_reading(True)
+        self.reader.start(read, arrived, failed)
+        self._show_summary()
 
     # --- counting -----------------------------------------------------------------------
     def _set_all(self, outstanding: bool) -> None:
@@ -320,7 +339,7 @@ class ReceiveStockDialog(KeyboardDialog):
     def _show_summary(self) -> None:
         plan = self.preview.adjusted_plan
         self.confirm_button.setEnabled(plan is not None)
-        self.summary.setText(plan_summary(plan))
+        self.summary.setText(READING if self.reader.reading else plan_summary(plan))
         policy = plan.policy if plan is not None else self.what_if.shop_policy
         hint = QUEUE_HINT.format(policy=policy.label.lower())
         if plan is None:
@@ -361,9 +380,14 @@ class ReceiveStockDialog(KeyboardDialog):
         self.accept()
 
     def _preview_again(self) -> None:
-        """After a stale confirm: read the queues again and show the new plan (not applied)."""
-        self._read_queues()
+        """After a stale confirm: read the queues again and show the new plan (not applied);
+        Confirm waits for it."""
+        self.preview.set_plan(None, keep_adjustments=False)
+        self._read_queues(then=self._show_new_plan)
+
+    def _show_new_plan(self) -> None:
         self._refresh_preview(policy_changed=True)
+        self.message.show_error(STALE)  # still the news once the new plan is in
 
     def _commit_open_editor(self) -> None:
         """Ctrl+Return while typing in a cell: save what was typed before confirming."""

@@ -100,12 +100,19 @@ def guarded(message: MessageLabel, action: Callable[[], T]) -> T | None:
     """Run a service call; show a ShopError's message inline, log a bug; None on failure."""
     try:
         return action()
-    except ShopError as error:
-        message.show_error(str(error))
-    except Exception:  # a bug: log it with the traceback, tell the clerk nothing was saved
-        log.exception("unexpected error in a dialog")
-        message.show_error(SOMETHING_WENT_WRONG)
+    except Exception as error:  # a ShopError shown, a bug logged
+        show_failure(message, error)
     return None
+
+
+def show_failure(message: MessageLabel, error: Exception) -> None:
+    """A ShopError in its own words; a bug logged with its traceback, shown as "something
+    went wrong, nothing was saved" (also for an error a background read reports)."""
+    if isinstance(error, ShopError):
+        message.show_error(str(error))
+        return
+    log.error("unexpected error in a dialog", exc_info=error)
+    message.show_error(SOMETHING_WENT_WRONG)
 
 
 def read_with(database: Database, query: Callable[[Session], T]) -> T:

@@ -34,7 +34,7 @@ from app.services import queue
 from app.services.views import BackorderRow
 from app.ui import events
 from app.ui.models.backorders_model import BackordersModel
-from app.ui.tabs.base import SEARCH_DELAY_MS, TableTab
+from app.ui.tabs.base import READ_ONLY_MESSAGE, SEARCH_DELAY_MS, TableTab
 
 
 def units(count: int) -> str:
@@ -206,7 +206,7 @@ class BackordersTab(TableTab):
     # --- reordering ----------------------------------------------------------------------
 
     def selection_changed(self, row: Any | None) -> None:
-        line = row if isinstance(row, BackorderRow) else None
+        line = row if isinstance(row, BackorderRow) and not self.read_only else None
         self.pin_action.setEnabled(line is not None and not line.pinned)
         self.unpin_action.setEnabled(line is not None and line.pinned)
         # A move never leaves the line's class (pinned, gold under loyalty, the rest): offer
@@ -217,6 +217,9 @@ class BackordersTab(TableTab):
     def _context_menu(self, point: QPoint) -> None:
         index = self.table.indexAt(point)
         if not index.isValid():
+            return
+        if self.read_only:
+            self.message.emit(READ_ONLY_MESSAGE)
             return
         self.table.selectRow(index.row())
         menu = QMenu(self)
@@ -234,6 +237,9 @@ class BackordersTab(TableTab):
     def _reorder(self, change: Callable[[Session, int], queue.QueuePlace], verb: str) -> None:
         row = self.selected_row()
         if not isinstance(row, BackorderRow):
+            return
+        if self.read_only:
+            self.message.emit(READ_ONLY_MESSAGE)
             return
         try:
             place = self.database.run(lambda session: change(session, row.order_line_id))

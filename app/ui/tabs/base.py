@@ -20,6 +20,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,6 +40,14 @@ log = logging.getLogger(__name__)
 
 #: Typing pauses this long before the table re-queries.
 SEARCH_DELAY_MS = 250
+
+#: What a read-only window says when asked for something that changes the shop.
+READ_ONLY_MESSAGE = "Read-only window: open Shopkeeper's other window to change this"
+
+#: Dialogs (``app.ui.dialogs.<module>``) worth looking at in a read-only window: they open
+#: with their saving buttons disabled. Every other dialog only changes the shop, so a
+#: read-only window does not open it (saving would only fail).
+LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority"})
 
 
 class TableTab(QWidget):
@@ -65,6 +74,8 @@ class TableTab(QWidget):
         model.setParent(self)
         #: The rows on show are out of date (or were never read): re-read when next shown.
         self.stale = True
+        #: Another copy of the app holds the shop file: nothing here may change it.
+        self.read_only = False
 
         self.toolbar = QHBoxLayout()
         self.toolbar.setSpacing(6)
@@ -98,7 +109,9 @@ class TableTab(QWidget):
         model.loadFailed.connect(self.message)
         events.bus().data_changed.connect(self._on_data_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(self._activated)
+        # Double-click, or Enter on the current row (a single click where the desktop
+        # opens items on one click).
+        self.table.activated.connect(self._activated)
 
     # --- building ----------------------------------------------------------------------------
 
@@ -223,6 +236,12 @@ class TableTab(QWidget):
     def selection_changed(self, row: Any | None) -> None:
         """Override to enable or disable buttons for the selected row."""
 
+    def set_read_only(self) -> None:
+        """Another copy of the app holds the shop: offer nothing that changes it (the main
+        window hides the toolbar's buttons; a tab disables what else it offers)."""
+        self.read_only = True
+        self._selection_changed()
+
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())
         if row is not None:
@@ -232,7 +251,15 @@ class TableTab(QWidget):
         """Override: a row was double-clicked (or Enter was pressed on it)."""
 
     def open_dialog(self, module: str, name: str, *args: Any) -> QDialog | None:
-        return open_dialog(self, self.database, module, name, *args, report=self.message.emit)
+        return open_dialog(
+            self,
+            self.database,
+            module,
+            name,
+            *args,
+            report=self.message.emit,
+            read_only=self.read_only,
+        )
 
 
 def open_dialog(
@@ -242,12 +269,18 @@ def open_dialog(
     name: str,
     *args: Any,
     report: Callable[[str], None],
+    read_only: bool = False,
 ) -> QDialog | None:
     """Open ``app.ui.dialogs.<module>.<name>(database, *args, parent=parent)`` without blocking.
 
     The dialog is imported when first needed; the dialog announces its own changes on the bus.
     When it is accepted, its ``outcome`` (one sentence saying what was done) is reported.
+    In a ``read_only`` window only the dialogs of ``LOOK_ONLY_DIALOGS`` open, with their
+    saving buttons disabled; for any other, ``READ_ONLY_MESSAGE`` is reported instead.
     """
+    if read_only and module not in LOOK_ONLY_DIALOGS:
+        report(READ_ONLY_MESSAGE)
+        return None
     try:
         factory = getattr(importlib.import_module(f"app.ui.dialogs.{module}"), name)
     except (ImportError, AttributeError):
@@ -259,10 +292,28 @@ def open_dialog(
     except ShopError as error:
         report(str(error))
         return None
+    if read_only:
+        disable_saving(dialog)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: _report_outcome(dialog, report))
     dialog.open()
     return cast(QDialog, dialog)
+
+
+def disable_saving(dialog: QWidget) -> None:
+    """Disable a dialog's buttons that would save (OK, Apply, Save, Yes...), leaving Close,
+    Cancel, Help and its other actions (Copy report) alone. Only for dialogs that never
+    enable those buttons again themselves (``LOOK_ONLY_DIALOGS``)."""
+    saving = {
+        QDialogButtonBox.ButtonRole.AcceptRole,
+        QDialogButtonBox.ButtonRole.ApplyRole,
+        QDialogButtonBox.ButtonRole.YesRole,
+    }
+    for box in dialog.findChildren(QDialogButtonBox):
+        for button in box.buttons():
+            if box.buttonRole(button) in saving:
+                button.setEnabled(False)
+                button.setToolTip(READ_ONLY_MESSAGE)
 
 
 def _report_outcome(dialog: QDialog, report: Callable[[str], None]) -> None:
