@@ -36,7 +36,7 @@ from app.domain.enums import CustomerTier, QueuePolicy
 from app.services.eta.confidence import supplier_confidence
 from app.services.eta.pegging import _walk
 from app.services.eta.reading import _available, incoming_lines
-from app.services.eta.store import recompute_etas
+from app.services.eta.store import recompute_etas, stored_row
 
 #: The id standing for "every line ahead of the new ones" in the walk (real ids are > 0).
 _AHEAD = -1
@@ -165,24 +165,7 @@ def _store_joining(session: Session, joining: dict[int, tuple[int, int, list[Ord
     for line_id, product_id, _, _, _, eta in walked:
         if line_id == _AHEAD:
             continue
-        status, expected, likely, late, po_line, shortfall = eta
-        position, ahead = places[line_id]
-        inserts.append(
-            {
-                "line_id": line_id,
-                "product_id": product_id,
-                "status": status,
-                "expected": expected,
-                "likely": likely,
-                "late": late,
-                "po_line_id": po_line,
-                "shortfall": shortfall,
-                "was_status": None,
-                "was": None,
-                "position": position,
-                "units_ahead": ahead,
-            }
-        )
+        inserts.append(stored_row(line_id, product_id, eta, places[line_id]))
     table = LineEta.__table__
     assert isinstance(table, Table)
     session.execute(table.insert().values(order_line_id=bindparam("line_id")), inserts)

@@ -56,6 +56,33 @@ class EtaChanges:
     reordered: frozenset[int] = frozenset()
 
 
+def stored_row(
+    line_id: int,
+    product_id: int,
+    eta: _Stored,
+    place: tuple[int, int],
+    was_status: str | None = None,
+    was: date | None = None,
+) -> dict[str, Any]:
+    """The bound values of one ``order_line_eta`` row: its ETA, its (position, units
+    ahead), and what it showed before if it moved later."""
+    status, expected, likely, late, po_line, shortfall = eta
+    return {
+        "line_id": line_id,
+        "product_id": product_id,
+        "status": status,
+        "expected": expected,
+        "likely": likely,
+        "late": late,
+        "po_line_id": po_line,
+        "shortfall": shortfall,
+        "was_status": was_status,
+        "was": was,
+        "position": place[0],
+        "units_ahead": place[1],
+    }
+
+
 def _rank(status: str | None, likely: date | None) -> date:
     """How late an ETA is, to compare two: in stock now < a date < no date / not on order."""
     if status == IN_STOCK:
@@ -144,7 +171,7 @@ def recompute_etas(
                 reordered.add(product_id)
                 places.append((place[0], place[1], line_id))
             continue  # unchanged, not flagged: the common case
-        status, expected, likely, late, po_line, shortfall = new
+        status, likely = new[0], new[2]
         was_status: str | None = None
         was: date | None = None
         if old is not None:
@@ -162,20 +189,7 @@ def recompute_etas(
                     was_status, was = previous[0], previous[2]
             if was_status is not None and new_rank <= _rank(was_status, was):
                 was_status = was = None
-        values = {
-            "line_id": line_id,
-            "product_id": product_id,
-            "status": status,
-            "expected": expected,
-            "likely": likely,
-            "late": late,
-            "po_line_id": po_line,
-            "shortfall": shortfall,
-            "was_status": was_status,
-            "was": was,
-            "position": place[0],
-            "units_ahead": place[1],
-        }
+        values = stored_row(line_id, product_id, new, place, was_status, was)
         (updates if old is not None else inserts).append(values)
     table = LineEta.__table__
     assert isinstance(table, Table)
