@@ -236,7 +236,8 @@ def update_customer(
 ) -> Customer:
     """Change a customer's details (None: keep). A new ship preference re-derives the status
     of the customer's open orders that carry no override of their own (an order held for
-    completion may become part ready, or the other way round)."""
+    completion may become part ready, or the other way round); a new tier re-serves the
+    queues they wait in when gold customers are served first."""
     customer = get_customer(session, code)
     if name is not None:
         customer.name = _required(name, "Customer name")
@@ -244,8 +245,12 @@ def update_customer(
         customer.email = check_email(email)
     if phone is not None:
         customer.phone = _checked_text(phone, "Phone", 40)
-    if tier is not None:
+    if tier is not None and tier != customer.tier:
         customer.tier = tier
+        # Under "gold customers first" the customer's waiting lines change places.
+        from app.services.queue import reserve_customer  # queue -> eta: imported when needed
+
+        reserve_customer(session, customer.id)
     if ship_preference is not None and ship_preference != customer.ship_preference:
         customer.ship_preference = ship_preference
         session.flush()

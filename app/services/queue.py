@@ -205,6 +205,23 @@ def _product_queue(session: Session, product_id: int, policy: QueuePolicy) -> li
     return [QueuedLine(*row) for row in rows]
 
 
+def reserve_customer(session: Session, customer_id: int) -> None:
+    """A customer's tier changed: under the loyalty policy their waiting lines move, so the
+    products they wait for are re-served (stale previews, fresh ETAs and positions)."""
+    if get_queue_policy(session) is not QueuePolicy.LOYALTY:
+        return
+    session.flush()
+    products = session.scalars(
+        select(OrderLine.product_id)
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(SalesOrder.customer_id == customer_id, OrderLine.qty_backordered > 0)
+        .distinct()
+    ).all()
+    if products:
+        _bump_versions(session, products)
+        recompute_etas(session, products)
+
+
 def _reserve(session: Session, line: OrderLine) -> QueuePlace:
     """Re-serve the line's product: stale previews, fresh ETAs and positions."""
     session.flush()
@@ -234,6 +251,7 @@ __all__ = [
     "get_queue_policy",
     "move_line",
     "pin_line",
+    "reserve_customer",
     "set_queue_policy",
     "unpin_line",
 ]

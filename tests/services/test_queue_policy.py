@@ -126,6 +126,27 @@ def test_loyalty_serves_gold_first_fifo_within_a_tier_and_changes_the_etas(db: D
     assert sorted(covered) == ["SO-2", "SO-4"]  # PO-1's 4 units go to the gold customers
 
 
+def test_a_customer_made_gold_moves_up_under_loyalty_and_open_previews_go_stale(
+    db: Database,
+) -> None:
+    shop_with_gold(db)
+    policy(db, LOYALTY)
+    before = version(db)
+    with db.write() as s:
+        catalog.update_customer(s, "CAT", tier=CustomerTier.GOLD)
+    assert refs(db) == ["SO-2", "SO-4", "SO-5", "SO-1", "SO-3"]
+    assert version(db) > before
+
+
+def test_a_tier_change_leaves_the_fifo_queue_and_its_previews_alone(db: Database) -> None:
+    shop_with_gold(db)
+    before = version(db)
+    with db.write() as s:
+        catalog.update_customer(s, "CAT", tier=CustomerTier.GOLD)
+    assert refs(db) == ["SO-1", "SO-2", "SO-3", "SO-4", "SO-5"]
+    assert version(db) == before
+
+
 def test_ties_on_placement_time_are_served_by_order_ref(db: Database) -> None:
     make_shop(db)
     order(db, "DAN", ("WIDGET", 1), ref="SO-B", minute=0)

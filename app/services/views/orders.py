@@ -43,6 +43,7 @@ class OrderRow:
     #: How the order ships: the manager's override if any, else the customer's preference.
     ship_preference: ShipPreference = ShipPreference.PARTIAL
     overridden: bool = False  #: a manager chose the ship preference for this order
+    customer_code: str = ""
 
     @property
     def ships_complete(self) -> bool:
@@ -159,13 +160,14 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
             SalesOrder.placed_at,
             SalesOrder.ship_preference,
             Customer.ship_preference,
+            Customer.code,
         )
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .where(SalesOrder.id.in_(order_ids))
     )
     etas = order_etas(session, order_ids)
     rows = []
-    for oid, ref, status, customer, placed_at, override, preference in orders:
+    for oid, ref, status, customer, placed_at, override, preference, code in orders:
         lines, ordered, allocated, backordered, shipped, cancelled = totals.get(
             oid, (0, 0, 0, 0, 0, 0)
         )
@@ -185,6 +187,7 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 eta=etas.get(oid) if backordered else None,
                 ship_preference=override or preference,
                 overridden=override is not None,
+                customer_code=code,
             )
         )
     return _in_page_order(order_ids, rows, lambda row: row.order_id)

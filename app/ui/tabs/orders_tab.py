@@ -63,6 +63,13 @@ class OrdersTab(TableTab):
             self.preference_actions.addAction(action)
             self.preference_menu.addAction(action)
         self.preference_button.setMenu(self.preference_menu)
+        self.customer_button = self.add_button(
+            "Customer…",
+            "editCustomerButton",
+            self.edit_customer,
+            tip="The selected order's customer: contact details, tier (gold customers may be "
+            "served first) and how they want part-filled orders shipped",
+        )
         self.cancel_button = self.add_button(
             "Cancel order…",
             "cancelOrderButton",
@@ -96,6 +103,7 @@ class OrdersTab(TableTab):
         self.cancel_button.setEnabled(
             isinstance(row, OrderRow) and row.allocated + row.backordered > 0
         )
+        self.customer_button.setEnabled(isinstance(row, OrderRow) and bool(row.customer_code))
 
     @Slot()
     def _status_chosen(self) -> None:
@@ -103,6 +111,13 @@ class OrdersTab(TableTab):
 
     def new_order(self) -> None:
         self.open_dialog("new_order", "NewOrderDialog")
+
+    def edit_customer(self) -> None:
+        """Edit the selected order's customer (a changed ship preference or tier re-derives
+        their open orders and re-serves their place in the queues)."""
+        order = self.selected_order()
+        if order is not None and order.customer_code:
+            self.open_dialog("customer", "CustomerDialog", order.customer_code)
 
     def cancel_selected(self) -> None:
         order = self.selected_order()
