@@ -8,6 +8,7 @@ where a completer filtering a list of them all in Python would not.
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Signal, Slot
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -65,9 +66,23 @@ class CustomerPicker(QLineEdit):
         self.setCompleter(completer)
         self.textEdited.connect(self._search)
         self.returnPressed.connect(self.resolve)
+        self._watching_focus = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Watch the application's focus only while shown: a connection left to a field
+        being destroyed would be called mid-destruction when its window's focus moves."""
+        super().showEvent(event)
         app = QApplication.instance()
-        if isinstance(app, QApplication):
+        if isinstance(app, QApplication) and not self._watching_focus:
             app.focusChanged.connect(self._focus_changed)
+            self._watching_focus = True
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self._watching_focus:
+            app.focusChanged.disconnect(self._focus_changed)
+            self._watching_focus = False
+        super().hideEvent(event)
 
     @Slot(QWidget, QWidget)
     def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:

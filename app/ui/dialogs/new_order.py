@@ -9,9 +9,10 @@ placing it now would do (``ordering.quote_lines``: ships now, backordered, or re
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -61,6 +62,7 @@ class NewOrderDialog(KeyboardDialog):
         self.quote: Quote | None = None
         self.customer_dialog: CustomerDialog | None = None
         self.discard_box: QMessageBox | None = None  #: "Discard this order?", while asked
+        self._discard_button: QAbstractButton | None = None
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
         self.resize(820, 540)
@@ -287,27 +289,38 @@ class NewOrderDialog(KeyboardDialog):
             return
         if self.discard_box is not None:
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Discard order", "Discard this order?", parent=self
-        )
-        box.setObjectName("discardOrderBox")
+        box = self._discard_question()
         box.setInformativeText(
             f"The {plural(entered, 'line')} entered so far will be lost."
             if entered
             else "The customer chosen will be lost."
         )
-        discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)  # Enter (or Esc) keeps the order; D discards it
-        box.setEscapeButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _: self._discard_answered(box.clickedButton() is discard))
         self.discard_box = box
         box.open()
 
-    def _discard_answered(self, discard: bool) -> None:
+    def _discard_question(self) -> QMessageBox:
+        """The "Discard this order?" box, made once and kept (a child of this dialog) for
+        every later ask: deleting it on close while its own key press is still being
+        handled is not safe."""
+        box = self.findChild(QMessageBox, "discardOrderBox")
+        if box is not None:
+            return box
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Discard order", "Discard this order?", parent=self
+        )
+        box.setObjectName("discardOrderBox")
+        self._discard_button = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter (or Esc) keeps the order; D discards it
+        box.setEscapeButton(keep)
+        box.finished.connect(self._discard_answered)
+        return box
+
+    @Slot(int)
+    def _discard_answered(self, _code: int) -> None:
+        box = self.discard_box
         self.discard_box = None
-        if discard:
+        if box is not None and box.clickedButton() is self._discard_button:
             super().reject()
 
     def can_submit(self) -> bool:
