@@ -136,16 +136,20 @@ class CustomerRow:
         return f"{self.code} — {self.name}" + (f" · {contact}" if contact else "")
 
 
+#: The columns of a CustomerRow, in its field order.
+_CUSTOMER_COLUMNS = (
+    Customer.id,
+    Customer.code,
+    Customer.name,
+    Customer.email,
+    Customer.phone,
+    Customer.tier,
+    Customer.ship_preference,
+)
+
+
 def _customer_rows(session: Session, condition: object | None, limit: int) -> list[CustomerRow]:
-    stmt = select(
-        Customer.id,
-        Customer.code,
-        Customer.name,
-        Customer.email,
-        Customer.phone,
-        Customer.tier,
-        Customer.ship_preference,
-    )
+    stmt = select(*_CUSTOMER_COLUMNS)
     if condition is not None:
         stmt = stmt.where(condition)  # type: ignore[arg-type]
     return [CustomerRow(*row) for row in session.execute(stmt.limit(limit)).all()]
@@ -168,15 +172,7 @@ def search_customers(
         else_=3,
     )
     rows = session.execute(
-        select(
-            Customer.id,
-            Customer.code,
-            Customer.name,
-            Customer.email,
-            Customer.phone,
-            Customer.tier,
-            Customer.ship_preference,
-        )
+        select(*_CUSTOMER_COLUMNS)
         .where(or_(condition, Customer.phone.contains(text, autoescape=True)))  # digits: exact
         .order_by(rank, Customer.name, Customer.code)
         .limit(limit)
