@@ -48,6 +48,17 @@ class StalePlan(PlanRejected):
     """Stock or the queue changed since the preview; the clerk must look at a new preview."""
 
 
+class OverReceipt(PlanRejected):
+    """A receipt would take more units on a purchase order line than are still outstanding
+    (another till received it meanwhile, or more arrived than ordered) and over-receipt was
+    not accepted for this confirm. Nothing was written; ``outstanding`` maps each such PO
+    line id to what is still outstanding now, so a dialog can reload its quantities."""
+
+    def __init__(self, message: str, outstanding: dict[int, int]) -> None:
+        super().__init__(message)
+        self.outstanding = outstanding
+
+
 class DatabaseError(ShopError):
     """The database cannot be opened or used (locked, corrupt, too new, unreachable)."""
 
