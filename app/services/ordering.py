@@ -32,6 +32,7 @@ from app.domain.errors import (
 )
 from app.domain.quantities import check_quantity
 from app.services.catalog import default_location_id, find_product, get_customer
+from app.services.changes import Area, Changes
 from app.services.eta import store_new_order_etas
 from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances
@@ -59,6 +60,8 @@ class PlacedOrder:
     ref: str
     status: OrderStatus
     lines: tuple[PlacedLine, ...]
+    #: What placing it changed (its products' stock and queues, the order itself).
+    changes: Changes
 
     @property
     def backordered(self) -> int:
@@ -283,7 +286,18 @@ def place_order(
         placed.append(PlacedLine(line_no, product.sku, request.qty, take, request.qty - take))
     order.refresh_status()
     session.flush()
-    result = PlacedOrder(order.ref, order.status, tuple(placed))
+    result = PlacedOrder(
+        order.ref,
+        order.status,
+        tuple(placed),
+        Changes.of(
+            Area.ORDERS,
+            Area.STOCK,
+            Area.QUEUE,
+            product_ids=balances,
+            order_refs=[order.ref],
+        ),
+    )
     store_new_order_etas(session, order)
     return result
 

@@ -35,6 +35,7 @@ from app.db.instance_lock import InstanceLock
 from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
 from app.domain.errors import DatabaseError
+from app.services.changes import Area, Changes
 from app.ui.style import apply_style
 
 if TYPE_CHECKING:
@@ -204,7 +205,7 @@ class AfterFirstPaint(QObject):
     def _announce_etas(self) -> None:
         from app.ui import events
 
-        events.bus().announce(frozenset({events.BACKORDERS, events.ORDERS}))
+        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
 
 
 def run_gui(
@@ -280,6 +281,9 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
     try:
         return app.exec(), reopen
     finally:
+        from app.ui.writing import wait_for_writes
+
+        wait_for_writes()  # a save under way is finished, never cut off at quit
         live.stop()
         later.join()
         window.close()

@@ -1,28 +1,26 @@
-"""One application-wide signal saying what changed, after any service call that writes.
+"""One application-wide signal saying what changed, after any write.
 
-Like Anki's ``operation_did_execute``: a dialog or tab that changed data emits
-``bus().data_changed`` with the names of the affected areas; each tab decides whether to
-refresh. No tab reaches into another.
+Like Anki's ``operation_did_execute``: after a write, ``bus().announce(changes)`` emits
+``data_changed`` with the :class:`~app.services.changes.Changes` the service returned (the
+write helper, ``app.ui.writing``, does it for every dialog); each tab decides whether it
+shows any of the changed areas and refreshes. No tab reaches into another.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-#: Areas a change can touch; tabs refresh when one they show is in the set.
-STOCK = "stock"
-ORDERS = "orders"
-PURCHASE_ORDERS = "purchase_orders"
-BACKORDERS = "backorders"
-EVERYTHING = frozenset({STOCK, ORDERS, PURCHASE_ORDERS, BACKORDERS})
+from app.services.changes import Changes
 
 
 class EventBus(QObject):
-    #: frozenset[str] of areas (see the constants above)
+    #: A :class:`Changes`: what a write (here or at another till) changed.
     data_changed = Signal(object)
 
-    def announce(self, areas: frozenset[str] = EVERYTHING) -> None:
-        self.data_changed.emit(frozenset(areas))
+    def announce(self, changes: Changes) -> None:
+        """Tell every view what changed; nothing is emitted for no change."""
+        if changes:
+            self.data_changed.emit(changes)
 
 
 _bus: EventBus | None = None

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.db import Database
 from app.db.changes import ChangeWatcher
+from app.services.changes import Changes
 from app.ui import events
 
 #: How often the window asks the watcher (it looks at the database about as often).
@@ -38,7 +39,7 @@ class LiveRefresh(QObject):
 
     def check(self) -> None:
         if self.watcher.take():
-            events.bus().announce(events.EVERYTHING)
+            events.bus().announce(Changes.everything())
             self.refreshed.emit()
 
     def stop(self) -> None:

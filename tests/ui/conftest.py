@@ -1,4 +1,4 @@
-"""Shared by the window tests: no background read outlives its test."""
+"""Shared by the window tests: no background read or write outlives its test."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ from collections.abc import Iterator
 import pytest
 
 from app.ui.background import reads_under_way
+from app.ui.writing import writes_under_way
+
+
+def wait_for_saves(qtbot) -> None:
+    """Let every write under way (``app.ui.writing``) finish and deliver its outcome: a
+    dialog's save runs off the GUI thread, so a test waits before looking at the result."""
+    qtbot.waitUntil(lambda: writes_under_way() == 0, timeout=15000)
 
 
 @pytest.fixture(autouse=True)
-def background_reads_end(qtbot) -> Iterator[None]:
-    """A dialog reads who waits off the GUI thread; let any read still running report back
-    (and be dropped) before the next test, so tests stay independent."""
+def background_work_ends(qtbot) -> Iterator[None]:
+    """A dialog reads who waits and saves off the GUI thread; let anything still running
+    report back before the next test, so tests stay independent."""
     yield
+    wait_for_saves(qtbot)
     qtbot.waitUntil(lambda: reads_under_way() == 0, timeout=5000)

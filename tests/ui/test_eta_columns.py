@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from app.db import Database
 from app.domain import PurchaseOrder
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.ui import events
 from app.ui.main_window import MainWindow
@@ -47,7 +48,7 @@ def redate_po1(db: Database, expected: date) -> None:
             update(PurchaseOrder).where(PurchaseOrder.ref == "PO-1").values(expected_date=expected)
         )
         recompute_etas(s)
-    events.bus().announce(frozenset({events.PURCHASE_ORDERS, events.BACKORDERS, events.ORDERS}))
+    events.bus().announce(Changes.of(Area.PURCHASE_ORDERS, Area.QUEUE, Area.ORDERS))
 
 
 def test_the_backorders_tab_shows_etas_and_they_move_with_the_po_date(

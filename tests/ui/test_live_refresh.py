@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
 from app.services import catalog
+from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.live_refresh import LiveRefresh
 from app.ui.main_window import MainWindow
@@ -26,7 +27,7 @@ def test_the_window_s_own_change_is_read_once_not_again_by_the_live_refresh(
     try:
         # As a dialog does: write, then announce what changed.
         window.database.run(lambda session: catalog.create_product(session, "BOLT", "Bolt M6"))
-        events.bus().announce(frozenset({events.STOCK}))
+        events.bus().announce(Changes.of(Area.STOCK))
         assert "BOLT" in cells(model_of(window, "stockTab"), "SKU")
         qtbot.wait(1_000)  # ten looks by the watcher
         assert seen == []

@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 from app.db import Database
 from app.domain import OrderStatus
 from app.services import ordering, stock
+from app.services.changes import Area, Changes
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.main_window import MainWindow
@@ -135,7 +136,7 @@ def test_clicking_a_header_sorts_by_requerying(window: MainWindow, qtbot: QtBot)
 def test_every_tab_updates_after_a_change_is_announced(window: MainWindow, qtbot: QtBot) -> None:
     with window.database.write() as s:
         ordering.place_order(s, "C2", [LineRequest("GLUE", 2)], ref="SO-4")
-    events.bus().announce(frozenset({events.ORDERS, events.STOCK, events.BACKORDERS}))
+    events.bus().announce(Changes.of(Area.ORDERS, Area.STOCK, Area.QUEUE))
     assert "SO-4" in cells(model_of(window, "ordersTab"), "Ref")
     stock_model = model_of(window, "stockTab")
     assert cells(stock_model, "Backordered") == ["9", "2", "0"]
@@ -163,7 +164,7 @@ def test_a_hidden_tab_rereads_a_change_only_when_shown(window: MainWindow) -> No
     reads: list[str] = []
     orders.modelReset.connect(lambda: reads.append("orders"))
     window.stock_tab.model.modelReset.connect(lambda: reads.append("stock"))
-    events.bus().announce(frozenset({events.ORDERS, events.STOCK}))
+    events.bus().announce(Changes.of(Area.ORDERS, Area.STOCK))
     assert reads == ["stock"]  # the visible tab at once; the hidden one waits
     assert window.orders_tab.stale and "SO-4" not in cells(orders, "Ref")
     window.tabs.setCurrentWidget(window.orders_tab)
@@ -179,7 +180,7 @@ def test_a_refresh_keeps_the_selection_and_the_filter(window: MainWindow) -> Non
     tab.select_key(tab.model.row_at(2).product_id)  # ROPE
     with window.database.write() as s:
         stock.adjust_stock(s, "ROPE", -100, "damaged")
-    events.bus().announce(frozenset({events.STOCK}))
+    events.bus().announce(Changes.of(Area.STOCK))
     assert tab.selected_sku() == "ROPE"
     assert cells(tab.model, "On hand")[2] == "1,100"
 
@@ -189,7 +190,7 @@ def test_ship_ships_the_selected_order_and_says_so(window: MainWindow, qtbot: Qt
     window.tabs.setCurrentWidget(tab)
     with window.database.write() as s:
         ordering.place_order(s, "C2", [LineRequest("ROPE", 3)], ref="SO-R")
-    events.bus().announce(frozenset({events.ORDERS}))
+    events.bus().announce(Changes.of(Area.ORDERS))
     assert tab.select_key("SO-R")
     ship = window.findChild(QPushButton, "shipOrderButton")
     assert ship.isEnabled()

@@ -16,6 +16,7 @@ from app.ui import events
 from app.ui.dialogs.line_items import LineItemsModel
 from app.ui.dialogs.new_order import NewOrderDialog
 from app.ui.dialogs.ship_order import ShipLinesModel, ShipOrderDialog
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import (
     MUG_BARCODE,
     TEA_BARCODE,
@@ -213,6 +214,7 @@ def test_a_new_customer_is_added_without_leaving_the_order(qtbot, sqlite_db, sho
     show_active(qtbot, dialog)
     assert dialog.place_button.isEnabled(), dialog.message.text()
     qtbot.keyClick(dialog.scan, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    wait_for_saves(qtbot)
     assert dialog.placed is not None and dialog.placed.status == OrderStatus.READY_TO_SHIP
 
 

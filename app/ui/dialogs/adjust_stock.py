@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
+from app.services.changes import Area, Changes
 from app.services.stock import Adjustment, TakenBack, adjust_stock, promised_to_take_back
 from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
@@ -219,7 +220,7 @@ class AdjustStockDialog(KeyboardDialog):
             return
         self.result_adjustment = result
         self.outcome = f"{result.sku}: {result.qty_change:+,} ({reason.strip()})"
-        events.bus().announce(frozenset({events.STOCK, events.BACKORDERS, events.ORDERS}))
+        events.bus().announce(Changes.of(Area.STOCK, Area.QUEUE, Area.ORDERS))
         if result.qty_change > 0 and self.product is not None:
             # Units found or returned: offer them to customers waiting for the product.
             self.apply_button.setEnabled(False)  # done: never applied twice while offering

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.allocation import AllocationPlan
+from app.services.changes import Changes
 from app.services.freed import FreedResult, confirm_freed_stock, preview_freed_stock
 from app.ui import events
 from app.ui.background import LatestRead
@@ -214,5 +215,5 @@ class AllocateFreedDialog(KeyboardDialog):
         )
         if result.orders_ready:
             self.outcome += f"; {plural(len(result.orders_ready), 'order')} ready to ship"
-        events.bus().announce(events.EVERYTHING)
+        events.bus().announce(Changes.everything())
         self.accept()

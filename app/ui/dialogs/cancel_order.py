@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.services.cancelling import CancelResult, cancel_line, cancel_order
+from app.services.changes import Changes
 from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
@@ -198,7 +199,7 @@ class CancelOrderDialog(KeyboardDialog):
         self.outcome = f"Order {result.ref}: {plural(result.units_cancelled, 'unit')} cancelled" + (
             f"; {plural(freed, 'unit')} available again" if freed else ""
         )
-        events.bus().announce(events.EVERYTHING)
+        events.bus().announce(Changes.everything())
         self._offer_freed_stock(set(result.freed_product_ids))
 
     def _offer_freed_stock(self, product_ids: set[int]) -> None:

@@ -24,6 +24,7 @@ from app.domain import CustomerTier
 from app.domain.enums import ShipPreference
 from app.services import catalog
 from app.services.catalog import CustomerRow
+from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -311,5 +312,5 @@ class CustomerDialog(KeyboardDialog):
             return
         self.saved = saved
         self.outcome = f"Customer {saved.code} {'saved' if self.editing else 'added'}"
-        events.bus().announce(frozenset({events.ORDERS, events.BACKORDERS}))
+        events.bus().announce(Changes.of(Area.ORDERS, Area.QUEUE))
         self.accept()

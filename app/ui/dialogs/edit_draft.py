@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain import PurchaseOrderStatus
 from app.domain.errors import InvalidTransition, ShopError
+from app.services.changes import Area, Changes
 from app.services.purchasing import get_purchase_order, set_draft_lines, set_expected_date
 from app.ui import events
 from app.ui.dialogs.line_items import (
@@ -184,5 +185,5 @@ class EditDraftDialog(KeyboardDialog):
         if not guarded(self.message, save):
             return
         self.outcome = f"Draft {self.ref} saved: {lines_footer(self.lines)}"
-        events.bus().announce(frozenset({events.PURCHASE_ORDERS}))
+        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS))
         self.accept()

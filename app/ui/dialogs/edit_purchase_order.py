@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
+from app.services.changes import Area, Changes
 from app.services.purchasing import (
     PurchaseOrderChange,
     cancel_purchase_order,
@@ -32,7 +33,7 @@ from app.ui.dialogs.widgets import (
 )
 
 #: A PO change can move incoming stock and the ETAs of waiting customers.
-PO_AREAS = frozenset({events.PURCHASE_ORDERS, events.STOCK, events.BACKORDERS, events.ORDERS})
+PO_AREAS = Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE, Area.ORDERS)
 
 
 @dataclass(frozen=True, slots=True)

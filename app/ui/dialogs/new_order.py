@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.domain.errors import InvalidInput
 from app.services.catalog import CustomerRow, find_product_at_counter
 from app.services.ordering import LineDecision, PlacedOrder, Quote, place_order, quote_lines
-from app.ui import events
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.line_items import (
     LineItemsModel,
@@ -330,22 +328,24 @@ class NewOrderDialog(KeyboardDialog):
         commit_editor(self.table)  # save the quantity being typed
         if not self.place_button.isEnabled():
             return
-
-        def place() -> PlacedOrder:
-            customer = self.customer.resolve()
-            if customer is None:
-                self.customer.setFocus()
-                raise InvalidInput("Choose a customer: type part of a name, code, email or phone")
-            requests = self.lines.requests()
-            return self.database.run(lambda session: place_order(session, customer.code, requests))
-
-        placed = guarded(self.message, place)
-        if placed is None:
+        # Everything the write needs is read here, on the GUI thread.
+        customer = self.customer.resolve()
+        if customer is None:
+            self.message.show_error("Choose a customer: type part of a name, code, email or phone")
+            self.customer.setFocus()
             return
+        code, requests = customer.code, self.lines.requests()
+        self.save(
+            self.database,
+            lambda session: place_order(session, code, requests),
+            label="Placing the order…",
+            done=self._placed,
+        )
+
+    def _placed(self, placed: PlacedOrder) -> None:
         self.placed = placed
         waiting = placed.backordered
         self.outcome = f"Order {placed.ref} placed" + (
             f"; {plural(waiting, 'unit')} backordered" if waiting else "; ready to ship"
         )
-        events.bus().announce(frozenset({events.ORDERS, events.STOCK, events.BACKORDERS}))
         self.accept()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.domain.errors import InvalidInput, ShopError
+from app.services.changes import Area, Changes
 from app.services.purchasing import create_purchase_order
 from app.ui import events
 from app.ui.dialogs.line_items import (
@@ -181,5 +182,5 @@ class NewPurchaseOrderDialog(KeyboardDialog):
             return
         self.created_ref = ref
         self.outcome = f"Purchase order {ref} created"
-        events.bus().announce(frozenset({events.PURCHASE_ORDERS, events.STOCK, events.BACKORDERS}))
+        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE))
         self.accept()

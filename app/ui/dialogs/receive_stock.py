@@ -32,6 +32,7 @@ from app.db import Database
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError
 from app.domain.planning import QueueSnapshot, compare_plans
+from app.services.changes import Changes
 from app.services.purchasing import (
     ReceivablePO,
     open_purchase_order_refs,
@@ -376,7 +377,7 @@ class ReceiveStockDialog(KeyboardDialog):
             return
         self.result_summary = result
         self.outcome = receipt_outcome(plan.purchase_order_ref, result)
-        events.bus().announce(events.EVERYTHING)
+        events.bus().announce(Changes.everything())
         self.accept()
 
     def _preview_again(self) -> None:

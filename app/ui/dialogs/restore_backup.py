@@ -25,6 +25,7 @@ from app.db.backup import BackupInfo, list_backups
 from app.db.config import backup_dir_for, load_settings
 from app.db.opening import backup_stem, restore_backup
 from app.domain.errors import ShopError
+from app.services.changes import Changes
 from app.ui import events
 from app.ui.background import run_in_background
 from app.ui.dialogs.settings_backups import describe_size
@@ -149,7 +150,7 @@ class RestoreBackupDialog(QDialog):
 
     def _restored(self, info: BackupInfo) -> None:
         self.outcome = f"Restored the backup of {when(info)}"
-        events.bus().announce(events.EVERYTHING)
+        events.bus().announce(Changes.everything())
         self.accept()
 
     def _failed(self, error: Exception) -> None:

@@ -22,6 +22,7 @@ from app.db import Database
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError
 from app.services import queue
+from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.background import wait_in_background
 from app.ui.dialogs.widgets import MessageLabel
@@ -106,7 +107,7 @@ class QueuePriorityPage(QWidget):
             f"Now serving: {policy.label.lower()} "
             f"({products:,} product queue{'' if products == 1 else 's'} reordered)"
         )
-        events.bus().announce(frozenset({events.BACKORDERS, events.ORDERS}))
+        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
 
 
 class QueuePriorityDialog(QDialog):

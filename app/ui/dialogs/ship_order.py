@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidInput, InvalidQuantity
+from app.services.changes import Area, Changes
 from app.services.shipping import ShipResult, ship_order
 from app.ui import events
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
@@ -220,5 +221,5 @@ class ShipOrderDialog(KeyboardDialog):
             f"Shipped {plural(result.units, 'unit')} of {result.ref}; "
             f"it is now {result.status.label.lower()}"
         )
-        events.bus().announce(frozenset({events.ORDERS, events.STOCK, events.BACKORDERS}))
+        events.bus().announce(Changes.of(Area.ORDERS, Area.STOCK, Area.QUEUE))
         self.accept()

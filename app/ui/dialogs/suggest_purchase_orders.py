@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
+from app.services.changes import Area, Changes
 from app.services.suggestions import (
     SuggestedLine,
     SuggestedPO,
@@ -282,5 +283,5 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
             f"Created {plural(len(refs), 'draft purchase order')} ({', '.join(refs)}); "
             "review and send them"
         )
-        events.bus().announce(frozenset({events.PURCHASE_ORDERS}))
+        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS))
         self.accept()

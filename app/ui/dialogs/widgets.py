@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain.errors import ShopError
 from app.domain.quantities import parse_quantity
+from app.services.changes import Changes
+from app.ui.writing import WriteOperation, changes_of, run_write
 
 log = logging.getLogger(__name__)
 
@@ -171,16 +173,21 @@ def is_ctrl_return(event: QKeyEvent) -> bool:
 
 
 class KeyboardDialog(QDialog):
-    """A dialog where plain Enter never presses a button and Ctrl+Return runs ``submit``.
+    """A dialog where plain Enter never presses a button and Ctrl+Return runs ``submit``,
+    and which saves through :meth:`save` (off the GUI thread; see ``app.ui.writing``).
 
     Scanners end every code with Enter; in an ordinary QDialog that Enter would press the
     default button (confirm) after the first scan.
     """
 
+    #: The inline message bar every such dialog has (a save's failure is shown there).
+    message: MessageLabel
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         #: After a successful write: one plain sentence saying what was done, for a status bar.
         self.outcome = ""
+        self._saving: WriteOperation[Any] | None = None
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -192,8 +199,61 @@ class KeyboardDialog(QDialog):
     def can_submit(self) -> bool:
         return True
 
+    @property
+    def saving(self) -> bool:
+        """A save is under way (the dialog is disabled and cannot be closed)."""
+        return self._saving is not None
+
+    def save(
+        self,
+        database: Database,
+        write: Callable[[Session], T],
+        *,
+        label: str,
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None] | None = None,
+        changes: Callable[[T], Changes] | None = None,
+    ) -> None:
+        """Run ``write`` off the GUI thread (see ``app.ui.writing.run_write``); then
+        ``done(result)``, or ``failed(error)`` (default: the error in the message bar). A
+        second save while one runs is ignored."""
+        if self._saving is not None:
+            return
+
+        def finished(result: T) -> None:
+            self._saving = None
+            done(result)
+
+        def went_wrong(error: Exception) -> None:
+            self._saving = None
+            (failed or self.show_failure)(error)
+
+        self._saving = run_write(
+            self,
+            database,
+            write,
+            label=label,
+            done=finished,
+            failed=went_wrong,
+            changes=changes or changes_of,
+        )
+
+    def show_failure(self, error: Exception) -> None:
+        """A failed save in the message bar: a ShopError's words, or "nothing was saved"."""
+        show_failure(self.message, error)
+
+    def reject(self) -> None:
+        if self._saving is None:  # never closed while its data is being saved
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._saving is not None:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
     def _submit_from_keyboard(self) -> None:
-        if self.can_submit():
+        if self._saving is None and self.can_submit():
             self.submit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

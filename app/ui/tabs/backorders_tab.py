@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services import queue
+from app.services.changes import Area, Changes
 from app.services.views import BackorderRow
 from app.ui import events
 from app.ui.models.backorders_model import BackordersModel
@@ -77,7 +78,9 @@ _ACTIONS = (
 class BackordersTab(TableTab):
     singular = "line waiting"
     plural = "lines waiting"
-    areas = frozenset({events.BACKORDERS, events.ORDERS, events.STOCK, events.PURCHASE_ORDERS})
+    areas = frozenset(
+        {Area.QUEUE, Area.ORDERS, Area.STOCK, Area.PURCHASE_ORDERS, Area.CATALOG, Area.SETTINGS}
+    )
 
     pin_action: QAction
     unpin_action: QAction
@@ -248,7 +251,7 @@ class BackordersTab(TableTab):
             return
         self.message.emit(f"{verb} {row.order_ref} line {row.line_no} ({row.sku}): {place.text}")
         # Announcing re-reads this tab (it is on screen), keeping the line selected.
-        events.bus().announce(frozenset({events.BACKORDERS, events.ORDERS}))
+        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
         self._reveal(row.order_line_id)
 
     def _reveal(self, line_id: int) -> None:

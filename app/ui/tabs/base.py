@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.domain.errors import ShopError
+from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.models.paged_model import PagedTableModel
 
@@ -54,8 +55,8 @@ class TableTab(QWidget):
     #: A line for the status bar: an outcome or a plain-words error.
     message = Signal(str)
 
-    #: Bus areas whose changes this tab shows.
-    areas: frozenset[str] = events.EVERYTHING
+    #: The areas whose changes this tab shows (it refreshes when one of them changed).
+    areas: frozenset[Area] = frozenset(Area)
     singular = "row"
     plural = "rows"
 
@@ -178,8 +179,8 @@ class TableTab(QWidget):
             self.message.emit(f"The table cannot be sorted by {self.model.columns[column].title}")
 
     @Slot(object)
-    def _on_data_changed(self, areas: frozenset[str]) -> None:
-        if self.areas & set(areas):
+    def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(self.areas):
             self.refresh()
 
     def refresh(self) -> None:

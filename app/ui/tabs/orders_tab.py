@@ -14,6 +14,7 @@ from app.domain import OrderStatus
 from app.domain.enums import ShipPreference
 from app.domain.errors import ShopError
 from app.services import shipping
+from app.services.changes import Area, Changes
 from app.services.views import OrderRow
 from app.ui import events
 from app.ui.models.orders_model import OrdersModel
@@ -149,7 +150,7 @@ class OrdersTab(TableTab):
         except ShopError as error:
             self.message.emit(str(error))
             return
-        events.bus().announce(frozenset({events.ORDERS, events.BACKORDERS}))
+        events.bus().announce(Changes.of(Area.ORDERS, Area.QUEUE))
         self.message.emit(f"{order.ref} now ships {_HOW[preference]}; it is {status.label.lower()}")
 
 

@@ -14,13 +14,14 @@ from app.db import Database
 from app.domain import PurchaseOrderStatus
 from app.domain.errors import ShopError
 from app.services import purchasing
+from app.services.changes import Area, Changes
 from app.services.views import PurchaseOrderRow
 from app.ui import events
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
 from app.ui.tabs.base import TableTab
 
 #: What a change to a PO can move: incoming stock, and the ETAs of waiting customers.
-PO_AREAS = frozenset({events.PURCHASE_ORDERS, events.STOCK, events.BACKORDERS, events.ORDERS})
+PO_AREAS = Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE, Area.ORDERS)
 
 _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_incoming))
 
@@ -28,7 +29,7 @@ _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_inc
 class PurchaseOrdersTab(TableTab):
     singular = "purchase order"
     plural = "purchase orders"
-    areas = frozenset({events.PURCHASE_ORDERS, events.STOCK})
+    areas = frozenset({Area.PURCHASE_ORDERS, Area.STOCK, Area.CATALOG})
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(
