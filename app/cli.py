@@ -45,7 +45,7 @@ from app.domain.errors import (
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
 from app.services.exporting import KINDS as EXPORT_KINDS
-from app.services.exporting import export_csv
+from app.services.exporting import export_csv, export_to_path
 from app.services.importing import KINDS as IMPORT_KINDS
 from app.services.importing import import_csv
 from app.services.receiving import AllocationPlan
@@ -355,30 +355,6 @@ def cmd_export(database: Database, kind: str, file: str) -> int:
             export_csv(session, kind, sys.stdout)
             sys.stdout.flush()
             return 0
-        count = _export_to_file(session, kind, Path(file))
+        count = export_to_path(session, kind, Path(file))
     print(f"Exported {count} {'row' if count == 1 else 'rows'} of {kind} to {file}")
     return 0
-
-
-def _export_to_file(session: Session, kind: str, path: Path) -> int:
-    """Write to a temporary file beside the target, then replace it: never half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as error:
-        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
-    try:
-        out: TextIO
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            count = export_csv(session, kind, out)
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except OSError as error:
-        Path(temp_name).unlink(missing_ok=True)
-        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return count

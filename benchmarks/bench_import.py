@@ -38,6 +38,7 @@ from benchmarks.common import (
     scale_path,
     timed_cpu,
 )
+from benchmarks.generate import ORDER_LINE_FIELDS, insert_order_lines
 
 RATIO_GOAL = 3.0
 
@@ -83,8 +84,7 @@ def imported_rows(path: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
         ).fetchall()
         first = orders[0][0]
         lines = con.execute(
-            "SELECT order_id, line_no, product_id, qty_ordered, qty_allocated, qty_shipped, "
-            "qty_cancelled, qty_backordered, queued_at, cancel_reason FROM order_line "
+            f"SELECT {', '.join(ORDER_LINE_FIELDS)} FROM order_line "
             "WHERE order_id >= ? ORDER BY id",
             (first,),
         ).fetchall()
@@ -108,12 +108,7 @@ def raw_insert(path: Path, orders: list[tuple], lines: list[tuple], touched: lis
         "VALUES (?, ?, ?, ?, ?, ?)",
         orders,
     )
-    cur.executemany(
-        "INSERT INTO order_line (order_id, line_no, product_id, qty_ordered, qty_allocated, "
-        "qty_shipped, qty_cancelled, qty_backordered, queued_at, cancel_reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        lines,
-    )
+    insert_order_lines(cur, lines)
     cur.executemany(
         "UPDATE stock_balance SET allocated = allocated + ?, version = version + ? "
         "WHERE product_id = ? AND location_id = 1",

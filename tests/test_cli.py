@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import types
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.db import open_database
+from app.db import Database, open_database
 from app.services import catalog, purchasing, stock
 from app.services.ordering import LineRequest, place_order
 
@@ -296,3 +297,125 @@ def test_demo_with_a_command_keeps_stdout_for_the_output(
     assert code == 0
     assert out.startswith("position,order_ref,")
     assert err.startswith("Demo shop: ")
+
+
+# --- issue 9: imports and exports that a file cannot break -----------------------------------
+
+
+@pytest.fixture
+def shop_url(db: Database) -> str:
+    """The URL of a shop (SQLite and PostgreSQL) with customer ANN and product WIDGET."""
+    with db.write() as session:
+        catalog.create_customer(session, "ANN", "Ann")
+        catalog.create_product(session, "WIDGET", "Widget")
+    db.dispose()
+    return db.url
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "message"),
+    [
+        (
+            "customers",
+            b"code,name,email,phone,tier\nC1,Ann,,,\nC2,B\x00b,,,\n",
+            "row 3: name contains a NUL character",
+        ),
+        (
+            "products",
+            b"sku,name,barcode,price,cost,backorder_policy,reorder_point,supplier\n"
+            b"A,Apple,,1e30,1,,,\n",
+            "row 2: price 1e30 is too large (at most 9999999999.99)",
+        ),
+        (
+            "orders",
+            b"order_ref,customer,placed_at,sku,qty\n"
+            + b"W-1,ANN,2026-01-05T09:00Z,WIDGET,2\n" * 200
+            # row 202: far past the first 8 KB, where decoding the file used to fail
+            + "W-2,ANN,2026-01-05T09:00Z,WIDGET,1\nW-3,Zoë,2026-01-05T09:00Z,WIDGET,1\n".encode(
+                "cp1252"
+            ),
+            "row 203: customer has a byte (0xEB) that is not UTF-8 text",
+        ),
+        (
+            "orders",
+            b"order_ref,customer,placed_at,sku,qty\nW-1,ANN,9999-12-31T23:59-14:00,WIDGET,1\n",
+            "row 2: placed_at 9999-12-31T23:59-14:00 is not between 1900 and 2999",
+        ),
+    ],
+)
+def test_an_import_a_database_could_not_take_exits_1_with_the_row_and_no_traceback(
+    shop_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    content: bytes,
+    message: str,
+) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "--db", shop_url, "import", kind, str(path))
+    assert (code, out) == (1, "")
+    assert f"{path} {message}" in err
+    assert "Traceback" not in err and "\x00" not in err
+    code, out, _err = run(capsys, "--db", shop_url, "export", "backorders", "-")
+    assert (code, out) == (0, "position,order_ref,line,customer,sku,qty_waiting,placed_at\n")
+
+
+@pytest.mark.parametrize("kind", ["orders", "customers", "purchase-orders"])
+def test_importing_a_file_with_only_its_header_succeeds_and_says_so(
+    shop_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    from app.services.importing import COLUMNS
+
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(",".join(COLUMNS[kind]) + "\r\n")
+    code, out, err = run(capsys, "--db", shop_url, "import", kind, str(path))
+    noun = kind.replace("-", " ")
+    assert (code, out, err) == (
+        0,
+        f"Nothing to import: the {noun} file has no rows after its header\n",
+        "",
+    )
+
+
+def test_export_neutralises_formulas_in_files_and_on_stdout(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = open_database(f"sqlite:///{db_path}", backup_dir=tmp_path / "bk")
+    with database.write() as session:
+        catalog.create_product(session, "=1+2", "Formula")
+        stock.adjust_stock(session, "=1+2", 3, "count")
+    database.dispose()
+    target = tmp_path / "stock.csv"
+    assert run(capsys, "--db", str(db_path), "export", "stock", str(target))[0] == 0
+    on_stdout = run(capsys, "--db", str(db_path), "export", "stock", "-")[1]
+    assert target.read_text() == on_stdout
+    assert "'=1+2,3,0,3,0,0\n" in on_stdout
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "folder"])
+def test_export_refuses_a_link_a_pipe_or_a_folder_and_leaves_it_alone(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    precious = folder / "precious.txt"
+    precious.write_text("keep me\n")
+    target = folder / "stock.csv"
+    if kind == "symlink":
+        target.symlink_to(precious)
+    elif kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes here")
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    before = os.lstat(target)
+    code, out, err = run(capsys, "--db", str(db_path), "export", "stock", str(target))
+    assert (code, out) == (1, "")
+    assert f"Cannot write {target}: it is a" in err and "nothing was written" in err
+    assert "Traceback" not in err
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert precious.read_text() == "keep me\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["precious.txt", "stock.csv"]

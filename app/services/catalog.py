@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -21,6 +21,7 @@ from app.domain import (
     Supplier,
 )
 from app.domain.barcodes import looks_like_barcode, validate_gtin
+from app.domain.base import Money
 from app.domain.catalog import DEFAULT_LOCATION_CODE
 from app.domain.enums import OrderStatus, ShipPreference
 from app.domain.errors import Duplicate, InvalidInput, InvalidQuantity, NotFound
@@ -45,19 +46,36 @@ def default_location_id(session: Session) -> int:
     return location_id
 
 
+#: The largest amount a Money column (Numeric(12, 2)) holds: 9999999999.99.
+_MONEY_PLACES = Money.scale or 0
+_CENT = Decimal(1).scaleb(-_MONEY_PLACES)
+MAX_MONEY = Decimal(10) ** ((Money.precision or 0) - _MONEY_PLACES) - _CENT
+#: An amount as people and spreadsheets write it: ASCII digits, a decimal point, perhaps an
+#: exponent ("12.50", ".5", "1.5E+3"); not "1_000", "12,50", "NaN" or other scripts' digits.
+_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_money(text: str | Decimal | int, *, what: str = "Price") -> Decimal:
-    """A non-negative amount of money with at most two decimals."""
-    try:
-        value = Decimal(str(text).strip() or "0")
-    except InvalidOperation:
-        raise InvalidInput(f"{what} must be an amount like 12.50, not {str(text)[:20]!r}") from None
-    if not value.is_finite() or value < 0:
-        raise InvalidInput(f"{what} must be zero or more")
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{what} {value} has more than two decimals")
-    if value >= Decimal("10000000000"):
-        raise InvalidInput(f"{what} {value} is too large")
-    return value.quantize(Decimal("0.01"))
+    """A non-negative amount of money with at most two decimals, at most MAX_MONEY (what the
+    database column holds); anything else is an InvalidInput saying why."""
+    if isinstance(text, Decimal):
+        value, shown = text, str(text)
+    else:
+        shown = str(text).strip() or "0"
+        if isinstance(text, bool) or not _AMOUNT.fullmatch(shown):
+            raise InvalidInput(f"{what} must be an amount like 12.50, not {shown[:20]!r}")
+        value = Decimal(shown)
+    if not value.is_finite():
+        raise InvalidInput(f"{what} must be an amount like 12.50, not {shown[:20]!r}")
+    if value < 0:
+        raise InvalidInput(f"{what} cannot be negative ({shown[:20]})")
+    # Checked before rounding to cents: quantize() fails beyond 28 digits (1e30).
+    if value > MAX_MONEY:
+        raise InvalidInput(f"{what} {shown[:20]} is too large (at most {MAX_MONEY})")
+    cents = value.quantize(_CENT)
+    if cents != value:
+        raise InvalidInput(f"{what} {shown[:20]} has more than two decimals")
+    return cents.copy_abs()  # -0 is 0.00
 
 
 def create_supplier(

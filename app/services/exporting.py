@@ -1,14 +1,21 @@
 """Exporting stock levels and the backorder queue as CSV, streamed row by row.
 
 Both exports read in batches (``yield_per``) and write each row as it comes, so a database
-with a million order lines exports in constant memory.
+with a million order lines exports in constant memory. Every text cell a spreadsheet would
+run as a formula is written with a quote in front (:mod:`app.services.csv_cells`); numbers
+are written as they are. :func:`export_to_path` writes a file whole or not at all, and only
+ever a regular file: never through a symbolic link, into a pipe or onto a device.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from sqlalchemy import select
@@ -22,6 +29,7 @@ from app.domain import (
 )
 from app.domain.errors import InvalidInput
 from app.domain.queue import serving_order
+from app.services.csv_cells import neutralise
 from app.services.queue import get_queue_policy
 from app.services.views import stock_figures
 
@@ -92,10 +100,69 @@ def export_csv(session: Session, kind: str, out: TextIO) -> int:
         columns, rows = BACKORDER_COLUMNS, backorder_rows(session)
     else:
         raise InvalidInput(f"Cannot export {kind!r}; choose one of {', '.join(KINDS)}")
+    return write_csv(out, columns, rows)
+
+
+def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write the header and rows; text cells neutralised, numbers as they are."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([neutralise(cell) if isinstance(cell, str) else cell for cell in row])
         count += 1
     return count
+
+
+def export_to_path(session: Session, kind: str, path: Path) -> int:
+    """Write one export to a file: to a temporary file beside it, then put in its place, so
+    the file is never half written. A target that exists and is not a regular file (a
+    symbolic link, a folder, a named pipe, a device) is refused and left as it is."""
+    _check_target(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as error:
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    try:
+        out: TextIO
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            count = export_csv(session, kind, out)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
+        _check_target(path)  # again: it may have been made a link or a pipe meanwhile
+        os.replace(temp_name, path)
+    except OSError as error:
+        Path(temp_name).unlink(missing_ok=True)
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _check_target(path: Path) -> None:
+    """Refuse a target that exists and is not a regular file (links are not followed)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISLNK(mode):
+        what = "a symbolic link"
+    elif stat.S_ISDIR(mode):
+        what = "a folder"
+    elif stat.S_ISFIFO(mode):
+        what = "a named pipe"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    else:
+        what = "not a file"
+    raise InvalidInput(
+        f"Cannot write {path}: it is {what}, not a regular file; nothing was written "
+        "(give the name of a CSV file, or - for standard output)"
+    )

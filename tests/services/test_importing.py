@@ -3,6 +3,7 @@ exactly as if they had been typed in one by one."""
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import time
@@ -633,3 +634,264 @@ def test_an_imported_order_beyond_the_max_backorder_is_refused_with_its_row(
         run_import(shop, "orders", path, method=method)
     assert "row 3" in str(caught.value)
     assert count(shop, SalesOrder) == 0
+
+
+# --- issue 9: what a file can hold that the shop cannot --------------------------------------
+
+CUSTOMERS_HEADER = "code,name,email,phone,tier\n"
+
+
+def refused(db: Database, kind: str, path: Path, row: int, words: list[str]) -> ImportRowError:
+    """The import of ``path`` fails on ``row`` with a message holding every one of ``words``."""
+    error = failing_import(db, kind, path)
+    assert error.row == row, str(error)
+    assert str(error).startswith(f"{path.name} row {row}: ")
+    for word in words:
+        assert word in str(error)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "row", "words"),
+    [
+        # A NUL is stored silently by SQLite and breaks PostgreSQL: refused on both.
+        ("customers", CUSTOMERS_HEADER + "C1,Ann,,,\nC2,B\x00b,,,\n", 3, ["name", "NUL"]),
+        ("products", PRODUCTS_HEADER + "A\x00,Apple,,1,1,,,\n", 2, ["sku", "NUL"]),
+        ("suppliers", "code,name,email,lead_time_days\nS1,Sup,s@x\x00.example,\n", 2, ["email"]),
+        ("orders", ORDERS_HEADER + "W\x00,ANN,2026-01-05T09:00Z,WIDGET,1\n", 2, ["order_ref"]),
+        ("purchase-orders", PO_HEADER + "P-1,SUP,,,WID\x00GET,1\n", 2, ["sku", "NUL"]),
+        # Other control characters inside a value: a tab, a line break (a quoted cell over
+        # two lines), an escape, a C1 control (text decoded with the wrong code page).
+        ("customers", CUSTOMERS_HEADER + "C1,Ann\tSmith,,,\n", 2, ["name", "tab"]),
+        ("customers", CUSTOMERS_HEADER + 'C1,"Ann\nSmith",,,\n', 2, ["name", "line break"]),
+        ("customers", CUSTOMERS_HEADER + "C1,Ann,,\x1b[31m,\n", 2, ["phone", "U+001B"]),
+        ("products", PRODUCTS_HEADER + "A,Ca\x85fe,,1,1,,,\n", 2, ["name", "U+0085"]),
+    ],
+)
+def test_control_characters_are_refused_with_row_and_column(
+    shop: Database, tmp_path: Path, kind: str, content: str, row: int, words: list[str]
+) -> None:
+    before = {model: count(shop, model) for model in (Customer, Product, Supplier, SalesOrder)}
+    error = refused(shop, kind, write(tmp_path, f"{kind}.csv", content), row, words)
+    assert "\x00" not in str(error)
+    after = {model: count(shop, model) for model in (Customer, Product, Supplier, SalesOrder)}
+    assert after == before
+    assert count(shop, PurchaseOrder) == 0
+
+
+def test_spaces_tabs_and_line_breaks_around_a_value_are_trimmed_not_refused(
+    db: Database, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "c.csv", CUSTOMERS_HEADER + 'C1,"\tAnn Smith \r\n",,,\n')
+    assert run_import(db, "customers", path).records == 1
+    with db.read() as session:
+        assert catalog.get_customer(session, "C1").name == "Ann Smith"
+
+
+@pytest.mark.parametrize(
+    ("price", "words"),
+    [
+        ("1e30", ["price", "1e30", "too large", "9999999999.99"]),
+        ("10000000000", ["price", "too large"]),
+        ("NaN", ["price", "an amount like 12.50", "NaN"]),
+        ("Infinity", ["price", "Infinity"]),
+        ("-inf", ["price", "-inf"]),
+        ("-1", ["price", "negative"]),
+        ("-0.5", ["price", "negative"]),
+        ("1.005", ["price", "more than two decimals"]),
+        ("1e-30", ["price", "more than two decimals"]),
+        ("1e999999999", ["price", "too large"]),
+        ('"12,50"', ["price", "12,50"]),
+        ("1_000", ["price", "1_000"]),
+        ("\u0661\u0662", ["price"]),  # Arabic-Indic digits: not an amount a till shows
+        ("£5", ["price"]),
+    ],
+)
+def test_prices_the_database_cannot_hold_are_refused_with_row_and_column(
+    db: Database, tmp_path: Path, price: str, words: list[str]
+) -> None:
+    path = write(tmp_path, "p.csv", PRODUCTS_HEADER + f"A,Apple,,1,1,,,\nB,Bread,,{price},1,,,\n")
+    refused(db, "products", path, 3, words)
+    costly = write(tmp_path, "c.csv", PRODUCTS_HEADER + f"B,Bread,,1,{price},,,\n")
+    error = failing_import(db, "products", costly)
+    assert error.row == 2 and "cost" in str(error), str(error)
+    assert count(db, Product) == 0
+
+
+def test_the_largest_price_the_database_holds_is_stored_exactly(
+    db: Database, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "p.csv",
+        PRODUCTS_HEADER + "A,Apple,,9999999999.99,0.01,,,\nB,Bread,,1.5e3,+2,,,\nC,Cake,,-0,,,,\n",
+    )
+    assert run_import(db, "products", path).records == 3
+    with db.read() as session:
+        prices = {
+            sku: (catalog.find_product(session, sku).price, catalog.find_product(session, sku).cost)
+            for sku in ("A", "B", "C")
+        }
+    assert prices == {
+        "A": (Decimal("9999999999.99"), Decimal("0.01")),
+        "B": (Decimal("1500.00"), Decimal("2.00")),
+        "C": (Decimal("0.00"), Decimal("0.00")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("qty", "words"),
+    [
+        ("-3", ["qty", "negative"]),
+        ("1" * 5000, ["qty", "too large"]),  # int() itself refuses over 4300 digits
+        ("1.5", ["qty", "whole number"]),
+        ("1e3", ["qty", "whole number"]),
+        ("\u0663", ["qty", "whole number"]),
+        ("", ["qty", "empty"]),
+    ],
+)
+def test_order_and_purchase_order_quantities_are_checked(
+    shop: Database, tmp_path: Path, qty: str, words: list[str]
+) -> None:
+    orders = write(tmp_path, "o.csv", ORDERS_HEADER + f"W-1,ANN,2026-01-05T09:00Z,WIDGET,{qty}\n")
+    pos = write(tmp_path, "p.csv", PO_HEADER + f"P-1,SUP,,,WIDGET,{qty}\n")
+    for kind, path in (("orders", orders), ("purchase-orders", pos)):
+        refused(shop, kind, path, 2, words)
+    assert count(shop, SalesOrder) == 0 and count(shop, PurchaseOrder) == 0
+
+
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("9999-12-31T23:59:59-14:00", ["placed_at", "between"]),
+        ("0001-01-01T00:00:00+14:00", ["placed_at", "between"]),
+        ("0001-01-01", ["placed_at", "between"]),
+    ],
+)
+def test_times_outside_any_shop_s_life_are_refused(
+    shop: Database, tmp_path: Path, when: str, words: list[str]
+) -> None:
+    path = write(tmp_path, "o.csv", ORDERS_HEADER + f"W-1,ANN,{when},WIDGET,1\n")
+    refused(shop, "orders", path, 2, words)
+    dated = write(tmp_path, "p.csv", PO_HEADER + "P-1,SUP,,9999-12-31,WIDGET,1\n")
+    assert "expected_date" in str(failing_import(shop, "purchase-orders", dated))
+
+
+HEADERS = {
+    "products": PRODUCTS_HEADER,
+    "customers": CUSTOMERS_HEADER,
+    "suppliers": "code,name,email,lead_time_days\n",
+    "orders": ORDERS_HEADER,
+    "purchase-orders": PO_HEADER,
+}
+
+
+@pytest.mark.parametrize("kind", list(HEADERS))
+@pytest.mark.parametrize("after_header", ["", "\n\n", " , , \r\n"])
+def test_a_file_with_only_its_header_imports_nothing_plainly(
+    shop: Database, tmp_path: Path, kind: str, after_header: str
+) -> None:
+    before = {model: count(shop, model) for model in (Customer, Product, Supplier, SalesOrder)}
+    path = write(tmp_path, f"{kind}.csv", HEADERS[kind] + after_header)
+    result = run_import(shop, kind, path)
+    assert (result.records, result.lines, result.backordered) == (0, 0, 0)
+    noun = kind.replace("-", " ")
+    assert result.summary() == f"Nothing to import: the {noun} file has no rows after its header"
+    after = {model: count(shop, model) for model in (Customer, Product, Supplier, SalesOrder)}
+    assert after == before
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n"])
+def test_an_empty_file_is_refused_plainly(db: Database, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content)
+    error = failing_import(db, "orders", path)
+    assert error.row == 1
+    assert "order_ref,customer,placed_at,sku,qty" in str(error)
+
+
+def cp1252_customers(bad_row: int, rows: int = 400, *, line_end: str = "\r\n") -> bytes:
+    """A customers file saved by a spreadsheet in Windows-1252, with one accented name on
+    ``bad_row`` (the header is row 1), far past the first 8 KB."""
+    lines = [CUSTOMERS_HEADER.strip()]
+    for number in range(2, rows + 1):
+        name = "Björk" if number == bad_row else f"Customer number {number}"
+        lines.append(f"C{number},{name},c{number}@example.com,0123456789,")
+    return (line_end.join(lines) + line_end).encode("cp1252")
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"])
+def test_a_windows_1252_file_names_the_row_of_its_first_accented_letter(
+    db: Database, tmp_path: Path, line_end: str
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(cp1252_customers(301, line_end=line_end))
+    error = failing_import(db, "customers", path)
+    assert error.row == 301, str(error)
+    assert str(error) == (
+        "customers.csv row 301: name has a byte (0xF6) that is not UTF-8 text: the file was "
+        "saved in another encoding (such as Windows-1252); save it as CSV UTF-8"
+    )
+    assert count(db, Customer) == 0
+
+
+def test_a_header_that_is_not_utf8_is_refused_on_row_1(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(b"code,n\xe4me,email,phone,tier\nC1,Ann,,,\n")
+    error = failing_import(db, "customers", path)
+    assert error.row == 1 and "UTF-8" in str(error) and "0xE4" in str(error)
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(db: Database, tmp_path: Path) -> None:
+    # Row 2 spans three lines of the file (a quoted cell with line breaks at its ends, which
+    # are trimmed); a spreadsheet shows it as one row, so the bad tier is on row 4 (line 6).
+    path = write(
+        tmp_path,
+        "customers.csv",
+        CUSTOMERS_HEADER + 'C1,"\nAnn\n",,,\n\nC2,Bob,,,platinum\n',
+    )
+    error = failing_import(db, "customers", path)
+    assert error.row == 4, str(error)
+    assert str(error).startswith("customers.csv row 4: tier 'platinum'")
+
+
+def test_a_utf8_file_with_bom_and_crlf_line_ends_imports(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(
+        "\ufeffcode,name,email,phone,tier\r\n"
+        "C1,Björk Guðmundsdóttir,,,gold\r\n\r\nC2,Zoë,,,\r\n".encode()
+    )
+    assert run_import(db, "customers", path).records == 2
+    with db.read() as session:
+        assert catalog.get_customer(session, "C1").name == "Björk Guðmundsdóttir"
+        assert catalog.get_customer(session, "C2").tier == CustomerTier.STANDARD
+    bad = tmp_path / "more.csv"
+    bad.write_bytes(b"\xef\xbb\xbfcode,name,email,phone,tier\r\nC3,Cy,,,\r\n\r\nC4,Di,,,tin\r\n")
+    assert failing_import(db, "customers", bad).row == 4
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [
+        ("'=1+2", "=1+2"),  # what an export writes for the SKU =1+2
+        ("'-5", "-5"),
+        ("'+X", "+X"),
+        ("'@X", "@X"),
+        ("''=X", "'=X"),  # an export of the SKU '=X
+        ("'X", "'X"),  # an apostrophe before anything else is the value's own
+        ("O'Brien", "O'Brien"),
+        ("'", "'"),
+    ],
+)
+def test_a_quote_an_export_put_before_a_formula_character_is_taken_off(
+    db: Database, tmp_path: Path, cell: str, stored: str
+) -> None:
+    path = tmp_path / "p.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [PRODUCTS_HEADER.strip().split(","), [cell, cell, "", "1", "1", "", "", ""]]
+        )
+    assert run_import(db, "products", path).records == 1
+    with db.read() as session:
+        product = catalog.find_product(session, stored)
+        assert (product.sku, product.name) == (stored, stored)

@@ -1,8 +1,9 @@
 """Importing products, customers, suppliers, orders and purchase orders from CSV files.
 
 Every import runs in the caller's transaction and is all-or-nothing: the first bad row raises
-:class:`ImportRowError` ("orders.csv row 7: ...", counting the header as row 1) and the caller
-rolls back, so nothing is written.
+:class:`ImportRowError` ("orders.csv row 7: ...", numbered as a spreadsheet shows the file:
+the header is row 1) and the caller rolls back, so nothing is written. A file with a header
+and no rows imports nothing and says so.
 
 Orders are placed in ``placed_at`` order (then by reference) so they allocate and backorder
 exactly as if the clerk had typed them in. The default ``bulk`` method reproduces
@@ -53,6 +54,9 @@ def import_csv(
     finally:
         if owned:
             stream.close()
+    if not rows.rows:
+        # A header and nothing else (a day without orders): done, and the database untouched.
+        return ImportResult(kind, 0)
     if kind == "products":
         return import_products(session, rows)
     if kind == "customers":

@@ -203,6 +203,8 @@ def _update_balances(
 ) -> None:
     """Add the new allocations to the (locked) balances and bump their versions, as
     place_order does once per line."""
+    if not bumps:
+        return  # no lines: an empty executemany is an error on some drivers
     connection = session.connection()
     preparer = connection.dialect.identifier_preparer
     quote, mark = preparer.quote, _marker(connection.dialect)

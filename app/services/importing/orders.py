@@ -30,6 +30,8 @@ from app.services.importing.csvfile import (
 )
 from app.services.ordering import LineRequest, place_order
 
+_QTY_DIGITS = len(str(MAX_QUANTITY))
+
 
 def gather(
     rows: CsvRows,
@@ -60,7 +62,10 @@ def gather(
             check_text(party, party_column, 40, required=True)
         if not code or len(code) > 64:
             check_text(code, "sku", 64, required=True)
-        qty = int(qty_text) if qty_text.isascii() and qty_text.isdigit() else 0
+        # A quick int() for the plain case; parse_quantity says why anything else is wrong
+        # (int() alone would choke on thousands of digits).
+        plain = len(qty_text) <= _QTY_DIGITS and qty_text.isascii() and qty_text.isdigit()
+        qty = int(qty_text) if plain else 0
         if not 0 < qty <= MAX_QUANTITY:
             qty = parse_quantity(qty_text, what="qty")
         document = documents.get(ref)
