@@ -181,3 +181,26 @@ def test_a_refused_file_can_be_replaced_by_the_newest_good_backup(
         p for p in tmp_path.glob("shop.sqlite3.refused-*") if not p.name.endswith(("-wal", "-shm"))
     ]
     assert aside.read_bytes() == b""  # kept aside, never deleted
+
+
+def test_back_up_now_into_a_read_only_folder_says_why_once(
+    qtbot: QtBot, sqlite_db: Database
+) -> None:
+    from app.ui.dialogs.settings import SettingsDialog
+    from app.ui.dialogs.settings_backups import BackupsPage
+
+    backups = Path(sqlite_db.url.removeprefix("sqlite:///")).parent / "backups"
+    backups.mkdir()
+    window = open_window(qtbot, sqlite_db)
+    page = BackupsPage(sqlite_db)
+    dialog = SettingsDialog([page], window)
+    qtbot.addWidget(dialog)
+    with read_only(backups):
+        window.back_up_now()
+        qtbot.waitUntil(lambda: window.backup_action.isEnabled(), timeout=10_000)
+        page.backup_button.click()
+        qtbot.waitUntil(lambda: page.backup_button.isEnabled(), timeout=10_000)
+    for said in (window.statusBar().currentMessage(), page.message.text()):
+        assert said.startswith("The backup could not be made: the backups folder")
+        assert said.count("could not be made") == 1
+    dialog.reject()
