@@ -172,3 +172,12 @@ def test_on_a_full_disk_an_import_is_refused_plainly_and_check_still_runs(
         assert captured.out.startswith("All good")
         assert "warning: Today's backup was not made." in captured.err
         assert path.read_bytes() == before
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_plain_error(
+    shop_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (shop_file.parent / "shop.sqlite3.lock").mkdir()  # something else took its name
+    assert main(["--db", str(shop_file), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot make the lock file" in err and "Traceback" not in err

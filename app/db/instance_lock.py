@@ -10,7 +10,7 @@ Windows), not the file's existence: when a copy of the app crashes or the power 
 operating system drops the lock with the process, so a stale lock never keeps the shop out.
 The file is never deleted (deleting a lock file while another process waits on it lets two
 processes each lock a different file of the same name); it only records who holds it, for
-the message. Pure standard library: the command line uses it too, without Qt.
+the message. No Qt: the command line uses it too.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from app.domain.errors import DatabaseError
 
 #: Windows locks are mandatory: lock a byte far past the holder's note so it stays readable.
 _WINDOWS_LOCK_OFFSET = 1 << 20
@@ -50,7 +52,9 @@ class InstanceLock:
         return self._handle is not None
 
     def acquire(self) -> bool:
-        """Take the lock if nobody holds it; return whether this process now holds it."""
+        """Take the lock if nobody holds it; return whether this process now holds it (or
+        whether it needs none: in a folder nothing can write to). DatabaseError if the lock
+        file cannot be made for another reason."""
         if self._handle is not None:
             return True
         try:
@@ -58,7 +62,10 @@ class InstanceLock:
             handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (until release)
         except OSError as error:
             if error.errno not in _CANNOT_WRITE:
-                raise
+                raise DatabaseError(
+                    f"Cannot make the lock file {self.path} beside the shop database: "
+                    f"{error.strerror or error}. Nothing was changed."
+                ) from error
             # A read-only folder or disk: no copy of Shopkeeper can write the shop there, so
             # there is no writer to keep out (the database opens read-only and says why).
             log.info(

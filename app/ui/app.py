@@ -284,7 +284,11 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
         may_create = True
     lock = _lock_for(url)
     read_only = False
-    if lock is not None and not lock.acquire():
+    try:
+        held = lock is None or lock.acquire()
+    except ShopError as error:
+        return 1, _open_failed(error, url, smoke_test=smoke_test)
+    if lock is not None and not held:
         if not _ask_read_only(lock, smoke_test=smoke_test):
             return 0, False
         read_only, lock = True, None

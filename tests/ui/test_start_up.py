@@ -204,3 +204,13 @@ def test_back_up_now_into_a_read_only_folder_says_why_once(
         assert said.startswith("The backup could not be made: the backups folder")
         assert said.count("could not be made") == 1
     dialog.reject()
+
+
+def test_a_lock_file_that_cannot_be_made_gets_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    open_database(f"sqlite:///{path}").dispose()
+    (tmp_path / "shop.sqlite3.lock").mkdir()
+    done, log = run_app(tmp_path, "--db", str(path))
+    assert done.returncode == 1
+    assert "Cannot make the lock file" in log
+    assert "Traceback" not in done.stderr + log
