@@ -255,12 +255,18 @@ def restore_sqlite(backup: Path, target: Path) -> None:
     Done with the backup API into the live file, not a file copy: SQLite then rewrites the
     file and its ``-wal`` under its own locks, so a reader that stays connected (the change
     watcher) sees the restored data, and an interrupted restore leaves the old data intact.
-    The caller closes its own connections first and backs the current file up.
+    The caller closes its own connections first and backs the current file up. A backup
+    that is damaged or holds no shop (zero bytes, no Shopkeeper tables) raises ValueError.
     """
+    if backup.stat().st_size == 0:
+        raise ValueError(f"{backup.name} is empty (0 bytes)")
     src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
         if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
             raise ValueError(f"{backup.name} is damaged")
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        if src.execute(found).fetchone() is None:
+            raise ValueError(f"{backup.name} holds no Shopkeeper shop")
         dst = sqlite3.connect(target, timeout=10)
         try:
             src.backup(dst)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import errno
 import gzip
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.db import open_database
 from app.db.backup import (
@@ -19,6 +21,7 @@ from app.db.backup import (
     newest_good_backup,
 )
 from app.db.opening import backup_database
+from app.domain import Customer
 from app.domain.errors import BackupFailed
 from app.services.catalog import create_customer
 from tests.conditions import fill_disk, read_only, tiny_disk
@@ -154,5 +157,31 @@ def test_a_server_export_onto_a_full_disk_says_so_and_leaves_no_partial_file(
         assert list((tmp_path / "bk").iterdir()) == []
         made = backup_database(database, tmp_path / "bk", label="manual")
         assert is_good_backup(made)
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("content", [b"", None])
+def test_a_backup_that_holds_no_shop_is_never_restored(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    """A zero-byte file, or a SQLite file without Shopkeeper's tables, in the backups list."""
+    from app.db.opening import restore_backup
+    from app.domain.errors import DatabaseCorrupt
+
+    shop, backups = tmp_path / "shop.sqlite3", tmp_path / "bk"
+    shop_with_customer(shop, tmp_path / "unused")
+    backups.mkdir()
+    empty = backups / "shop-20260101-000000-000000-daily.sqlite3"
+    if content is None:
+        sqlite3.connect(empty).execute("CREATE TABLE notes (body TEXT)").connection.close()
+    else:
+        empty.write_bytes(content)
+    database = open_database(url_of(shop), backup_dir=backups)
+    try:
+        with pytest.raises(DatabaseCorrupt, match=r"nothing was changed\. Choose another backup"):
+            restore_backup(database, empty, backups)
+        with database.read() as session:
+            assert session.scalars(select(Customer.code)).all() == ["ANN"]
     finally:
         database.dispose()
