@@ -105,7 +105,7 @@ def test_reading_commands_work_in_a_read_only_folder_and_writes_say_why(
         captured = capsys.readouterr()
         assert captured.out.startswith("All good")
         # Today's backup could not go into the read-only folder: a warning, not a failure.
-        assert "warning: Today's backup was not made." in captured.err
+        assert "warning: Today's backup could not be made: the backups folder" in captured.err
         assert "The command goes on." in captured.err
         assert main(["--db", str(path), "export", "stock", "-"]) == 0
         assert capsys.readouterr().out.startswith("sku,")
@@ -124,7 +124,7 @@ def test_a_daily_backup_that_cannot_be_made_warns_and_the_command_runs(
         assert main(["--db", str(shop_file), "export", "stock", "-"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("sku,")
-    assert "warning: Today's backup was not made. The backup could not be made:" in captured.err
+    assert "warning: Today's backup could not be made: the backups folder" in captured.err
 
 
 def test_backup_onto_a_full_disk_fails_plainly(
@@ -170,7 +170,7 @@ def test_on_a_full_disk_an_import_is_refused_plainly_and_check_still_runs(
         assert main(["--db", str(path), "check"]) == 0
         captured = capsys.readouterr()
         assert captured.out.startswith("All good")
-        assert "warning: Today's backup was not made." in captured.err
+        assert "warning: Today's backup could not be made: the disk holding" in captured.err
         assert path.read_bytes() == before
 
 

@@ -132,7 +132,7 @@ def backup_failed(error: OSError | sqlite3.Error, backup_dir: Path) -> BackupFai
     else:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         why = f"{reason} ({backup_dir})"
-    return BackupFailed(f"The backup could not be made: {why}. No backup file was left.")
+    return BackupFailed(why)
 
 
 def list_backups(backup_dir: Path, stem: str) -> list[BackupInfo]:

@@ -183,7 +183,7 @@ def _daily_backup_or_warn(database: Database, backups: Path, keep: int) -> None:
         backup_if_due(database, backups, keep=keep)
     except BackupFailed as error:
         log.warning("daily backup failed: %s", error)
-        database.warnings.append(f"Today's backup was not made. {error}")
+        database.warnings.append(error.daily_warning())
 
 
 def backup_stem(url: str) -> str:

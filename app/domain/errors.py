@@ -99,4 +99,15 @@ class DiskFull(DatabaseError):
 
 class BackupFailed(DatabaseError):
     """A backup could not be made (a full disk, a read-only folder...); no partial backup
-    file is left behind."""
+    file is left behind. ``reason``: why, in words that follow "could not be made: "."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The backup could not be made: {reason}. No backup file was left.")
+        self.reason = reason
+
+    def daily_warning(self) -> str:
+        """The same, for today's automatic backup, which never stops the shop."""
+        return (
+            f"Today's backup could not be made: {self.reason}. Shopkeeper works as usual and "
+            "tries again next time."
+        )

@@ -37,7 +37,7 @@ from app.db.instance_lock import InstanceLock
 from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
 from app.db.shop_file import replace_with_backup
-from app.domain.errors import DatabaseCorrupt, ShopError
+from app.domain.errors import BackupFailed, DatabaseCorrupt, ShopError
 from app.ui.style import apply_style
 
 if TYPE_CHECKING:
@@ -114,12 +114,12 @@ def _daily_backup(database: Database, keep: int) -> str | None:
     goes on either way: a failed backup must never take it down)."""
     try:
         made = backup_if_due(database, keep=keep)
-    except ShopError as error:  # a full disk, a read-only folder...
+    except BackupFailed as error:  # a full disk, a read-only folder...
         log.warning("daily backup failed: %s", error)
-        return f"Today's backup was not made. {error}"
+        return error.daily_warning()
     except Exception:
         log.exception("daily backup failed")
-        return "Today's backup was not made: something went wrong (the details are in the log)."
+        return BackupFailed("something went wrong (the details are in the log)").daily_warning()
     if made is not None:
         log.info("daily backup written to %s", made)
     return None

@@ -114,7 +114,7 @@ def test_a_daily_backup_that_fails_shows_a_banner_and_the_window_works(
     qtbot.waitUntil(lambda: window.findChild(QWidget, "backupFailedBanner") is not None)
     banner = window.findChild(QWidget, "backupFailedBanner")
     assert banner is not None
-    assert banner.label.text().startswith("Today's backup was not made.")  # type: ignore[attr-defined]
+    assert banner.label.text().startswith("Today's backup could not be made: the backups folder")  # type: ignore[attr-defined]
     assert window.new_order_action.isEnabled()
 
 
