@@ -8,6 +8,8 @@
     shopkeeper check                              check the database, report in plain words
     shopkeeper backup                             back the database up now
 
+A command never makes a new shop from a path that has no file: add --create for that.
+
 Without --db, the database is the one this computer's settings name (Settings… in the
 window): a file, or a shared server whose password comes from the keyring (or, as for any
 PostgreSQL program, PGPASSWORD or ~/.pgpass). A command that writes refuses to run while the
@@ -32,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
 from app.db.config import PasswordStore, load_settings
+from app.db.database import ServerTimeouts
 from app.db.instance_lock import InstanceLock
 from app.db.opening import sqlite_path
 from app.db.paths import database_url
@@ -73,6 +76,13 @@ def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
         metavar="PATH_OR_URL",
         default=None if top_level else argparse.SUPPRESS,
         help="shop database: a SQLite file or a database URL (default: the user data folder)",
+    )
+    parent.add_argument(
+        "--create",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="if there is no shop database file at --db, start a new, empty shop there "
+        "(without it, a missing file is an error: a mistyped path never makes a new shop)",
     )
     return parent
 
@@ -164,10 +174,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return int(run_gui(url, smoke_test=args.smoke_test) or 0)
         assert url is not None
-        if args.command != "import":
+        if not args.create:
             _require_existing(url)
         writes = args.command == "import" or (args.command == "receive" and not args.dry_run)
-        with _opened(url, writes=writes) as database:
+        with _opened(url, writes=writes, create=args.create) as database:
             if args.command == "import":
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":
@@ -197,11 +207,13 @@ def _url_from_settings() -> str:
 
 
 @contextmanager
-def _opened(url: str, *, writes: bool = True) -> Iterator[Database]:
+def _opened(url: str, *, writes: bool = True, create: bool = False) -> Iterator[Database]:
     """The database, holding the file's single-writer lock while the command runs.
 
     If the window (or another command) holds it, a command that writes is refused; one that
-    only reads opens the file read-only.
+    only reads opens the file read-only. ``create``: a missing file becomes a new shop.
+    What went wrong on the way but need not stop the command (today's backup) is printed
+    as a warning on standard error.
     """
     path = sqlite_path(url)
     lock = InstanceLock(path) if path is not None else None
@@ -214,9 +226,16 @@ def _opened(url: str, *, writes: bool = True) -> Iterator[Database]:
             )
         read_only, lock = True, None
     try:
+        settings = load_settings()
         database = open_database(
-            url, keep_backups=load_settings().keep_backups, read_only=read_only
+            url,
+            keep_backups=settings.keep_backups,
+            read_only=read_only,
+            create=create,
+            timeouts=ServerTimeouts(statement=settings.statement_timeout_seconds),
         )
+        for warning in database.warnings:
+            print(f"{PROG}: warning: {warning} The command goes on.", file=sys.stderr)
         try:
             yield database
         finally:
@@ -227,10 +246,14 @@ def _opened(url: str, *, writes: bool = True) -> Iterator[Database]:
 
 
 def _require_existing(url: str) -> None:
-    """Commands that read a shop refuse to create an empty one from a mistyped path."""
+    """A command never makes a new shop from a mistyped path (only ``--create`` does); this
+    is checked before the lock file beside it is made."""
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise NotFound(f"There is no shop database at {path}")
+        raise NotFound(
+            f"There is no shop database at {path}; nothing was created. Check the path, or "
+            "add --create to start a new shop there."
+        )
 
 
 def make_demo_database(announce: TextIO | None = None) -> str:
@@ -240,7 +263,7 @@ def make_demo_database(announce: TextIO | None = None) -> str:
     folder = Path(tempfile.mkdtemp(prefix="shopkeeper-demo-"))
     path = folder / "demo-shop.sqlite3"
     url = database_url(path)
-    with _opened(url) as database, database.write() as session:
+    with _opened(url, create=True) as database, database.write() as session:
         build_demo_shop(session)
     print(f"Demo shop: {path}", file=announce or sys.stdout)
     return url

@@ -79,7 +79,8 @@ def test_import_reports_what_it_imported_with_db_before_or_after_the_command(
     products.write_text(
         "sku,name,barcode,price,cost,backorder_policy,reorder_point,supplier\nA,Apple,,1,0.5,,,\n"
     )
-    assert run(capsys, "--db", str(db), "import", "customers", str(customers)) == (
+    # A new shop is made only when asked (--create); see test_cli_database.py.
+    assert run(capsys, "--db", str(db), "--create", "import", "customers", str(customers)) == (
         0,
         "Imported 2 customers\n",
         "",

@@ -11,6 +11,9 @@ pruned beyond the number the settings keep.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import glob
 import gzip
 import json
 import re
@@ -24,12 +27,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, inspect, select, text
 
+from app.db.database import without_statement_timeout
+from app.domain.errors import BackupFailed
+
 #: How many automatic backups to keep per database.
 KEEP_BACKUPS = 10
 
 
 SQLITE_SUFFIX = ".sqlite3"
 EXPORT_SUFFIX = ".jsonl.gz"
+#: A backup being written (renamed to its real name once complete).
+PARTIAL_SUFFIX = ".partial"
+#: What writing into a folder raises when the folder or its disk is read-only.
+_CANNOT_WRITE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 _NAME = re.compile(
     r"^(?P<stem>.+)-(?P<stamp>\d{8,}-\d{6}-\d{6})-(?P<label>[a-z][a-z-]*)"
     r"(?P<ext>\.sqlite3|\.jsonl\.gz)$"
@@ -58,25 +68,71 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
 
 
-def backup_sqlite(source: Path, backup_dir: Path, *, label: str, keep: int = KEEP_BACKUPS) -> Path:
-    """Copy a live database consistently into ``backup_dir`` and prune old copies."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
+def backup_sqlite(
+    source: Path,
+    backup_dir: Path,
+    *,
+    label: str,
+    keep: int = KEEP_BACKUPS,
+    source_uri: str | None = None,
+) -> Path:
+    """Copy a live database consistently into ``backup_dir`` and prune old copies.
+
+    ``source_uri``: read the file through this SQLite URI (a file in a read-only folder is
+    read ``immutable``). A backup that cannot be made (a full disk, a read-only folder)
+    raises BackupFailed and leaves no partial file.
+    """
     target = backup_dir / f"{source.stem}-{_stamp()}-{label}{SQLITE_SUFFIX}"
     # Written under a temporary name and renamed when complete, so an interrupted backup
     # (the app closed, the power cut) never passes for a good one or pushes one out.
-    partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
     try:
-        dst = sqlite3.connect(partial)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        prune_partials(backup_dir, source.stem)
+        # Made first by itself: a folder that cannot be written says so (EROFS, EACCES)
+        # rather than through SQLite's "unable to open database file".
+        partial.touch(exist_ok=False)
+        src = sqlite3.connect(source_uri or f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    partial.replace(target)
+            src.close()
+        partial.replace(target)
+    except BaseException as error:
+        _discard(partial)
+        if isinstance(error, OSError | sqlite3.Error):
+            raise backup_failed(error, backup_dir) from error
+        raise
     prune_backups(backup_dir, source.stem, keep)
     return target
+
+
+def _discard(partial: Path) -> None:
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
+
+
+def backup_failed(error: OSError | sqlite3.Error, backup_dir: Path) -> BackupFailed:
+    """The plain-words error for a backup into ``backup_dir`` that failed with ``error``."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    number = error.errno if isinstance(error, OSError) else None
+    if number == errno.ENOSPC or code == sqlite3.SQLITE_FULL:
+        why = f"the disk holding {backup_dir} is full. Free some space on it"
+    elif number in _CANNOT_WRITE or code == sqlite3.SQLITE_READONLY:
+        why = (
+            f"the backups folder {backup_dir} cannot be written (it, or the disk it is on, is "
+            "read-only). Make it writable, or choose a database in a folder you can write to"
+        )
+    elif code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        why = "the shop database file is damaged. Check the database (File → Check database…)"
+    else:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        why = f"{reason} ({backup_dir})"
+    return BackupFailed(why)
 
 
 def list_backups(backup_dir: Path, stem: str) -> list[BackupInfo]:
@@ -102,9 +158,90 @@ def list_backups(backup_dir: Path, stem: str) -> list[BackupInfo]:
 
 
 def prune_backups(backup_dir: Path, stem: str, keep: int = KEEP_BACKUPS) -> None:
-    """Delete all but the newest ``keep`` backups of ``stem`` (other databases' are kept)."""
-    for old in list_backups(backup_dir, stem)[max(1, keep) :]:
+    """Delete all but the newest ``keep`` backups of ``stem`` (other databases' are kept).
+
+    The newest *good* backup (see :func:`is_good_backup`) is never deleted to make room for
+    empty ones: if none of the kept backups holds a shop, it stays as well. Unfinished
+    backups (``.partial``) left by a crash are deleted too.
+    """
+    backups = list_backups(backup_dir, stem)
+    kept, doomed = backups[: max(1, keep)], backups[max(1, keep) :]
+    if doomed and not any(is_good_backup(info.path) for info in kept):
+        good = next((info for info in doomed if is_good_backup(info.path)), None)
+        if good is not None:
+            doomed.remove(good)
+    for old in doomed:
         old.path.unlink(missing_ok=True)
+    prune_partials(backup_dir, stem)
+
+
+#: An unfinished backup this old is a crash's leftover, not one still being written.
+STALE_PARTIAL_SECONDS = 3600
+
+
+def prune_partials(backup_dir: Path, stem: str) -> None:
+    """Delete unfinished backups of ``stem`` that no backup is still writing."""
+    if not backup_dir.is_dir():
+        return
+    now = datetime.now(UTC).timestamp()
+    for path in backup_dir.glob(f"{glob.escape(stem)}-*{PARTIAL_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                path.unlink()
+
+
+#: Tables that hold a shop's own records: a backup with a row in none of them is empty.
+_SHOP_TABLES = (
+    "product",
+    "customer",
+    "supplier",
+    "sales_order",
+    "purchase_order",
+    "stock_movement",
+)
+
+
+def is_good_backup(path: Path) -> bool:
+    """Whether a backup holds a shop: a complete schema and some of the shop's records (not
+    a zero-byte file, nor the backup of an empty database)."""
+    try:
+        if path.name.endswith(SQLITE_SUFFIX):
+            return _sqlite_holds_a_shop(path)
+        return _export_holds_a_shop(path)
+    except (OSError, sqlite3.Error, ValueError, EOFError, KeyError, TypeError):
+        return False
+
+
+def _sqlite_holds_a_shop(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
+        if "alembic_version" not in tables:
+            return False
+        return any(
+            con.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is not None
+            for table in _SHOP_TABLES
+            if table in tables
+        )
+    finally:
+        con.close()
+
+
+def _export_holds_a_shop(path: Path) -> bool:
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        header = json.loads(next(lines))
+        if header.get("format") != "shopkeeper-export" or not header.get("revision"):
+            return False
+        return any(json.loads(line).get("table") in _SHOP_TABLES for line in lines)
+
+
+def newest_good_backup(backup_dir: Path, stem: str) -> BackupInfo | None:
+    """The newest backup of ``stem`` that holds a shop, if any."""
+    return next(
+        (info for info in list_backups(backup_dir, stem) if is_good_backup(info.path)), None
+    )
 
 
 def backed_up_today(backup_dir: Path, stem: str) -> bool:
@@ -118,12 +255,18 @@ def restore_sqlite(backup: Path, target: Path) -> None:
     Done with the backup API into the live file, not a file copy: SQLite then rewrites the
     file and its ``-wal`` under its own locks, so a reader that stays connected (the change
     watcher) sees the restored data, and an interrupted restore leaves the old data intact.
-    The caller closes its own connections first and backs the current file up.
+    The caller closes its own connections first and backs the current file up. A backup
+    that is damaged or holds no shop (zero bytes, no Shopkeeper tables) raises ValueError.
     """
+    if backup.stat().st_size == 0:
+        raise ValueError(f"{backup.name} is empty (0 bytes)")
     src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:
         if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
             raise ValueError(f"{backup.name} is damaged")
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        if src.execute(found).fetchone() is None:
+            raise ValueError(f"{backup.name} holds no Shopkeeper shop")
         dst = sqlite3.connect(target, timeout=10)
         try:
             src.backup(dst)
@@ -151,12 +294,14 @@ def export_database(
     further line is ``{"table": name, "row": {...}}``. One repeatable-read transaction, so
     the export is a consistent snapshot while the tills keep working.
     """
-    backup_dir.mkdir(parents=True, exist_ok=True)
     target = backup_dir / f"{stem}-{_stamp()}-{label}{EXPORT_SUFFIX}"
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
     snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
     try:
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        prune_partials(backup_dir, stem)
         with snapshot.connect() as connection, gzip.open(partial, "wt", encoding="utf-8") as out:
+            without_statement_timeout(connection)
             metadata = MetaData()
             metadata.reflect(connection)
             tables = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
@@ -178,8 +323,10 @@ def export_database(
                         progress(f"Saved {written:,} rows…")
             connection.rollback()
         partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
+    except BaseException as error:
+        _discard(partial)
+        if isinstance(error, OSError):
+            raise backup_failed(error, backup_dir) from error
         raise
     prune_backups(backup_dir, stem, keep)
     return target
@@ -202,6 +349,7 @@ def restore_export(engine: Engine, backup: Path, *, progress: Progress | None = 
         if header.get("format") != "shopkeeper-export":
             raise ValueError(f"{backup.name} is not a Shopkeeper export")
         revision = str(header["revision"])
+        without_statement_timeout(connection)
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
         command.upgrade(alembic_config(connection), revision)

@@ -162,8 +162,10 @@ class ChangeWatcher:
         try:
             if self._connection is None:
                 # Also used by this window's writing threads, always under the lock.
+                # A file this computer may only read is read the way its window reads it.
+                uri = self.own.sqlite_uri if self.own is not None else None
                 self._connection = sqlite3.connect(
-                    self._sqlite_file, timeout=1.0, check_same_thread=False
+                    uri or self._sqlite_file, timeout=1.0, check_same_thread=False, uri=bool(uri)
                 )
                 self._last = None
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])

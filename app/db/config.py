@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import URL, make_url
 
+from app.db.driver_errors import STATEMENT_TIMEOUT_S
 from app.db.paths import default_database_path, server_backup_dir, settings_path
 from app.domain.errors import InvalidInput
 
@@ -86,6 +87,9 @@ class LocalSettings:
     keep_backups: int = DEFAULT_KEEP_BACKUPS
     #: Database files whose "this is on a network share" warning the user dismissed.
     dismissed_network_warnings: tuple[str, ...] = ()
+    #: How long one statement may run on a database server before it is stopped (seconds;
+    #: 0: no limit). Only the settings file sets it; the default suits any real shop.
+    statement_timeout_seconds: int = STATEMENT_TIMEOUT_S
 
     @property
     def file_path(self) -> Path:
@@ -127,6 +131,10 @@ class LocalSettings:
             dismissed_network_warnings=tuple(item for item in dismissed if isinstance(item, str))
             if isinstance(dismissed, list)
             else (),
+            statement_timeout_seconds=max(
+                0,
+                _typed(data, "statement_timeout_seconds", int, defaults.statement_timeout_seconds),
+            ),
         )
 
 

@@ -23,16 +23,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.errors import (
-    DatabaseConflict,
-    DatabaseCorrupt,
-    DatabaseError,
-    DatabaseLocked,
-)
+from app.db.driver_errors import ServerTimeouts, is_transient, translate_error
+from app.domain.errors import DatabaseError
+
+__all__ = ["Database", "ServerTimeouts", "is_transient", "make_engine", "translate_error"]
 
 #: How long a writer waits for another program's write to finish before giving up.
 BUSY_TIMEOUT_MS = 5000
@@ -42,14 +41,12 @@ BUSY_TIMEOUT_MS = 5000
 #: two tills that collided once do not collide again in lockstep.
 RETRY_BASE_DELAY = 0.05
 
-#: PostgreSQL SQLSTATEs meaning "another transaction got in the way; run it again":
-#: serialization_failure and deadlock_detected.
-_PG_RETRYABLE = frozenset({"40001", "40P01"})
-_PG_UNIQUE_VIOLATION = "23505"
-
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+#: SQLite primary result codes meaning "this file cannot be written here".
+_CANNOT_WRITE = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
 
 #: Replaced in tests so retries do not really wait.
 _sleep: Callable[[float], None] = time.sleep
@@ -64,7 +61,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()
         if mode and str(mode[0]).lower() not in ("wal", "memory"):
-            cursor.execute("PRAGMA journal_mode = WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as error:
+                # A file this computer may only read stays as it is (writes say why).
+                if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF not in _CANNOT_WRITE:
+                    raise
         cursor.execute("PRAGMA synchronous = NORMAL")
         # 64 MB of page cache (the default is 2 MB): a receipt touching 50k order lines
         # otherwise re-reads the same index pages from disk (measured: -25% confirm time).
@@ -78,85 +80,81 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with Shopkeeper's per-backend settings."""
+def make_engine(
+    url: str,
+    *,
+    timeouts: ServerTimeouts | None = None,
+    sqlite_uri: str | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine with Shopkeeper's per-backend settings.
+
+    ``sqlite_uri``: connect to the file through this SQLite URI instead (``mode=ro`` or
+    ``immutable=1`` for a file this computer may only read). ``timeouts``: how long to wait
+    for a database server to log in and to run one statement (see :func:`server_connect_args`).
+    """
     if url.startswith("sqlite"):
+        if sqlite_uri is not None:
+            uri = sqlite_uri
+            kwargs["creator"] = lambda: sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = server_connect_args(url, timeouts or ServerTimeouts())
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
-def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
-    """The PostgreSQL SQLSTATE of a driver error (None for SQLite)."""
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return code if isinstance(code, str) else None
+def server_connect_args(url: str, timeouts: ServerTimeouts) -> dict[str, Any]:
+    """libpq settings so that a server which stops answering never blocks a till for good:
+    a connect timeout (a server that accepts the connection but never answers), a statement
+    timeout (enforced by the server: a statement stuck behind another till's locks, or a
+    server too busy to finish), and TCP keepalives (a server or network that went away
+    mid-statement). Settings the URL makes itself are kept."""
+    query = make_url(url).query
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in query and timeouts.connect:
+        args["connect_timeout"] = timeouts.connect
+    options = query.get("options")
+    options = options if isinstance(options, str) else ""
+    if timeouts.statement and "statement_timeout" not in options:
+        args["options"] = f"{options} -c statement_timeout={timeouts.statement * 1000}".strip()
+    if "keepalives" not in query:
+        args.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+    return args
 
 
-def is_transient(error: BaseException) -> bool:
-    """Whether running the same transaction again may well succeed: another till held the
-    rows (deadlock, serialization failure, a busy SQLite file) or numbered a new document
-    (or created a balance row) at the same moment, which a re-run sees and steps past."""
-    if not isinstance(error, sa_exc.DBAPIError):
-        return False
-    state = _sqlstate(error)
-    if state in _PG_RETRYABLE:
-        return True
-    orig = error.orig
-    message = str(orig).lower()
-    if isinstance(orig, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
-        return True
-    return isinstance(error, sa_exc.IntegrityError) and (
-        state == _PG_UNIQUE_VIOLATION or "unique constraint" in message
-    )
-
-
-def translate_error(error: BaseException, *, attempts: int = 1) -> DatabaseError | None:
-    """The domain error for a driver error a user can act on, or None for a bug.
-
-    ``attempts``: how many times the transaction was tried (``Database.run``), for the
-    message of a conflict with another till.
-    """
-    if not isinstance(error, sa_exc.DBAPIError):
-        return None
-    orig = error.orig
-    message = str(orig).lower()
-    if _sqlstate(error) in _PG_RETRYABLE:
-        tried = f"tried {attempts} times, " if attempts > 1 else ""
-        return DatabaseConflict(
-            f"Another till was changing the same stock; {tried}nothing was saved. Try again."
-        )
-    if isinstance(orig, sqlite3.OperationalError) and "locked" in message:
-        return DatabaseLocked(
-            "The shop database is busy or locked by another program; nothing was saved. "
-            "Try again in a moment."
-        )
-    if isinstance(orig, sqlite3.DatabaseError) and (
-        "not a database" in message or "malformed" in message or "corrupt" in message
-    ):
-        return DatabaseCorrupt(
-            "The shop database file is damaged or is not a Shopkeeper database. "
-            "Restore it from a backup."
-        )
-    if isinstance(error, sa_exc.IntegrityError) and (
-        "unique" in message or "duplicate key" in message
-    ):
-        return DatabaseConflict(
-            "Another till saved a record with the same number at the same moment; nothing "
-            "was saved. Try again."
-        )
-    if isinstance(error, sa_exc.OperationalError) and not isinstance(orig, sqlite3.Error):
-        return DatabaseError(f"The database server cannot be reached: {str(orig).strip()}")
-    return None
+def without_statement_timeout(connection: Connection) -> None:
+    """Lift the statement timeout for the rest of ``connection``'s transaction: an upgrade,
+    a backup or a restore of a big shop may rightly take minutes (it shows its progress)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 class Database:
     """One database (a SQLite file or a PostgreSQL URL) and the sessions for using it."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        engine: Engine | None = None,
+        *,
+        timeouts: ServerTimeouts | None = None,
+        sqlite_uri: str | None = None,
+    ) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.timeouts = (timeouts or ServerTimeouts()).for_url(url)
+        self.engine = engine or make_engine(url, timeouts=self.timeouts, sqlite_uri=sqlite_uri)
+        #: The SQLite URI the engine connects through, if not the plain file (read-only).
+        self.sqlite_uri = sqlite_uri
+        #: Why this computer cannot write the database, when that is why this handle
+        #: refuses every write ("the file shop.sqlite3 is read-only"); None otherwise.
+        self.read_only_reason: str | None = None
+        #: What the user should hear about once it is open (a daily backup that failed).
+        self.warnings: list[str] = []
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         writer = self.engine.execution_options(shop_write=True)
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
@@ -212,7 +210,7 @@ class Database:
                     )
                     _sleep(delay)
                     continue
-                translated = translate_error(error, attempts=attempt)
+                translated = self.translate(error, attempts=attempt)
                 if translated is None:
                     raise
                 raise translated from error
@@ -232,10 +230,14 @@ class Database:
         try:
             yield
         except sa_exc.DBAPIError as error:
-            translated = translate_error(error)
+            translated = self.translate(error)
             if translated is None:
                 raise
             raise translated from error
+
+    def translate(self, error: BaseException, *, attempts: int = 1) -> DatabaseError | None:
+        """:func:`translate_error` for this database (its name, its server's timeouts)."""
+        return translate_error(error, attempts=attempts, url=self.url, timeouts=self.timeouts)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ Windows), not the file's existence: when a copy of the app crashes or the power 
 operating system drops the lock with the process, so a stale lock never keeps the shop out.
 The file is never deleted (deleting a lock file while another process waits on it lets two
 processes each lock a different file of the same name); it only records who holds it, for
-the message. Pure standard library: the command line uses it too, without Qt.
+the message. No Qt: the command line uses it too.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from app.domain.errors import DatabaseError
 
 #: Windows locks are mandatory: lock a byte far past the holder's note so it stays readable.
 _WINDOWS_LOCK_OFFSET = 1 << 20
@@ -50,24 +52,31 @@ class InstanceLock:
         return self._handle is not None
 
     def acquire(self) -> bool:
-        """Take the lock if nobody holds it; return whether this process now holds it."""
+        """Take the lock if nobody holds it; return whether this process now holds it (or
+        whether it needs none: in a folder nothing can write to). DatabaseError if the lock
+        file cannot be made for another reason."""
         if self._handle is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (until release)
+        except OSError as error:
+            if error.errno not in _CANNOT_WRITE:
+                raise DatabaseError(
+                    f"Cannot make the lock file {self.path} beside the shop database: "
+                    f"{error.strerror or error}. Nothing was changed."
+                ) from error
+            # A read-only folder or disk: no copy of Shopkeeper can write the shop there, so
+            # there is no writer to keep out (the database opens read-only and says why).
+            log.info(
+                "cannot make %s (%s); the shop file cannot be written either", self.path, error
+            )
+            return True
         try:
             if not _try_lock(handle):
                 handle.close()
                 return False
-            note = {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "since": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
-            handle.seek(0)
-            handle.truncate()
-            handle.write(json.dumps(note))
-            handle.flush()
+            _write_note(handle.fileno())
         except BaseException:
             handle.close()
             raise
@@ -101,6 +110,26 @@ class InstanceLock:
 
     def __exit__(self, *_exc: object) -> None:
         self.release()
+
+
+#: What creating the lock file raises in a folder (or on a disk) that cannot be written.
+_CANNOT_WRITE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC})
+
+
+def _write_note(fd: int) -> None:
+    """Write who holds the lock, for a second copy's message. Only words: on a full disk
+    the lock is held without them (unbuffered, so nothing is left to fail at close)."""
+    note = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(note).encode("utf-8"))
+    except OSError as error:
+        log.warning("cannot note who holds the lock (%s); holding it anyway", error)
 
 
 #: What a lock attempt raises when another process holds the lock: flock's EWOULDBLOCK

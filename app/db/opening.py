@@ -7,11 +7,11 @@ opening it read-only when another copy of Shopkeeper holds the file.
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -29,9 +29,34 @@ from app.db.backup import (
 )
 from app.db.changes import install_notify
 from app.db.config import backup_dir_for
-from app.db.database import Database, translate_error
+from app.db.database import (
+    Database,
+    ServerTimeouts,
+    make_engine,
+    translate_error,
+    without_statement_timeout,
+)
+from app.db.driver_errors import server_problem_kind
+from app.db.shop_file import (
+    check_shop_file,
+    create_shop_file,
+    missing_file,
+    read_only_uri,
+    unwritable_reason,
+)
 from app.domain.catalog import DEFAULT_LOCATION_CODE, Location
-from app.domain.errors import DatabaseCorrupt, DatabaseError, DatabaseReadOnly
+from app.domain.errors import (
+    BackupFailed,
+    DatabaseCorrupt,
+    DatabaseError,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+#: "Test connection" in Settings waits less than opening the shop does.
+PROBE_CONNECT_TIMEOUT_S = 5
 
 READ_ONLY_MESSAGE = (
     "This window is read-only (another copy of Shopkeeper has the shop database open); "
@@ -56,58 +81,77 @@ def open_database(
     daily_backup: bool = True,
     keep_backups: int = KEEP_BACKUPS,
     read_only: bool = False,
+    create: bool = True,
+    timeouts: ServerTimeouts | None = None,
 ) -> Database:
-    """Open (creating if new) the shop database at ``url`` and bring its schema to head.
+    """Open the shop database at ``url`` and bring its schema to head.
+
+    ``create``: a SQLite file that does not exist is made as a new, empty shop (built beside
+    it and moved into place complete); without it, DatabaseNotFound. A file that exists must
+    hold a shop: a zero-byte file, one without Shopkeeper's tables or with anything else
+    raises DatabaseCorrupt (naming the newest good backup) and is left untouched.
 
     A SQLite file or a server database is backed up before any migration and (unless
     ``daily_backup`` is False: the window makes it after it has shown itself, see
     :func:`backup_if_due`) once a day; a server database is exported (see
-    :func:`app.db.backup.export_database`). A database newer than this app raises
-    DatabaseTooNew before anything is written; a damaged file raises DatabaseCorrupt; a
-    locked one DatabaseLocked.
+    :func:`app.db.backup.export_database`). A daily backup that fails does not stop the
+    opening: it is added to ``database.warnings``. A database newer than this app raises
+    DatabaseTooNew before anything is written; a locked one DatabaseLocked.
 
     ``read_only``: nothing is created, backed up or migrated, and every write transaction
-    raises DatabaseReadOnly (the window of a second copy of the app on the same file).
+    raises DatabaseReadOnly (the window of a second copy of the app on the same file). A
+    file this computer cannot write (it, its folder or its disk is read-only) is opened the
+    same way, with ``database.read_only_reason`` saying why; its daily backup is still tried.
     """
     path = sqlite_path(url)
-    existed = False
+    backups = backup_dir or backup_dir_for(url)
+    created = False
+    unwritable: str | None = None
+    sqlite_uri: str | None = None
     if path is not None:
-        if read_only and not path.exists():
-            raise DatabaseError(f"There is no shop database at {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _check_is_sqlite(path)
-        existed = path.exists() and path.stat().st_size > 0
-        if existed:
-            _check_schema_read_only(path)
-    database = Database(url)
-    if read_only:
-        refuse_writes(database.engine)
+        if not _exists(path):
+            if read_only or not create:
+                raise missing_file(path)
+            created = create_shop_file(path)
+        check_shop_file(path, backups)
+        unwritable = None if read_only else unwritable_reason(path)
+        if unwritable is not None:
+            sqlite_uri = read_only_uri(path)
+    database = Database(url, timeouts=timeouts, sqlite_uri=sqlite_uri)
+    if read_only or unwritable is not None:
+        database.read_only_reason = unwritable
+        refuse_writes(database.engine, _unwritable_message(unwritable) if unwritable else None)
     install_notify(database.engine)
     try:
         with database.engine.connect() as connection:
             upgrade = migrate.needs_upgrade(connection)
             empty = migrate.is_empty(connection)
             connection.rollback()
-        if read_only:
+        if read_only or unwritable is not None:
             if upgrade:
                 raise DatabaseError(
                     "This shop database must be upgraded first, and only the copy of "
                     "Shopkeeper that has it open can do that. Close that one and start again."
+                    if read_only
+                    else f"This shop database must be upgraded first, but {unwritable}. "
+                    "Open it where this computer can write to it; nothing was changed."
                 )
+            if unwritable is not None and daily_backup:
+                _daily_backup_or_warn(database, backups, keep_backups)
             return database
-        backups = backup_dir or backup_dir_for(url)
         if upgrade and not empty:
             backup_database(database, backups, label="before-upgrade", keep=keep_backups)
-        elif daily_backup and not empty:
-            backup_if_due(database, backups, keep=keep_backups)
+        elif daily_backup and not empty and not created:
+            _daily_backup_or_warn(database, backups, keep_backups)
         if upgrade:
             with database.engine.begin() as connection:
+                without_statement_timeout(connection)
                 migrate.create_or_upgrade(connection)
         with database.write() as session:
             _ensure_default_location(session)
     except sa_exc.DBAPIError as error:
         database.dispose()
-        translated = translate_error(error)
+        translated = database.translate(error)
         if translated is None:
             raise
         raise translated from error
@@ -115,6 +159,31 @@ def open_database(
         database.dispose()
         raise
     return database
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as error:  # a folder this user may not look into, ...
+        raise DatabaseError(
+            f"Cannot look at {path}: {error.strerror or error}. Nothing was changed."
+        ) from error
+    return True
+
+
+def _unwritable_message(reason: str) -> str:
+    return f"This computer cannot write to the shop file: {reason}. Nothing was saved."
+
+
+def _daily_backup_or_warn(database: Database, backups: Path, keep: int) -> None:
+    """Today's backup if due; if it cannot be made, a warning, and the shop opens anyway."""
+    try:
+        backup_if_due(database, backups, keep=keep)
+    except BackupFailed as error:
+        log.warning("daily backup failed: %s", error)
+        database.warnings.append(error.daily_warning())
 
 
 def backup_stem(url: str) -> str:
@@ -135,7 +204,7 @@ def backup_database(
     backups = backup_dir or backup_dir_for(database.url)
     path = sqlite_path(database.url)
     if path is not None:
-        return backup_sqlite(path, backups, label=label, keep=keep)
+        return backup_sqlite(path, backups, label=label, keep=keep, source_uri=database.sqlite_uri)
     return export_database(
         database.engine,
         backups,
@@ -199,60 +268,27 @@ def restore_backup(
                 ) from error
         with database.engine.begin() as connection:
             if migrate.needs_upgrade(connection):
+                without_statement_timeout(connection)
                 migrate.create_or_upgrade(connection)
         database.dispose()
     except sa_exc.DBAPIError as error:
-        translated = translate_error(error)
+        translated = database.translate(error)
         if translated is None:
             raise
         raise translated from error
     return safety
 
 
-def refuse_writes(engine: Engine) -> None:
-    """Make every write transaction on ``engine`` fail with DatabaseReadOnly before it
-    starts (before SQLite's ``BEGIN IMMEDIATE`` takes the write lock)."""
+def refuse_writes(engine: Engine, message: str | None = None) -> None:
+    """Make every write transaction on ``engine`` fail with DatabaseReadOnly (``message``,
+    by default: another copy has the file) before it starts (before SQLite's ``BEGIN
+    IMMEDIATE`` takes the write lock)."""
 
     def refuse(connection: Any) -> None:
         if connection.get_execution_options().get("shop_write"):
-            raise DatabaseReadOnly(READ_ONLY_MESSAGE)
+            raise DatabaseReadOnly(message or READ_ONLY_MESSAGE)
 
     event.listen(engine, "begin", refuse, insert=True)
-
-
-def _check_is_sqlite(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
-        raise DatabaseCorrupt(
-            f"{path.name} is not a Shopkeeper database (or it is damaged). "
-            "Choose another file or restore a backup; nothing was changed."
-        )
-
-
-def _check_schema_read_only(path: Path) -> None:
-    """Refuse a file that is too new or not ours before any connection can change it.
-
-    The app's own connections switch the file to WAL mode; a file we refuse must keep every
-    byte, so it is first read through a read-only connection with no such settings.
-    """
-    # Without a -wal file the main file is the whole database: read it as immutable, which
-    # leaves no -wal/-shm files behind. With one, read through it (read-only).
-    wal = path.with_name(path.name + "-wal")
-    uri = f"{path.resolve().as_uri()}?" + ("mode=ro" if wal.exists() else "immutable=1")
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
-    try:
-        with engine.connect() as connection:
-            migrate.needs_upgrade(connection)
-    except sa_exc.DBAPIError as error:
-        translated = translate_error(error)
-        if translated is None:
-            raise
-        raise translated from error
-    finally:
-        engine.dispose()
 
 
 def _ensure_default_location(session: Session) -> None:
@@ -266,32 +302,24 @@ def probe_database(url: str) -> str:
     cannot be used raises DatabaseError with the reason and what to do."""
     parsed = make_url(url)
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
-    engine = create_engine(url, connect_args=_probe_args(url), poolclass=NullPool)
+    timeouts = ServerTimeouts(connect=PROBE_CONNECT_TIMEOUT_S)
+    engine = make_engine(url, timeouts=timeouts, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             version = connection.exec_driver_sql("SHOW server_version").scalar()
             empty = migrate.is_empty(connection)
             upgrade = migrate.needs_upgrade(connection)
             connection.rollback()
-    except sa_exc.OperationalError as error:
-        text = str(error.orig).lower()
-        if "password authentication failed" in text or "no password supplied" in text:
-            raise DatabaseError(
-                "The server refused the user name or password. Check them and try again."
+    except sa_exc.DBAPIError as error:
+        if server_problem_kind(error) == "unreachable":
+            raise DatabaseUnavailable(
+                f"Cannot reach a database server at {where}. Check the server's name and "
+                "port, and that it is switched on and lets this computer connect."
             ) from error
-        if "does not exist" in text and "role" in text:
-            raise DatabaseError(
-                f'The server has no user named "{parsed.username}". Check the user name.'
-            ) from error
-        if "does not exist" in text and "database" in text:
-            raise DatabaseError(
-                f'The server has no database named "{parsed.database}". Ask whoever looks '
-                "after the server to create it (an empty one is fine), or check the name."
-            ) from error
-        raise DatabaseError(
-            f"Cannot reach a database server at {where}. Check the server's name and port, "
-            "and that it is switched on and lets this computer connect."
-        ) from error
+        translated = translate_error(error, url=url, timeouts=timeouts)
+        if translated is None:
+            raise
+        raise translated from error
     finally:
         engine.dispose()
     hello = f"Connected to PostgreSQL {str(version).split()[0]} at {where}."
@@ -303,7 +331,3 @@ def probe_database(url: str) -> str:
             "upgraded when you switch."
         )
     return f"{hello} It holds a Shopkeeper shop, ready to use."
-
-
-def _probe_args(url: str) -> dict[str, Any]:
-    return {} if url.startswith("sqlite") else {"connect_timeout": 5}

@@ -81,3 +81,33 @@ class DatabaseConflict(DatabaseError):
 
 class DatabaseReadOnly(DatabaseError):
     """This window opened the database read-only (another copy of Shopkeeper has it open)."""
+
+
+class DatabaseNotFound(DatabaseError):
+    """There is no shop database where the user pointed: no such file (and none was asked
+    for), or no such database on the server."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached, refused the user name or password, or did not
+    answer in time; nothing was saved."""
+
+
+class DiskFull(DatabaseError):
+    """The disk holding the shop database (or its backups) is full; nothing was written."""
+
+
+class BackupFailed(DatabaseError):
+    """A backup could not be made (a full disk, a read-only folder...); no partial backup
+    file is left behind. ``reason``: why, in words that follow "could not be made: "."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The backup could not be made: {reason}. No backup file was left.")
+        self.reason = reason
+
+    def daily_warning(self) -> str:
+        """The same, for today's automatic backup, which never stops the shop."""
+        return (
+            f"Today's backup could not be made: {self.reason}. Shopkeeper works as usual and "
+            "tries again next time."
+        )

@@ -30,11 +30,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import make_url
 
 from app.db import Database, open_database
-from app.db.config import LocalSettings, PasswordStore, load_settings
+from app.db.backup import newest_good_backup
+from app.db.config import LocalSettings, PasswordStore, backup_dir_for, load_settings
+from app.db.database import ServerTimeouts
 from app.db.instance_lock import InstanceLock
 from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
-from app.domain.errors import DatabaseError
+from app.db.shop_file import replace_with_backup
+from app.domain.errors import BackupFailed, DatabaseCorrupt, ShopError
 from app.services.changes import Area, Changes
 from app.ui.style import apply_style
 
@@ -107,14 +110,20 @@ def _active_window() -> QWidget | None:
     return QApplication.activeWindow()
 
 
-def _daily_backup(database: Database, keep: int) -> None:
+def _daily_backup(database: Database, keep: int) -> str | None:
+    """Make today's backup if due; return what to tell the user if it failed (the shop
+    goes on either way: a failed backup must never take it down)."""
     try:
         made = backup_if_due(database, keep=keep)
-    except Exception:  # a failed backup must never take the shop down; it is logged
+    except BackupFailed as error:  # a full disk, a read-only folder...
+        log.warning("daily backup failed: %s", error)
+        return error.daily_warning()
+    except Exception:
         log.exception("daily backup failed")
-    else:
-        if made is not None:
-            log.info("daily backup written to %s", made)
+        return BackupFailed("something went wrong (the details are in the log)").daily_warning()
+    if made is not None:
+        log.info("daily backup written to %s", made)
+    return None
 
 
 def _fill_missing_etas(database: Database) -> int:
@@ -145,6 +154,8 @@ class AfterFirstPaint(QObject):
 
     #: The ETA thread filled some: the tabs showing ETAs re-read (on the GUI thread).
     etas_filled = Signal()
+    #: Today's backup failed (why, in words): a banner says so (on the GUI thread).
+    backup_failed = Signal(str)
 
     def __init__(
         self, window: MainWindow, database: Database, *, keep_backups: int, read_only: bool
@@ -158,13 +169,19 @@ class AfterFirstPaint(QObject):
         self.started = False
         self.threads: list[threading.Thread] = []
         if not read_only:
-            self.threads = [
-                threading.Thread(target=self._fill_etas, args=(database,), name="eta-fill"),
+            self.threads.append(
+                threading.Thread(target=self._fill_etas, args=(database,), name="eta-fill")
+            )
+        # A file this computer cannot write is still backed up (into a folder it can, or a
+        # banner says why not); a second copy's window leaves that to the first.
+        if not read_only or database.read_only_reason is not None:
+            self.threads.append(
                 threading.Thread(
-                    target=_daily_backup, args=(database, keep_backups), name="daily-backup"
-                ),
-            ]
+                    target=self._back_up, args=(database, keep_backups), name="daily-backup"
+                )
+            )
         self.etas_filled.connect(self._announce_etas)
+        self.backup_failed.connect(self._warn_backup_failed)
         self.app.installEventFilter(self)
         QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self.start)
 
@@ -202,6 +219,15 @@ class AfterFirstPaint(QObject):
         if _fill_missing_etas(database):
             self.etas_filled.emit()  # queued: delivered on the GUI thread
 
+    def _back_up(self, database: Database, keep: int) -> None:
+        warning = _daily_backup(database, keep)
+        if warning is not None:
+            self.backup_failed.emit(warning)  # queued: delivered on the GUI thread
+
+    def _warn_backup_failed(self, warning: str) -> None:
+        banner = self.window.show_banner(warning, kind="warning")
+        banner.setObjectName("backupFailedBanner")
+
     def _announce_etas(self) -> None:
         from app.ui import events
 
@@ -230,33 +256,58 @@ def run_gui(
     url = database_url
     while True:
         code, reopen = _run_window(app, url, smoke_test=smoke_test)
-        if not reopen:
+        if reopen is False:
             return code
-        url = None  # the settings name the database from now on
+        url = None if reopen is True else reopen  # True: the database the settings name
 
 
-def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tuple[int, bool]:
-    """One window on one database: (exit code, whether to open again on the settings')."""
+#: What to do once a window has closed: False (quit), True (open again on the database the
+#: settings name) or a URL (open again on that one).
+Reopen = bool | str
+
+
+def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tuple[int, Reopen]:
+    """One window on one database: (exit code, what to open next)."""
     settings = load_settings()
+    # A new, empty shop is made only where the user pointed the app themselves (--db, or
+    # this computer's default file); a file the settings name that has gone missing (a
+    # drive not plugged in) is asked about first.
+    may_create = url is not None or (settings.mode == "file" and not settings.file)
     if url is None:
         url = _url_from_settings(settings)
         if url is None:
             return 1, False
+    path = sqlite_path(url)
+    if path is not None and not may_create and not path.exists():
+        # Asked before the lock file is made beside it (or its folder, on a missing drive).
+        if not _ask_create(path, smoke_test):
+            return 0, False
+        may_create = True
     lock = _lock_for(url)
     read_only = False
-    if lock is not None and not lock.acquire():
+    try:
+        held = lock is None or lock.acquire()
+    except ShopError as error:
+        return 1, _open_failed(error, url, smoke_test=smoke_test)
+    if lock is not None and not held:
         if not _ask_read_only(lock, smoke_test=smoke_test):
             return 0, False
         read_only, lock = True, None
     try:
         database = open_database(
-            url, daily_backup=False, keep_backups=settings.keep_backups, read_only=read_only
+            url,
+            daily_backup=False,
+            keep_backups=settings.keep_backups,
+            read_only=read_only,
+            create=may_create,
+            timeouts=ServerTimeouts(statement=settings.statement_timeout_seconds),
         )
-    except DatabaseError as error:
+    except Exception as error:
         if lock is not None:
             lock.release()
-        log.warning("cannot open %s: %s", make_url(url).render_as_string(), error)
-        return 1, _cannot_open(str(error), url, smoke_test=smoke_test)
+        return 1, _open_failed(error, url, smoke_test=smoke_test)
+    # A file this computer cannot write opens read-only, with a banner saying why.
+    read_only = read_only or database.read_only_reason is not None
 
     from app.ui.live_refresh import LiveRefresh
     from app.ui.main_window import MainWindow
@@ -294,6 +345,61 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
             lock.release()
 
 
+def _open_failed(error: Exception, url: str, *, smoke_test: bool) -> Reopen:
+    """Say why the database cannot be opened (a bug too: logged, never a silent exit)."""
+    where = make_url(url).render_as_string()
+    if isinstance(error, ShopError):
+        log.warning("cannot open %s: %s", where, error)
+        reason = str(error)
+    else:
+        log.error("cannot open %s", where, exc_info=error)
+        reason = (
+            "Something went wrong while opening the shop database; nothing was saved. "
+            "The details were written to the log file."
+        )
+    backup = _good_backup_for(url) if isinstance(error, DatabaseCorrupt) else None
+    return _cannot_open(reason, url, smoke_test=smoke_test, backup=backup)
+
+
+def _good_backup_for(url: str) -> Path | None:
+    path = sqlite_path(url)
+    if path is None:
+        return None
+    good = newest_good_backup(backup_dir_for(url), path.stem)
+    return good.path if good is not None else None
+
+
+def _ask_create(path: Path, smoke_test: bool) -> bool:
+    """A file the settings name is not there: True to make a new, empty shop there."""
+    return _ask(
+        "noShopBox",
+        QMessageBox.Icon.Question,
+        "There is no shop database here",
+        f"The settings name {path}, but there is no such file. If it is on a drive or share "
+        "that is not connected, connect it and start Shopkeeper again. Or start a new, empty "
+        "shop there.",
+        "Start a new shop",
+        smoke_test=smoke_test,
+    )
+
+
+def _ask(
+    name: str, icon: QMessageBox.Icon, text: str, details: str, yes: str, *, smoke_test: bool
+) -> bool:
+    """A question at start-up, before any window: True if ``yes`` was chosen over Quit (which
+    ``--smoke-test`` chooses after a moment)."""
+    box = QMessageBox(icon, "Shopkeeper", text)
+    box.setObjectName(name)
+    box.setInformativeText(details)
+    accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(accept)
+    if smoke_test:
+        QTimer.singleShot(SMOKE_TEST_MS, box.reject)
+    box.exec()
+    return box.clickedButton() is accept
+
+
 def _lock_for(url: str) -> InstanceLock | None:
     path = sqlite_path(url)
     return InstanceLock(path) if path is not None else None
@@ -327,33 +433,35 @@ def _url_from_settings(settings: LocalSettings) -> str | None:
 
 def _ask_read_only(lock: InstanceLock, *, smoke_test: bool) -> bool:
     """The file is held by another copy: offer a read-only window; True to open one."""
-    box = QMessageBox(QMessageBox.Icon.Information, "Shopkeeper", "This shop is already open")
-    box.setObjectName("alreadyOpenBox")
-    box.setInformativeText(
+    return _ask(
+        "alreadyOpenBox",
+        QMessageBox.Icon.Information,
+        "This shop is already open",
         f"{lock.holder()} has {lock.database.name} open on this computer. Only one window "
         "can change the shop at a time: switch to that one, or open a read-only window here "
-        "to look things up."
+        "to look things up.",
+        "Open read-only",
+        smoke_test=smoke_test,
     )
-    read_only = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(read_only)
-    if smoke_test:
-        QTimer.singleShot(SMOKE_TEST_MS, box.reject)
-    box.exec()
-    return box.clickedButton() is read_only
 
 
-def _cannot_open(reason: str, url: str, *, smoke_test: bool) -> bool:
-    """Say why the database cannot be opened; True if the user fixed the settings and wants
-    to try again."""
+def _cannot_open(reason: str, url: str, *, smoke_test: bool, backup: Path | None = None) -> Reopen:
+    """Say why the database cannot be opened; what to open next if the user fixed the
+    settings (True) or put ``backup`` (the newest good one) in place of the file (``url``)."""
     box = QMessageBox(QMessageBox.Icon.Critical, "Shopkeeper", "Cannot open the shop database")
     box.setObjectName("cannotOpenBox")
     box.setInformativeText(reason)
+    restore = None
+    if backup is not None:
+        restore = box.addButton("Restore the newest good backup", QMessageBox.ButtonRole.ActionRole)
+        restore.setObjectName("restoreNewestBackupButton")
     change = box.addButton("Change settings…", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Close)
     if smoke_test:
         QTimer.singleShot(SMOKE_TEST_MS, box.accept)
     box.exec()
+    if restore is not None and backup is not None and box.clickedButton() is restore:
+        return _restore_in_place(url, backup, smoke_test=smoke_test)
     if box.clickedButton() is not change:
         return False
     from app.ui.dialogs.settings import SettingsDialog
@@ -361,3 +469,16 @@ def _cannot_open(reason: str, url: str, *, smoke_test: bool) -> bool:
 
     dialog = SettingsDialog([DatabasePage(url)])
     return dialog.exec() == QDialog.DialogCode.Accepted
+
+
+def _restore_in_place(url: str, backup: Path, *, smoke_test: bool) -> Reopen:
+    """Put ``backup`` in place of the file at ``url`` that could not be opened (it is kept
+    aside, renamed) and open it again; if that fails, say why."""
+    path = sqlite_path(url)
+    assert path is not None
+    try:
+        aside = replace_with_backup(path, backup)
+    except ShopError as error:
+        return _cannot_open(str(error), url, smoke_test=smoke_test)
+    log.warning("restored %s from %s; the refused file is kept as %s", path, backup, aside)
+    return url

@@ -224,9 +224,13 @@ class MainWindow(QMainWindow):
                 button = item.widget() if item is not None else None
                 if isinstance(button, QAbstractButton):
                     button.hide()
+        unwritable = self.database.read_only_reason
         banner = self.show_banner(
-            "Read-only: another copy of Shopkeeper has this shop open on this computer, so "
-            "this window can look things up but not change anything. It still shows the "
+            f"Read-only: this computer cannot write to the shop file ({unwritable}), so this "
+            "window can look things up but not change anything."
+            if unwritable
+            else "Read-only: another copy of Shopkeeper has this shop open on this computer, "
+            "so this window can look things up but not change anything. It still shows the "
             "other window's changes as they happen.",
             closable=False,
         )

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from app.db.config import LocalSettings, load_settings, save_settings
 from app.db.opening import backup_database, sqlite_path
 from app.db.paths import network_filesystem
-from app.domain.errors import ShopError
+from app.domain.errors import BackupFailed, ShopError
 from app.ui.background import run_in_background
 from app.ui.tabs.base import READ_ONLY_MESSAGE
 
@@ -89,7 +89,11 @@ def back_up_now(window: MainWindow) -> None:
         window.backup_action.setEnabled(True)
         if not isinstance(error, ShopError | OSError):
             log.error("backup failed", exc_info=error)
-        window.show_message(f"The backup could not be made: {error}")
+        window.show_message(
+            str(error)
+            if isinstance(error, BackupFailed)
+            else f"The backup could not be made: {error}"
+        )
 
     run_in_background(
         window,

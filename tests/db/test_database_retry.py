@@ -41,13 +41,35 @@ def deadlock() -> sa_exc.DBAPIError:
     return sa_exc.OperationalError("SELECT", {}, _PgError("40P01"))
 
 
+def _sqlite_error(kind: type[sqlite3.Error], message: str, code: int) -> sqlite3.Error:
+    """A sqlite3 error as the driver raises it: with its result code and name."""
+    error = kind(message)
+    error.sqlite_errorcode = code  # type: ignore[attr-defined]
+    error.sqlite_errorname = next(  # type: ignore[attr-defined]
+        name
+        for name in dir(sqlite3)
+        if name.startswith("SQLITE_") and getattr(sqlite3, name) == code
+    )
+    return error
+
+
 def sqlite_locked() -> sa_exc.DBAPIError:
-    return sa_exc.OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    return sa_exc.OperationalError(
+        "BEGIN",
+        {},
+        _sqlite_error(sqlite3.OperationalError, "database is locked", sqlite3.SQLITE_BUSY),
+    )
 
 
 def duplicate_ref() -> sa_exc.DBAPIError:
     return sa_exc.IntegrityError(
-        "INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: sales_order.ref")
+        "INSERT",
+        {},
+        _sqlite_error(
+            sqlite3.IntegrityError,
+            "UNIQUE constraint failed: sales_order.ref",
+            sqlite3.SQLITE_CONSTRAINT_UNIQUE,
+        ),
     )
 
 

@@ -26,7 +26,7 @@ from app.db import Database
 from app.db.backup import list_backups
 from app.db.config import backup_dir_for, load_settings, save_settings
 from app.db.opening import backup_database, backup_stem
-from app.domain.errors import ShopError
+from app.domain.errors import BackupFailed, ShopError
 from app.ui.background import run_in_background
 from app.ui.dialogs.widgets import SOMETHING_WENT_WRONG, MessageLabel
 
@@ -155,7 +155,9 @@ class BackupsPage(QWidget):
 
     def _failed(self, error: Exception) -> None:
         self.backup_button.setEnabled(True)
-        if isinstance(error, ShopError | OSError):
+        if isinstance(error, BackupFailed):  # it says so itself
+            self.message.show_error(str(error))
+        elif isinstance(error, ShopError | OSError):
             self.message.show_error(f"The backup could not be made: {error}")
         else:
             log.error("backup failed", exc_info=error)
