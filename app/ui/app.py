@@ -35,7 +35,7 @@ from app.db.instance_lock import InstanceLock
 from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
 from app.domain.errors import DatabaseError
-from app.services.changes import Area, Changes
+from app.services.changes import NO_CHANGES, Changes
 from app.ui.style import apply_style
 
 if TYPE_CHECKING:
@@ -117,24 +117,24 @@ def _daily_backup(database: Database, keep: int) -> None:
             log.info("daily backup written to %s", made)
 
 
-def _fill_missing_etas(database: Database) -> int:
+def _fill_missing_etas(database: Database) -> Changes:
     """Waiting lines with no ETA yet (a shop just upgraded, a bulk import) get theirs; return
-    how many did. No Qt: it runs on a thread. The check is a read (~70 ms for 100k waiting
-    lines), so a shop with nothing missing takes no write lock and, on a server, does not
-    make every other till refresh."""
+    what that changed, as the service says. No Qt: it runs on a thread. The check is a read
+    (~70 ms for 100k waiting lines), so a shop with nothing missing takes no write lock and,
+    on a server, does not make every other till refresh."""
     from app.services.eta import fill_missing_etas, products_missing_etas
 
     try:
         with database.read() as session:
             if not products_missing_etas(session):
-                return 0
-        changes = database.run(fill_missing_etas)
+                return NO_CHANGES
+        filled = database.run(fill_missing_etas)
     except Exception:  # ETAs are a convenience: never take the shop down over them
         log.exception("filling missing ETAs failed")
-        return 0
-    if changes.updated:
-        log.info("ETAs filled for %d waiting lines", changes.updated)
-    return changes.updated
+        return NO_CHANGES
+    if filled.updated:
+        log.info("ETAs filled for %d waiting lines", filled.updated)
+    return filled.changes
 
 
 class AfterFirstPaint(QObject):
@@ -143,8 +143,9 @@ class AfterFirstPaint(QObject):
     network-share check (a subprocess on macOS), then, unless read-only, the missing-ETA
     check and today's backup (a second or more for a big file), each on a thread."""
 
-    #: The ETA thread filled some: the tabs showing ETAs re-read (on the GUI thread).
-    etas_filled = Signal()
+    #: The ETA thread filled some (the :class:`Changes` it made): the tabs showing ETAs
+    #: re-read (on the GUI thread).
+    etas_filled = Signal(object)
 
     def __init__(
         self, window: MainWindow, database: Database, *, keep_backups: int, read_only: bool
@@ -199,13 +200,14 @@ class AfterFirstPaint(QObject):
                 thread.join()
 
     def _fill_etas(self, database: Database) -> None:
-        if _fill_missing_etas(database):
-            self.etas_filled.emit()  # queued: delivered on the GUI thread
+        changes = _fill_missing_etas(database)
+        if changes:
+            self.etas_filled.emit(changes)  # queued: delivered on the GUI thread
 
-    def _announce_etas(self) -> None:
+    def _announce_etas(self, changes: Changes) -> None:
         from app.ui import events
 
-        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
+        events.bus().announce(changes)
 
 
 def run_gui(
