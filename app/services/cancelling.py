@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import AllocationEvent, OrderLine, OrderStatus, SalesOrder
 from app.domain.errors import InvalidQuantity, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.ordering import locked_order
 from app.services.stock import lock_balances
@@ -36,6 +37,8 @@ class CancelResult:
     units_cancelled: int
     released: tuple[Released, ...]
     status: OrderStatus
+    #: The order, and the stock and queues of the products of the lines cancelled.
+    changes: Changes
 
     @property
     def freed_product_ids(self) -> frozenset[int]:
@@ -117,6 +120,10 @@ def _cancel(
             released.append(Released(line.product_id, line.product.sku, freed))
     order.refresh_status()
     session.flush()
-    result = CancelResult(order.ref, len(open_lines), units, tuple(released), order.status)
-    recompute_etas(session, {line.product_id for line in open_lines})
+    product_ids = {line.product_id for line in open_lines}
+    changes = Changes.of(
+        Area.ORDERS, Area.STOCK, Area.QUEUE, product_ids=product_ids, order_refs=[order.ref]
+    )
+    result = CancelResult(order.ref, len(open_lines), units, tuple(released), order.status, changes)
+    recompute_etas(session, product_ids)
     return result

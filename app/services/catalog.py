@@ -26,6 +26,7 @@ from app.domain.catalog import DEFAULT_LOCATION_CODE
 from app.domain.enums import OrderStatus, ShipPreference
 from app.domain.errors import Duplicate, InvalidInput, InvalidQuantity, NotFound
 from app.domain.quantities import MAX_QUANTITY
+from app.services.changes import Area, Changes
 from app.services.order_status import refresh_order_statuses
 from app.services.views.search import _matches, _starts_with
 
@@ -78,9 +79,23 @@ def parse_money(text: str | Decimal | int, *, what: str = "Price") -> Decimal:
     return cents.copy_abs()  # -0 is 0.00
 
 
+@dataclass(frozen=True, slots=True)
+class SavedSupplier:
+    id: int
+    code: str
+    changes: Changes  #: the catalog
+
+
+@dataclass(frozen=True, slots=True)
+class SavedProduct:
+    id: int
+    sku: str
+    changes: Changes  #: the catalog (and a new product's empty stock)
+
+
 def create_supplier(
     session: Session, code: str, name: str, *, email: str = "", lead_time_days: int = 7
-) -> Supplier:
+) -> SavedSupplier:
     code = _unused_code(session, Supplier.code, code, "supplier")
     if lead_time_days < 0 or lead_time_days > 3650:
         raise InvalidInput(f"Lead time must be between 0 and 3650 days, not {lead_time_days}")
@@ -92,7 +107,7 @@ def create_supplier(
     )
     session.add(supplier)
     session.flush()
-    return supplier
+    return SavedSupplier(supplier.id, supplier.code, Changes.of(Area.CATALOG))
 
 
 def create_customer(
@@ -104,7 +119,7 @@ def create_customer(
     phone: str = "",
     tier: CustomerTier = CustomerTier.STANDARD,
     ship_preference: ShipPreference = ShipPreference.PARTIAL,
-) -> Customer:
+) -> SavedCustomer:
     name = _required(name, "Customer name")  # before the code: it is suggested from the name
     code = _unused_code(session, Customer.code, code, "customer")
     customer = Customer(
@@ -117,7 +132,7 @@ def create_customer(
     )
     session.add(customer)
     session.flush()
-    return customer
+    return SavedCustomer(_row_of(customer), Changes.of(Area.CATALOG))
 
 
 #: Something@something.tld: catches a phone number or a name typed in the email field.
@@ -152,6 +167,20 @@ class CustomerRow:
         what a type-ahead list shows."""
         contact = self.phone if self.phone_matched and self.phone else self.email or self.phone
         return f"{self.code} — {self.name}" + (f" · {contact}" if contact else "")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCustomer:
+    """A customer as saved, and what saving changed."""
+
+    customer: CustomerRow
+    #: The catalog; a new tier may re-serve queues, a new ship preference re-derive the
+    #: statuses of the customer's open orders.
+    changes: Changes
+
+
+def _row_of(customer: Customer) -> CustomerRow:
+    return CustomerRow(*(getattr(customer, column.key) for column in _CUSTOMER_COLUMNS))
 
 
 #: The columns of a CustomerRow, in its field order.
@@ -247,12 +276,13 @@ def update_customer(
     phone: str | None = None,
     tier: CustomerTier | None = None,
     ship_preference: ShipPreference | None = None,
-) -> Customer:
+) -> SavedCustomer:
     """Change a customer's details (None: keep). A new ship preference re-derives the status
     of the customer's open orders that carry no override of their own (an order held for
     completion may become part ready, or the other way round); a new tier re-serves the
     queues they wait in when gold customers are served first."""
     customer = get_customer(session, code)
+    changes = Changes.of(Area.CATALOG)
     if name is not None:
         customer.name = _required(name, "Customer name")
     if email is not None:
@@ -264,21 +294,23 @@ def update_customer(
         # Under "gold customers first" the customer's waiting lines change places.
         from app.services.queue import reserve_customer  # queue -> eta: imported when needed
 
-        reserve_customer(session, customer.id)
+        changes |= reserve_customer(session, customer.id)
     if ship_preference is not None and ship_preference != customer.ship_preference:
         customer.ship_preference = ship_preference
         session.flush()
-        open_orders = session.scalars(
-            select(SalesOrder.id).where(
+        open_orders = session.execute(
+            select(SalesOrder.id, SalesOrder.ref).where(
                 SalesOrder.customer_id == customer.id,
                 SalesOrder.ship_preference.is_(None),
                 SalesOrder.status.in_((OrderStatus.BACKORDERED, OrderStatus.PART_READY)),
             )
         ).all()
-        refresh_order_statuses(session, open_orders)
+        refresh_order_statuses(session, [order_id for order_id, _ in open_orders])
+        if open_orders:
+            changes |= Changes.of(Area.ORDERS, order_refs=[ref for _, ref in open_orders])
         customer = get_customer(session, code)
     session.flush()
-    return customer
+    return SavedCustomer(_row_of(customer), changes)
 
 
 def create_product(
@@ -294,7 +326,7 @@ def create_product(
     supplier_code: str | None = None,
     supplier_sku: str | None = None,
     max_backorder_qty: int | None = None,
-) -> Product:
+) -> SavedProduct:
     """Create a product with an empty stock balance at the default location."""
     sku = _required(sku, "SKU")
     if session.scalar(select(Product.id).where(Product.sku == sku)) is not None:
@@ -327,7 +359,8 @@ def create_product(
     session.add(product)
     session.flush()
     session.add(StockBalance(product_id=product.id, location_id=default_location_id(session)))
-    return product
+    changes = Changes.of(Area.CATALOG, Area.STOCK, product_ids=[product.id])
+    return SavedProduct(product.id, product.sku, changes)
 
 
 def check_barcode_format(code: str) -> str:
@@ -349,13 +382,13 @@ def check_max_backorder(qty: int | None) -> int | None:
     return qty
 
 
-def set_max_backorder_qty(session: Session, code: str, qty: int | None) -> Product:
+def set_max_backorder_qty(session: Session, code: str, qty: int | None) -> SavedProduct:
     """Set (or, with None, lift) the most units of a product that may wait at once. Units
     already waiting stay; only new orders are held to the new limit."""
     product = find_product(session, code)
     product.max_backorder_qty = check_max_backorder(qty)
     session.flush()
-    return product
+    return SavedProduct(product.id, product.sku, Changes.of(Area.CATALOG, product_ids=[product.id]))
 
 
 def find_product(session: Session, code: str) -> Product:

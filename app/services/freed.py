@@ -21,6 +21,7 @@ from app.domain.allocation import AllocationPlan
 from app.domain.enums import QueuePolicy
 from app.domain.errors import PlanRejected
 from app.services.catalog import default_location_id
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.order_status import refresh_order_statuses
 from app.services.queue import get_queue_policy
@@ -60,6 +61,8 @@ class FreedResult:
     units_offered: int
     units_to_customers: int
     orders_ready: tuple[str, ...]
+    #: The products' stock and queues, and the orders that got units.
+    changes: Changes
 
 
 def confirm_freed_stock(
@@ -85,4 +88,11 @@ def confirm_freed_stock(
         a.order_ref: None for a in given if statuses.get(a.order_id) == OrderStatus.READY_TO_SHIP
     }
     recompute_etas(session, plan.versions)
-    return FreedResult(final.units_received, final.units_to_customers, tuple(ready))
+    changes = Changes.of(
+        Area.STOCK,
+        Area.QUEUE,
+        Area.ORDERS,
+        product_ids=plan.versions,
+        order_refs={a.order_ref for a in given},
+    )
+    return FreedResult(final.units_received, final.units_to_customers, tuple(ready), changes)

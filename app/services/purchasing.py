@@ -28,6 +28,7 @@ from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity, parse_quantity
 from app.services.catalog import find_product, get_supplier
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.ordering import LineRequest
 from app.services.refs import checked_ref, next_free_ref
@@ -37,6 +38,40 @@ from app.services.stock import lock_balances
 def next_po_ref(session: Session) -> str:
     """The next free purchase order reference, PO-00001 style."""
     return next_free_ref(session, PurchaseOrder.id, PurchaseOrder.ref, "PO-", 5)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedLine:
+    """A line of a new purchase order (plain values)."""
+
+    id: int
+    line_no: int
+    product_id: int
+    qty_ordered: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPurchaseOrder:
+    """A new purchase order, as plain values, and what creating it changed."""
+
+    id: int
+    ref: str
+    status: PurchaseOrderStatus
+    expected_date: date | None
+    lines: tuple[CreatedLine, ...]
+    #: The PO; an open one also its products' incoming stock and their queues' ETAs.
+    changes: Changes
+
+
+def _po_changes(po: PurchaseOrder, *, incoming: bool) -> Changes:
+    """What a change to ``po`` touched: the PO and its products; when it changes what is
+    incoming (an open PO created, sent, re-dated or cancelled) also their stock and ETAs."""
+    areas = (Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE) if incoming else (Area.PURCHASE_ORDERS,)
+    return Changes.of(
+        *areas,
+        product_ids=[line.product_id for line in po.lines],
+        purchase_order_refs=[po.ref],
+    )
 
 
 def create_purchase_order(
@@ -49,7 +84,7 @@ def create_purchase_order(
     expected_date: date | None = None,
     draft: bool = False,
     recompute: bool = True,
-) -> PurchaseOrder:
+) -> CreatedPurchaseOrder:
     """Order goods from a supplier. The expected date defaults to today + the lead time.
 
     An open PO changes the ETAs of the lines waiting for its products; they are recomputed
@@ -88,7 +123,17 @@ def create_purchase_order(
         product_ids = {line.product_id for line in po.lines}
         lock_balances(session, product_ids)  # see _etas_recomputed
         recompute_etas(session, product_ids)
-    return po
+    return CreatedPurchaseOrder(
+        po.id,
+        po.ref,
+        po.status,
+        po.expected_date,
+        tuple(
+            CreatedLine(line.id, line.line_no, line.product_id, line.qty_ordered)
+            for line in po.lines
+        ),
+        _po_changes(po, incoming=po.status.is_incoming),
+    )
 
 
 def get_purchase_order(session: Session, ref: str, *, for_update: bool = False) -> PurchaseOrder:
@@ -189,6 +234,8 @@ class PurchaseOrderChange:
     status: PurchaseOrderStatus
     expected_date: date | None
     previous_expected_date: date | None
+    #: The PO and its products; their stock and ETAs when what is incoming changed.
+    changes: Changes
     units_cancelled: int = 0
     product_ids: tuple[int, ...] = ()
     lines_moved_later: int = 0  #: waiting customer lines whose ETA moved later
@@ -200,13 +247,14 @@ class PurchaseOrderChange:
 
 
 def _change(
-    po: PurchaseOrder, previous: date | None, units_cancelled: int = 0
+    po: PurchaseOrder, previous: date | None, units_cancelled: int = 0, *, incoming: bool
 ) -> PurchaseOrderChange:
     return PurchaseOrderChange(
         ref=po.ref,
         status=po.status,
         expected_date=po.expected_date,
         previous_expected_date=previous,
+        changes=_po_changes(po, incoming=incoming),
         units_cancelled=units_cancelled,
         product_ids=tuple(sorted({line.product_id for line in po.lines})),
     )
@@ -252,7 +300,7 @@ def set_expected_date(session: Session, po_ref: str, expected: date) -> Purchase
     _refuse_closed(po, "be re-dated")
     previous = po.expected_date
     po.expected_date = check_expected_date(po, expected)
-    return _etas_recomputed(session, _change(po, previous))
+    return _etas_recomputed(session, _change(po, previous, incoming=po.status.is_incoming))
 
 
 def send_purchase_order(
@@ -285,7 +333,7 @@ def send_purchase_order(
         po.expected_date = sent_at.date() + lead
     po.status = PurchaseOrderStatus.OPEN
     po.refresh_status()
-    return _etas_recomputed(session, _change(po, previous))
+    return _etas_recomputed(session, _change(po, previous, incoming=True))
 
 
 def cancel_purchase_order(session: Session, po_ref: str, reason: str = "") -> PurchaseOrderChange:
@@ -304,7 +352,7 @@ def cancel_purchase_order(session: Session, po_ref: str, reason: str = "") -> Pu
     po.note = "\n".join(part for part in (po.note.strip(), stamp) if part)[:500]
     was_incoming = po.status.is_incoming
     po.status = PurchaseOrderStatus.CANCELLED
-    change = _change(po, po.expected_date, outstanding)
+    change = _change(po, po.expected_date, outstanding, incoming=was_incoming)
     return _etas_recomputed(session, change) if was_incoming else change
 
 
@@ -371,9 +419,12 @@ def remove_draft_line(session: Session, po_ref: str, line_no: int) -> None:
     session.flush()
 
 
-def set_draft_lines(session: Session, po_ref: str, lines: Sequence[LineRequest]) -> None:
+def set_draft_lines(
+    session: Session, po_ref: str, lines: Sequence[LineRequest]
+) -> PurchaseOrderChange:
     """Make a draft order exactly these lines: products kept keep their line (and number),
-    the others are removed, new ones are added at the end."""
+    the others are removed, new ones are added at the end. (A draft is not incoming: no
+    stock or ETA changes.)"""
     po = _editable_draft(session, po_ref)
     wanted: dict[int, tuple[Product, int]] = {}
     for request in lines:
@@ -385,6 +436,7 @@ def set_draft_lines(session: Session, po_ref: str, lines: Sequence[LineRequest])
     if not wanted:
         raise InvalidInput(f"{po.ref} needs at least one line; cancel the draft instead")
     next_no = max((line.line_no for line in po.lines), default=0) + 1
+    before = [line.product_id for line in po.lines]
     for line in list(po.lines):
         if line.product_id in wanted:
             line.qty_ordered = wanted.pop(line.product_id)[1]
@@ -402,3 +454,6 @@ def set_draft_lines(session: Session, po_ref: str, lines: Sequence[LineRequest])
         )
         next_no += 1
     session.flush()
+    change = _change(po, po.expected_date, incoming=False)
+    # The products taken off the draft changed too (what is on drafts for them).
+    return replace(change, changes=change.changes | Changes.of(product_ids=before))

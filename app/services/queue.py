@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -28,7 +28,8 @@ from app.domain.enums import QueuePolicy
 from app.domain.errors import InvalidTransition, NotFound
 from app.domain.queue import QueuedLine, nudges_for_move, ordinal, serving_order
 from app.domain.settings import QUEUE_POLICY_KEY, ShopSetting
-from app.services.eta.store import EtaChanges, recompute_etas
+from app.services.changes import Area, Changes
+from app.services.eta.store import NO_ETA_CHANGES, EtaChanges, recompute_etas
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class QueuePlace:
     product_id: int
     position: int  #: 1: served next
     units_ahead: int
+    #: The product's queue (places, ETAs) and the order whose line moved.
+    changes: Changes
 
     @property
     def text(self) -> str:
@@ -73,11 +76,11 @@ def set_queue_policy(session: Session, policy: QueuePolicy) -> EtaChanges:
 
     Every waiting line's ETA and position are recomputed (only changed rows written), and
     the products whose queue order changed have their balances' version bumped. Setting the
-    policy in force changes nothing.
+    policy in force changes nothing. Its ``changes``: the setting and every queue.
     """
     policy = QueuePolicy(policy)
     if get_queue_policy(session) is policy:
-        return EtaChanges(0, 0, 0, ())
+        return NO_ETA_CHANGES
     setting = session.get(ShopSetting, QUEUE_POLICY_KEY)
     if setting is None:
         session.add(ShopSetting(key=QUEUE_POLICY_KEY, value=policy.value))
@@ -85,7 +88,7 @@ def set_queue_policy(session: Session, policy: QueuePolicy) -> EtaChanges:
         setting.value = policy.value
     changes = recompute_etas(session, policy=policy)
     _bump_versions(session, changes.reordered)
-    return changes
+    return replace(changes, changes=Changes.of(Area.SETTINGS, Area.QUEUE))
 
 
 def pin_line(session: Session, order_line_id: int) -> QueuePlace:
@@ -205,11 +208,12 @@ def _product_queue(session: Session, product_id: int, policy: QueuePolicy) -> li
     return [QueuedLine(*row) for row in rows]
 
 
-def reserve_customer(session: Session, customer_id: int) -> None:
+def reserve_customer(session: Session, customer_id: int) -> Changes:
     """A customer's tier changed: under the loyalty policy their waiting lines move, so the
-    products they wait for are re-served (stale previews, fresh ETAs and positions)."""
+    products they wait for are re-served (stale previews, fresh ETAs and positions).
+    Returns the queues re-served (none under another policy)."""
     if get_queue_policy(session) is not QueuePolicy.LOYALTY:
-        return
+        return Changes()
     session.flush()
     products = session.scalars(
         select(OrderLine.product_id)
@@ -217,9 +221,11 @@ def reserve_customer(session: Session, customer_id: int) -> None:
         .where(SalesOrder.customer_id == customer_id, OrderLine.qty_backordered > 0)
         .distinct()
     ).all()
-    if products:
-        _bump_versions(session, products)
-        recompute_etas(session, products)
+    if not products:
+        return Changes()
+    _bump_versions(session, products)
+    recompute_etas(session, products)
+    return Changes.of(Area.QUEUE, product_ids=products)
 
 
 def _reserve(session: Session, line: OrderLine) -> QueuePlace:
@@ -230,7 +236,10 @@ def _reserve(session: Session, line: OrderLine) -> QueuePlace:
     place = session.execute(
         select(LineEta.position, LineEta.units_ahead).where(LineEta.order_line_id == line.id)
     ).one()
-    return QueuePlace(line.id, line.product_id, int(place[0]), int(place[1]))
+    changes = Changes.of(
+        Area.QUEUE, Area.ORDERS, product_ids=[line.product_id], order_refs=[line.order.ref]
+    )
+    return QueuePlace(line.id, line.product_id, int(place[0]), int(place[1]), changes)
 
 
 def _bump_versions(session: Session, product_ids: Iterable[int]) -> None:

@@ -33,6 +33,7 @@ from app.domain.enums import QueuePolicy
 from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
 from app.domain.planning import LOOKAHEAD_LINES, QueueSnapshot
 from app.domain.quantities import check_quantity
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.order_status import refresh_order_statuses
 from app.services.queue import get_queue_policy
@@ -89,6 +90,8 @@ class ReceiptResult:
     units_to_customers: int
     units_to_stock: int
     orders_ready: tuple[str, ...]
+    #: The received products' stock and queues, the orders served, the purchase orders.
+    changes: Changes
 
 
 def confirm_receipt(
@@ -155,6 +158,7 @@ def confirm_receipt(
         units_to_customers=final.units_to_customers,
         units_to_stock=final.units_to_stock,
         orders_ready=tuple(ready),
+        changes=_receipt_changes(session, plan, given),
     )
     # Queues were served and POs received (maybe short): the received products' ETAs move.
     recompute_etas(session, plan.versions)
@@ -304,6 +308,35 @@ def _apply_po_received(session: Session, received: Mapping[int, int]) -> None:
         .where(table.c.id == bindparam("po_line_id"))
         .values(qty_received=table.c.qty_received + bindparam("q")),
         [{"po_line_id": line_id, "q": qty} for line_id, qty in received.items()],
+    )
+
+
+def _receipt_changes(
+    session: Session, plan: AllocationPlan, given: Sequence[PlannedAllocation]
+) -> Changes:
+    """What a receipt changed: its products' stock and queues, the orders it served and
+    the purchase orders it received against."""
+    line_ids = {item.po_line_id for item in plan.receipts if item.po_line_id is not None}
+    po_refs: set[str] = set()
+    if line_ids:
+        po_refs.update(
+            session.scalars(
+                select(PurchaseOrder.ref)
+                .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+                .where(PurchaseOrderLine.id.in_(line_ids))
+                .distinct()
+            )
+        )
+    if plan.purchase_order_ref is not None:
+        po_refs.add(plan.purchase_order_ref)
+    return Changes.of(
+        Area.STOCK,
+        Area.QUEUE,
+        Area.ORDERS,
+        Area.PURCHASE_ORDERS,
+        product_ids=plan.versions,
+        order_refs={a.order_ref for a in given},
+        purchase_order_refs=po_refs,
     )
 
 

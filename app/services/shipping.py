@@ -15,6 +15,7 @@ from app.domain import MovementKind, OrderStatus
 from app.domain.enums import ShipPreference
 from app.domain.errors import HeldForCompleteShipment, InvalidQuantity, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity
+from app.services.changes import Area, Changes
 from app.services.ordering import locked_order
 from app.services.stock import lock_balances, record_movement
 
@@ -24,6 +25,18 @@ class ShipResult:
     ref: str
     units: int
     status: OrderStatus
+    #: The order, and the stock of the products that left the shop.
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class ShipPreferenceSet:
+    """How one order ships now, and the status that follows."""
+
+    ref: str
+    preference: ShipPreference | None  #: None: as the customer prefers
+    status: OrderStatus
+    changes: Changes  #: the order
 
 
 def ship_order(
@@ -87,18 +100,26 @@ def ship_order(
         units += qty
     order.refresh_status()
     session.flush()
-    return ShipResult(order.ref, units, order.status)
+    changes = Changes.of(
+        Area.ORDERS,
+        Area.STOCK,
+        product_ids=[line.product_id for line, _ in to_ship],
+        order_refs=[order.ref],
+    )
+    return ShipResult(order.ref, units, order.status, changes)
 
 
 def set_order_ship_preference(
     session: Session, ref: str, preference: ShipPreference | None
-) -> OrderStatus:
+) -> ShipPreferenceSet:
     """A manager's override of how this order ships (None: the customer's preference
-    again); the order's status follows (held as backordered, or part ready). Returns it."""
+    again); the order's status follows (held as backordered, or part ready)."""
     order = locked_order(session, ref)
     if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
         raise InvalidTransition(f"Order {order.ref} is {order.status.label.lower()}")
     order.ship_preference = preference
     status = order.refresh_status()
     session.flush()
-    return status
+    return ShipPreferenceSet(
+        order.ref, preference, status, Changes.of(Area.ORDERS, order_refs=[order.ref])
+    )

@@ -27,6 +27,7 @@ from app.domain import (
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock
 from app.domain.quantities import MAX_QUANTITY
 from app.services.catalog import default_location_id, find_product
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.order_status import refresh_order_statuses
 
@@ -121,7 +122,9 @@ class Adjustment:
     on_hand: int
     available: int
     #: Promised units taken back from customers (only with ``take_back_promised``).
-    taken_back: tuple[TakenBack, ...] = ()
+    taken_back: tuple[TakenBack, ...]
+    #: The product's stock and queue (its ETAs); the orders units were taken back from.
+    changes: Changes
 
     @property
     def units_taken_back(self) -> int:
@@ -177,7 +180,10 @@ def adjust_stock(
     session.flush()
     if taken:
         refresh_order_statuses(session, {item.order_id for item in taken})
-    result = Adjustment(product.sku, qty_change, balance.on_hand, balance.available, taken)
+    changes = Changes.of(Area.STOCK, Area.QUEUE, product_ids=[product.id])
+    if taken:
+        changes |= Changes.of(Area.ORDERS, order_refs=[item.order_ref for item in taken])
+    result = Adjustment(product.sku, qty_change, balance.on_hand, balance.available, taken, changes)
     recompute_etas(session, [product.id])  # available stock covers waiting lines first
     return result
 

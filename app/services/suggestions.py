@@ -31,6 +31,7 @@ from app.domain import (
     StockBalance,
     Supplier,
 )
+from app.services.changes import NO_CHANGES, Changes
 from app.services.ordering import LineRequest
 from app.services.purchasing import create_purchase_order
 
@@ -192,13 +193,21 @@ def suggest_purchase_orders(session: Session) -> list[SuggestedPO]:
     return suggestions
 
 
+@dataclass(frozen=True, slots=True)
+class CreatedDrafts:
+    """The draft POs created from suggestions (none: every line was 0 units)."""
+
+    refs: tuple[str, ...]
+    changes: Changes  #: the drafts and their products (drafts are not incoming stock)
+
+
 def create_suggested_purchase_orders(
     session: Session, suggestions: Iterable[SuggestedPO]
-) -> list[str]:
-    """Create one draft PO per supplier from (possibly edited) suggestions; returns their
-    references. Lines of 0 units, suppliers left with no line and the "no supplier" group
-    are skipped."""
+) -> CreatedDrafts:
+    """Create one draft PO per supplier from (possibly edited) suggestions. Lines of 0
+    units, suppliers left with no line and the "no supplier" group are skipped."""
     refs: list[str] = []
+    changes = NO_CHANGES
     for suggestion in suggestions:
         lines: Sequence[LineRequest] = [
             LineRequest(line.sku, line.qty) for line in suggestion.lines if line.qty > 0
@@ -207,4 +216,5 @@ def create_suggested_purchase_orders(
             continue
         po = create_purchase_order(session, suggestion.supplier_code, lines, draft=True)
         refs.append(po.ref)
-    return refs
+        changes |= po.changes
+    return CreatedDrafts(tuple(refs), changes)

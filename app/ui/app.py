@@ -38,7 +38,7 @@ from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
 from app.db.shop_file import replace_with_backup
 from app.domain.errors import BackupFailed, DatabaseCorrupt, ShopError
-from app.services.changes import Area, Changes
+from app.services.changes import NO_CHANGES, Changes
 from app.ui.style import apply_style
 
 if TYPE_CHECKING:
@@ -126,24 +126,24 @@ def _daily_backup(database: Database, keep: int) -> str | None:
     return None
 
 
-def _fill_missing_etas(database: Database) -> int:
+def _fill_missing_etas(database: Database) -> Changes:
     """Waiting lines with no ETA yet (a shop just upgraded, a bulk import) get theirs; return
-    how many did. No Qt: it runs on a thread. The check is a read (~70 ms for 100k waiting
-    lines), so a shop with nothing missing takes no write lock and, on a server, does not
-    make every other till refresh."""
+    what that changed, as the service says. No Qt: it runs on a thread. The check is a read
+    (~70 ms for 100k waiting lines), so a shop with nothing missing takes no write lock and,
+    on a server, does not make every other till refresh."""
     from app.services.eta import fill_missing_etas, products_missing_etas
 
     try:
         with database.read() as session:
             if not products_missing_etas(session):
-                return 0
-        changes = database.run(fill_missing_etas)
+                return NO_CHANGES
+        filled = database.run(fill_missing_etas)
     except Exception:  # ETAs are a convenience: never take the shop down over them
         log.exception("filling missing ETAs failed")
-        return 0
-    if changes.updated:
-        log.info("ETAs filled for %d waiting lines", changes.updated)
-    return changes.updated
+        return NO_CHANGES
+    if filled.updated:
+        log.info("ETAs filled for %d waiting lines", filled.updated)
+    return filled.changes
 
 
 class AfterFirstPaint(QObject):
@@ -152,8 +152,9 @@ class AfterFirstPaint(QObject):
     network-share check (a subprocess on macOS), then, unless read-only, the missing-ETA
     check and today's backup (a second or more for a big file), each on a thread."""
 
-    #: The ETA thread filled some: the tabs showing ETAs re-read (on the GUI thread).
-    etas_filled = Signal()
+    #: The ETA thread filled some (the :class:`Changes` it made): the tabs showing ETAs
+    #: re-read (on the GUI thread).
+    etas_filled = Signal(object)
     #: Today's backup failed (why, in words): a banner says so (on the GUI thread).
     backup_failed = Signal(str)
 
@@ -216,8 +217,9 @@ class AfterFirstPaint(QObject):
                 thread.join()
 
     def _fill_etas(self, database: Database) -> None:
-        if _fill_missing_etas(database):
-            self.etas_filled.emit()  # queued: delivered on the GUI thread
+        changes = _fill_missing_etas(database)
+        if changes:
+            self.etas_filled.emit(changes)  # queued: delivered on the GUI thread
 
     def _back_up(self, database: Database, keep: int) -> None:
         warning = _daily_backup(database, keep)
@@ -228,10 +230,10 @@ class AfterFirstPaint(QObject):
         banner = self.window.show_banner(warning, kind="warning")
         banner.setObjectName("backupFailedBanner")
 
-    def _announce_etas(self) -> None:
+    def _announce_etas(self, changes: Changes) -> None:
         from app.ui import events
 
-        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
+        events.bus().announce(changes)
 
 
 def run_gui(

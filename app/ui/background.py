@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
 
 log = logging.getLogger(__name__)
@@ -111,34 +111,6 @@ def run_in_background(
 ) -> BackgroundTask:
     """Start ``work`` off the GUI thread with a progress window; call back on the GUI thread."""
     return BackgroundTask(parent, title, label, work, done=done, failed=failed).start()
-
-
-def wait_in_background(parent: QWidget, title: str, label: str, work: Callable[[], Any]) -> Any:
-    """Run ``work`` off the GUI thread and return its result (or raise its error), keeping
-    the window painted meanwhile (a local event loop; input goes only to the progress
-    window). For a step a caller must finish before it goes on, like saving a setting that
-    re-serves every queue."""
-    loop = QEventLoop()
-    outcome: list[tuple[bool, Any]] = []
-
-    def finished(result: Any, succeeded: bool) -> None:
-        outcome.append((succeeded, result))
-        loop.quit()
-
-    run_in_background(
-        parent,
-        title,
-        label,
-        lambda _progress: work(),
-        done=lambda result: finished(result, True),
-        failed=lambda error: finished(error, False),
-    )
-    if not outcome:
-        loop.exec()
-    succeeded, result = outcome[0]
-    if not succeeded:
-        raise result
-    return result
 
 
 #: Readers with a read under way (kept alive until their threads have reported back).

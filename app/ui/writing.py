@@ -12,7 +12,12 @@ the service returned is announced on the event bus, then ``done(result)`` runs. 
 nothing was saved: the transaction was rolled back.
 
 Everything the write needs from the widgets must be read *before* it starts: ``write``
-runs on another thread and must not touch Qt.
+runs on another thread and must not touch Qt (capture plain values, never a widget or
+``self``). What ran after the write (an outcome sentence, closing the dialog, offering freed
+stock) goes in ``done``.
+
+Dialogs save through ``KeyboardDialog.save`` and tabs through ``TableTab.write``; both keep
+one :class:`Writer` each, which runs one write at a time for its owner.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.domain.errors import ShopError
 from app.services.changes import Changes, Changing
 from app.ui import events
 
@@ -36,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: A write shorter than this never shows the "Saving…" window (no flicker).
 SHOW_AFTER_MS = 200
+
+#: Shown for a bug (not a ShopError): the transaction was rolled back.
+SOMETHING_WENT_WRONG = "Something went wrong; nothing was saved. The details are in the log file."
 
 R = TypeVar("R")
 
@@ -54,6 +63,15 @@ def wait_for_writes(timeout_ms: int = 30_000) -> bool:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         threading.Event().wait(0.01)
     return not _pending
+
+
+def failure_text(error: Exception) -> str:
+    """A failed write (or read) in plain words: a ShopError's own; a bug is logged with its
+    traceback and said as "something went wrong, nothing was saved"."""
+    if isinstance(error, ShopError):
+        return str(error)
+    log.error("unexpected error in the window", exc_info=error)
+    return SOMETHING_WENT_WRONG
 
 
 def changes_of(result: Changing) -> Changes:
@@ -207,3 +225,51 @@ def run_write(
     return WriteOperation(
         owner, database, write, label=label, done=done, failed=failed, changes=changes
     ).start()
+
+
+class Writer:
+    """Runs one owner's writes (a dialog's saves, a tab's actions) one at a time: a second
+    write while one runs is refused, so a double click never saves twice."""
+
+    def __init__(self, owner: QWidget) -> None:
+        self._owner = owner
+        self._running: WriteOperation[Any] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A write is under way (its owner is disabled)."""
+        return self._running is not None
+
+    def start(
+        self,
+        database: Database,
+        write: Callable[[Session], R],
+        *,
+        label: str,
+        done: Callable[[R], None],
+        failed: Callable[[Exception], None],
+        changes: Callable[[R], Changes] | None = None,
+    ) -> bool:
+        """:func:`run_write` for the owner, unless a write is under way (then False).
+        ``changes`` (default: the result's ``.changes``) says what to announce."""
+        if self._running is not None:
+            return False
+
+        def finished(result: R) -> None:
+            self._running = None
+            done(result)
+
+        def went_wrong(error: Exception) -> None:
+            self._running = None
+            failed(error)
+
+        self._running = run_write(
+            self._owner,
+            database,
+            write,
+            label=label,
+            done=finished,
+            failed=went_wrong,
+            changes=changes or changes_of,
+        )
+        return True

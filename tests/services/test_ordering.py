@@ -544,9 +544,8 @@ def test_an_order_override_beats_the_customer_preference(shop: Database) -> None
     order(shop, "ANN", ("WIDGET", 3), ref="SO-A")
     assert status_of(shop, "SO-A") == "part_ready"
     with shop.write() as session:
-        assert set_order_ship_preference(session, "SO-A", ShipPreference.COMPLETE) == (
-            OrderStatus.BACKORDERED
-        )
+        set_to = set_order_ship_preference(session, "SO-A", ShipPreference.COMPLETE)
+        assert set_to.status == OrderStatus.BACKORDERED
     prefer(shop, "ANN", ShipPreference.PARTIAL)  # the customer's own preference no longer rules
     assert status_of(shop, "SO-A") == "backordered"
     with shop.write() as session:

@@ -58,7 +58,7 @@ def test_suggested_units_equal_the_uncovered_shortfall(shop: Database) -> None:
 def test_what_is_already_on_order_is_never_ordered_twice(shop: Database) -> None:
     order(shop, "ANN", ("WIDGET", 6), ("GADGET", 2), ref="SO-1")
     with shop.write() as session:
-        refs = create_suggested_purchase_orders(session, suggest_purchase_orders(session))
+        refs = create_suggested_purchase_orders(session, suggest_purchase_orders(session)).refs
     assert len(refs) == 1
     with shop.write() as session:
         send_purchase_order(session, refs[0])
@@ -156,8 +156,8 @@ def test_drafts_are_created_per_supplier_with_the_owners_quantities(shop: Databa
         result[2],
     ]
     with shop.write() as session:
-        refs = create_suggested_purchase_orders(session, edited)
-    assert refs == ["PO-00001"]
+        refs = create_suggested_purchase_orders(session, edited).refs
+    assert refs == ("PO-00001",)
     with shop.read() as session:
         po = get_purchase_order(session, refs[0])
         assert po.status == PurchaseOrderStatus.DRAFT

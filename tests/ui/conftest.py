@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
 
+from app.db import Database
+from app.db.opening import sqlite_path
 from app.ui.background import reads_under_way
 from app.ui.writing import writes_under_way
 
@@ -14,6 +17,15 @@ def wait_for_saves(qtbot) -> None:
     """Let every write under way (``app.ui.writing``) finish and deliver its outcome: a
     dialog's save runs off the GUI thread, so a test waits before looking at the result."""
     qtbot.waitUntil(lambda: writes_under_way() == 0, timeout=15000)
+
+
+def hold_write_lock(database: Database) -> sqlite3.Connection:
+    """Another program takes the shop file's write lock (and keeps it until closed)."""
+    path = sqlite_path(database.url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from app.ui.models.backorders_model import BackordersModel
 from app.ui.tabs.backorders_tab import BackordersTab
 from tests.services.shop import T0, line_id
 from tests.services.test_queue_policy import shop_with_gold
+from tests.ui.conftest import wait_for_saves
 from tests.ui.test_models import cells
 
 
@@ -127,6 +128,7 @@ def test_pin_to_front_moves_the_line_first_and_keeps_it_selected(
     assert selected_ref(tab) == "SO-5"
     assert tab.unpin_action.isEnabled() and not tab.pin_action.isEnabled()
     qtbot.mouseClick(button(tab, "backordersUnpin"), Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert orders(tab) == ["SO-1", "SO-2", "SO-3", "SO-4", "SO-5"]
     assert selected_ref(tab) == "SO-5"
 
@@ -135,10 +137,13 @@ def test_move_up_and_down_by_keyboard_shortcut(qtbot: QtBot, tab: BackordersTab)
     select(tab, "SO-3")
     tab.table.setFocus()
     qtbot.keyClick(tab.table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    wait_for_saves(qtbot)
     assert orders(tab) == ["SO-1", "SO-3", "SO-2", "SO-4", "SO-5"]
     assert selected_ref(tab) == "SO-3"
     qtbot.keyClick(tab.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    wait_for_saves(qtbot)
     qtbot.keyClick(tab.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    wait_for_saves(qtbot)
     assert orders(tab) == ["SO-1", "SO-2", "SO-4", "SO-3", "SO-5"]
     assert selected_ref(tab) == "SO-3"
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from app.db import Database
 from app.services import catalog
 from app.ui.dialogs.customer import CustomerDialog
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import show_active
 
 
@@ -26,6 +27,7 @@ def codes(database: Database) -> list[str]:
 
 def submit(qtbot, dialog: CustomerDialog) -> None:
     qtbot.keyClick(dialog.name, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_for_saves(qtbot)
 
 
 def test_an_empty_customer_says_the_name_is_required(qtbot, ruth):

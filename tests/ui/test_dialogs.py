@@ -21,6 +21,7 @@ from app.ui.dialogs import (
 from app.ui.dialogs.adjust_stock import parse_change
 from app.ui.dialogs.cancel_order import OrderLinesModel
 from app.ui.dialogs.lookups import stock_of
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
 
 
@@ -51,6 +52,7 @@ def ctrl_return(qtbot) -> None:
     qtbot.keyClick(
         QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
     )
+    wait_for_saves(qtbot)
 
 
 def on_hand(database: Database, sku: str) -> tuple[int, int]:
@@ -152,6 +154,7 @@ def test_adjust_stock_refuses_bad_input_and_stock_below_zero(qtbot, sqlite_db, s
     assert not dialog.take_back.isVisible()
     dialog.reason.setEditText("Damaged")
     dialog.submit()
+    wait_for_saves(qtbot)
     assert "cannot go below zero" in dialog.message.text()
     dialog.change.setText("abc")
     dialog.submit()
@@ -243,6 +246,7 @@ def test_cancelling_a_shipped_order_shows_why_not(qtbot, sqlite_db, shop):
     before = snapshot(sqlite_db)
     dialog = show(qtbot, CancelOrderDialog(sqlite_db, ref))
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert "shipped units cannot be cancelled" in dialog.message.text()
     assert dialog.isVisible()
     assert snapshot(sqlite_db) == before

@@ -29,6 +29,7 @@ from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.main_window import MainWindow
 from app.ui.models.paged_model import PagedTableModel
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import open_window
 from tests.ui.test_models import cells, column, fill_shop
 
@@ -198,6 +199,7 @@ def test_ship_ships_the_selected_order_and_says_so(window: MainWindow, qtbot: Qt
     dialog = window.findChild(QDialog, "ShipOrderDialog")
     assert dialog is not None
     dialog.submit()  # everything allocated, as the dialog proposes
+    wait_for_saves(qtbot)
     assert "Shipped 3 units of SO-R" in window.statusBar().currentMessage()
     assert tab.selected_order() is not None
     assert tab.selected_order().status == OrderStatus.SHIPPED
@@ -276,7 +278,7 @@ def test_double_clicking_a_purchase_order_opens_receive_for_it(
 
 
 def test_an_accepted_dialogs_outcome_shows_in_the_status_bar_for_8_s(
-    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
 ) -> None:
     dialogs = pytest.importorskip("app.ui.dialogs.adjust_stock")
     shown: list[tuple[str, int]] = []
@@ -291,6 +293,7 @@ def test_an_accepted_dialogs_outcome_shows_in_the_status_bar_for_8_s(
     dialog.change.setText("-5")
     dialog.reason.setCurrentText("damaged")
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.outcome.startswith("ROPE: -5 (damaged)")
     assert shown[-1] == (dialog.outcome, 8000)
     assert bar.currentMessage() == dialog.outcome

@@ -208,6 +208,7 @@ def test_a_new_customer_is_added_without_leaving_the_order(qtbot, sqlite_db, sho
     qtbot.keyClicks(customer.email, "zoe@example.com")
     customer.preference.setCurrentIndex(customer.preference.findData(ShipPreference.COMPLETE))
     qtbot.keyClick(customer.email, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_for_saves(qtbot)
     assert dialog.customer.chosen is not None and dialog.customer.chosen.code == "ZQUINN"
     assert dialog.customer_info.text() == "Standard customer · ship complete"
     assert [item.product.sku for item in dialog.lines.items()] == ["TEA"]  # lines kept

@@ -11,6 +11,7 @@ from app.domain import OrderStatus, SalesOrder
 from app.domain.enums import ShipPreference
 from app.ui.dialogs.customer import CustomerDialog
 from app.ui.tabs.orders_tab import OrdersTab
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import build_shop
 
 
@@ -25,8 +26,11 @@ def test_choosing_how_an_order_ships_is_said_in_plain_words(qtbot, sqlite_db: Da
     said: list[str] = []
     tab.message.connect(said.append)
     tab.set_ship_preference(ShipPreference.COMPLETE)
+    wait_for_saves(qtbot)
     tab.set_ship_preference(ShipPreference.PARTIAL)
+    wait_for_saves(qtbot)
     tab.set_ship_preference(None)
+    wait_for_saves(qtbot)
     assert said == [
         f"{ref} now ships complete (held until every unit is in); it is backordered",
         f"{ref} now ships partial (what is in stock goes now, the rest follows); "

@@ -19,6 +19,7 @@ from app.ui.dialogs.edit_purchase_order import CancelPurchaseOrderDialog, Expect
 from app.ui.dialogs.line_items import LineItemsModel
 from app.ui.dialogs.suggest_purchase_orders import SuggestionsModel, SuggestPurchaseOrdersDialog
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, build_shop, show_active
 
 
@@ -162,6 +163,7 @@ def test_a_date_before_the_order_is_refused_inline(qtbot, sqlite_db: Database, s
     dialog.date.setMinimumDate(dialog.date.date().addYears(-5))
     dialog.date.setDate(dialog.date.date().addYears(-2))
     dialog.submit()
+    wait_for_saves(qtbot)
     assert "before" in dialog.message.text()
     assert dialog.result() != dialog.DialogCode.Accepted
 
@@ -195,6 +197,7 @@ def test_a_cancelled_purchase_order_cannot_be_cancelled_again(
     dialog = CancelPurchaseOrderDialog(sqlite_db, shop.po_ref)
     qtbot.addWidget(dialog)
     dialog.submit()
+    wait_for_saves(qtbot)
     assert (
         dialog.message.text()
         == f"Purchase order {shop.po_ref} is cancelled; it cannot be cancelled"

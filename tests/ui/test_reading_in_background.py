@@ -20,6 +20,7 @@ from app.ui.dialogs.adjust_stock import AdjustStockDialog
 from app.ui.dialogs.cancel_order import CancelOrderDialog
 from app.ui.dialogs.plan_preview import READING
 from app.ui.dialogs.receive_stock import ReceiveStockDialog
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import MUG_BARCODE, Shop, build_shop, show_active, snapshot, wait_for_plan
 
 
@@ -166,6 +167,7 @@ def test_after_a_cancel_who_waits_is_read_while_the_window_stays_responsive(
     show_active(qtbot, dialog)
     _timer, ticks = ticking(50, lambda: dialog.freed_dialog is None)
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert dialog.message.text().startswith("Checking who waits")
     qtbot.waitUntil(lambda: dialog.freed_dialog is not None, timeout=5000)
     assert sum(ticks) >= 5

@@ -6,7 +6,6 @@ places an order. Before the write helper, the whole window froze until SQLite ga
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -14,13 +13,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog
 
 from app.db import Database
-from app.db.opening import sqlite_path
 from app.services import ordering, stock
 from app.services.changes import Area
 from app.ui import events
 from app.ui.dialogs.new_order import NewOrderDialog
 from app.ui.writing import writes_under_way
-from tests.ui.conftest import wait_for_saves
+from tests.ui.conftest import hold_write_lock, wait_for_saves
 from tests.ui.shop_data import build_shop, show_active, snapshot
 
 
@@ -37,15 +35,6 @@ def dialog(qtbot, sqlite_db: Database) -> NewOrderDialog:
     qtbot.keyClick(dialog.scan, Qt.Key.Key_Return)
     assert dialog.place_button.isEnabled(), dialog.message.text()
     return dialog
-
-
-def hold_write_lock(database: Database) -> sqlite3.Connection:
-    """Another program takes the shop file's write lock (and keeps it until closed)."""
-    path = sqlite_path(database.url)
-    assert path is not None
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    return other
 
 
 def test_a_save_waiting_for_a_locked_file_keeps_the_window_alive_then_saves(

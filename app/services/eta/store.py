@@ -21,6 +21,7 @@ from app.domain import (
     OrderLine,
 )
 from app.domain.enums import QueuePolicy
+from app.services.changes import NO_CHANGES, Area, Changes
 from app.services.eta.confidence import supplier_confidence
 from app.services.eta.pegging import IN_STOCK, ON_ORDER, _Stored, _walk
 from app.services.eta.reading import (
@@ -53,7 +54,13 @@ class EtaChanges:
     moved_later: tuple[MovedLater, ...]  #: lines whose ETA moved later in this recompute
     #: Products whose queue order changed: a line's position or units ahead is not what
     #: was stored (a manager's pin or move, a policy change); new lines do not count.
-    reordered: frozenset[int] = frozenset()
+    reordered: frozenset[int]
+    #: The queues (ETAs and places) of the products recomputed, if a row was written.
+    changes: Changes
+
+
+#: A recomputation that looked at nothing and wrote nothing.
+NO_ETA_CHANGES = EtaChanges(0, 0, 0, (), frozenset(), NO_CHANGES)
 
 
 def stored_row(
@@ -144,7 +151,7 @@ def recompute_etas(
     """
     ids = None if product_ids is None else sorted(set(product_ids))
     if ids == []:
-        return EtaChanges(0, 0, 0, ())
+        return NO_ETA_CHANGES
     session.flush()
     stored = _stored(session, ids)
     incoming = incoming_lines(session, ids)
@@ -223,12 +230,14 @@ def recompute_etas(
         session.execute(
             delete(table).where(table.c.order_line_id.in_(gone[begin : begin + _CHUNK]))
         )
+    written = len(inserts) + len(updates) + len(places)
     return EtaChanges(
         len(lines),
-        len(inserts) + len(updates) + len(places),
+        written,
         len(gone),
         tuple(moved),
         frozenset(reordered),
+        Changes.of(Area.QUEUE, product_ids=ids or ()) if written or gone else NO_CHANGES,
     )
 
 
@@ -268,5 +277,5 @@ def fill_missing_etas(session: Session) -> EtaChanges:
     """Give every waiting line without an ETA one (recomputing its products' queues)."""
     ids = products_missing_etas(session)
     if not ids:
-        return EtaChanges(0, 0, 0, ())
+        return NO_ETA_CHANGES
     return recompute_etas(session, None if len(ids) > 5 * _CHUNK else ids)

@@ -20,6 +20,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput
+from app.services.changes import NO_CHANGES
 from app.services.importing.catalog import import_customers, import_products, import_suppliers
 from app.services.importing.csvfile import (
     COLUMNS,
@@ -56,7 +57,7 @@ def import_csv(
             stream.close()
     if not rows.rows:
         # A header and nothing else (a day without orders): done, and the database untouched.
-        return ImportResult(kind, 0)
+        return ImportResult(kind, 0, NO_CHANGES)
     if kind == "products":
         return import_products(session, rows)
     if kind == "customers":

@@ -19,6 +19,7 @@ from app.domain import (
 )
 from app.domain.orders import OrderTotals, derive_order_status
 from app.services import catalog
+from app.services.changes import Changes
 from app.services.importing.csvfile import CHUNK, ImportResult, ImportRowError
 from app.services.order_status import ship_complete_customers
 from app.services.ordering import backorder_limit_refusal, waiting_units
@@ -60,6 +61,7 @@ def place_in_bulk(
     ordered: list[OrderDocument],
     customers: dict[str, int],
     products: dict[str, ProductRef],
+    changes: Changes,
 ) -> ImportResult:
     """place_order for many orders at once: the same allocations, a few statements.
 
@@ -169,7 +171,11 @@ def place_in_bulk(
         )
     _update_balances(session, location_id, allocated, bumps)
     return ImportResult(
-        "orders", len(order_rows), sum(len(lines) for lines in line_rows), backordered_units
+        "orders",
+        len(order_rows),
+        changes,
+        sum(len(lines) for lines in line_rows),
+        backordered_units,
     )
 
 

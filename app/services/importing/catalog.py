@@ -17,6 +17,7 @@ from app.domain.enums import ShipPreference
 from app.domain.errors import Duplicate, InvalidInput, NotFound
 from app.domain.quantities import parse_quantity
 from app.services import catalog
+from app.services.changes import Area, Changes
 from app.services.importing.bulk import table_of
 from app.services.importing.csvfile import (
     MAX_LEAD_TIME_DAYS,
@@ -66,7 +67,7 @@ def import_suppliers(session: Session, rows: CsvRows) -> ImportResult:
     records = each_row(rows, handle)
     if records:
         session.execute(insert(table_of(Supplier)), records)
-    return ImportResult("suppliers", len(records))
+    return ImportResult("suppliers", len(records), Changes.of(Area.CATALOG))
 
 
 def import_customers(session: Session, rows: CsvRows) -> ImportResult:
@@ -95,7 +96,7 @@ def import_customers(session: Session, rows: CsvRows) -> ImportResult:
     records = each_row(rows, handle)
     if records:
         session.execute(insert(table_of(Customer)), records)
-    return ImportResult("customers", len(records))
+    return ImportResult("customers", len(records), Changes.of(Area.CATALOG))
 
 
 def import_products(session: Session, rows: CsvRows) -> ImportResult:
@@ -151,11 +152,13 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
         }
 
     records = each_row(rows, handle)
+    created: list[int] = []
     if records:
         products = table_of(Product)
         ids = session.execute(
             insert(products).returning(products.c.id, sort_by_parameter_order=True), records
         ).scalars()
+        created = list(ids.all())
         location_id = catalog.default_location_id(session)
         session.execute(
             insert(table_of(StockBalance)),
@@ -167,7 +170,8 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
                     "allocated": 0,
                     "version": 0,
                 }
-                for product_id in ids.all()
+                for product_id in created
             ],
         )
-    return ImportResult("products", len(records))
+    changes = Changes.of(Area.CATALOG, Area.STOCK, product_ids=created)
+    return ImportResult("products", len(records), changes)

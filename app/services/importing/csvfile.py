@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, TextIO, TypeVar
 
 from app.domain.errors import InvalidInput, ShopError
+from app.services.changes import Changes
 from app.services.csv_cells import restore
 
 ImportKind = Literal["products", "customers", "suppliers", "orders", "purchase-orders"]
@@ -66,6 +67,8 @@ class ImportRowError(InvalidInput):
 class ImportResult:
     kind: str
     records: int  #: products, customers, suppliers, orders or purchase orders created
+    #: The catalog, or the orders or POs created with their products' stock and queues.
+    changes: Changes
     lines: int = 0  #: order or purchase order lines (0 for catalog imports)
     backordered: int = 0  #: units of imported orders left waiting for stock
 

@@ -15,6 +15,7 @@ from app.domain import (
 )
 from app.domain.errors import InvalidInput, ShopError
 from app.domain.quantities import MAX_QUANTITY, parse_quantity
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.importing.bulk import DocumentLine, OrderDocument, ProductRef, place_in_bulk
 from app.services.importing.csvfile import (
@@ -199,9 +200,16 @@ def import_orders(
     check_known(source, documents, customers, "customer", products, taken, "An order")
 
     ordered = serving_sequence(documents.values())
+    changes = Changes.of(
+        Area.ORDERS,
+        Area.STOCK,
+        Area.QUEUE,
+        product_ids=(product.id for product in products.values()),
+        order_refs=documents,
+    )
     if method == "place_order":
-        return _place_one_by_one(session, source, ordered)
-    result = place_in_bulk(session, source, ordered, customers, products)
+        return _place_one_by_one(session, source, ordered, changes)
+    result = place_in_bulk(session, source, ordered, customers, products, changes)
     # place_order recomputes ETAs order by order; the bulk path does it once for the file.
     recompute_etas(session, {product.id for product in products.values()})
     return result
@@ -234,7 +242,9 @@ def check_known(
         raise ImportRowError(source, row, reason)
 
 
-def _place_one_by_one(session: Session, source: str, ordered: list[OrderDocument]) -> ImportResult:
+def _place_one_by_one(
+    session: Session, source: str, ordered: list[OrderDocument], changes: Changes
+) -> ImportResult:
     lines = backordered = 0
     for document in ordered:
         try:
@@ -249,4 +259,4 @@ def _place_one_by_one(session: Session, source: str, ordered: list[OrderDocument
             raise ImportRowError(source, document.row, str(error)) from None
         lines += len(placed.lines)
         backordered += placed.backordered
-    return ImportResult("orders", len(ordered), lines, backordered)
+    return ImportResult("orders", len(ordered), changes, lines, backordered)

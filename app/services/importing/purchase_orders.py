@@ -10,6 +10,7 @@ from app.domain import (
 )
 from app.domain.errors import ShopError
 from app.services import purchasing
+from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.services.importing.csvfile import CsvRows, ImportResult, ImportRowError
 from app.services.importing.orders import (
@@ -56,5 +57,13 @@ def import_purchase_orders(session: Session, rows: CsvRows) -> ImportResult:
             raise ImportRowError(rows.source, document.row, str(error)) from None
         lines += len(document.lines)
     # The new incoming stock gives the waiting customers of these products new ETAs.
-    recompute_etas(session, {product.id for product in products.values()})
-    return ImportResult("purchase-orders", len(documents), lines)
+    product_ids = {product.id for product in products.values()}
+    recompute_etas(session, product_ids)
+    changes = Changes.of(
+        Area.PURCHASE_ORDERS,
+        Area.STOCK,
+        Area.QUEUE,
+        product_ids=product_ids,
+        purchase_order_refs=documents,
+    )
+    return ImportResult("purchase-orders", len(documents), changes, lines)

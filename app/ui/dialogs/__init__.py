@@ -1,7 +1,9 @@
 """Dialogs: each gathers input, previews where it matters, and calls one service to write.
 
-The main window opens them with ``Dialog(database, ..., parent=window).open()``; after a
-successful write a dialog announces the change on :func:`app.ui.events.bus` and accepts.
+The main window opens them with ``Dialog(database, ..., parent=window).open()``. A dialog
+saves through ``KeyboardDialog.save`` (off the GUI thread, ``app.ui.writing``), which
+announces what the service says it changed on :func:`app.ui.events.bus`; then the dialog
+accepts.
 """
 
 from app.ui.dialogs.adjust_stock import AdjustStockDialog

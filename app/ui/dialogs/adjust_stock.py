@@ -20,9 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
-from app.services.changes import Area, Changes
 from app.services.stock import Adjustment, TakenBack, adjust_stock, promised_to_take_back
-from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import ProductRow, Stock, product_row, stock_of
 from app.ui.dialogs.widgets import (
@@ -207,20 +205,21 @@ class AdjustStockDialog(KeyboardDialog):
             self.take_back.setFocus()
             return
 
-        def apply() -> Adjustment:
-            change = parse_change(self.change.text())
-            return self.database.run(
-                lambda session: adjust_stock(
-                    session, code, change, reason, take_back_promised=take_back
-                )
-            )
-
-        result = guarded(self.message, apply)
-        if result is None:
+        change = guarded(self.message, lambda: parse_change(self.change.text()))
+        if change is None:
             return
+        self.save(
+            self.database,
+            lambda session: adjust_stock(
+                session, code, change, reason, take_back_promised=take_back
+            ),
+            label="Adjusting stock…",
+            done=lambda result: self._adjusted(result, reason),
+        )
+
+    def _adjusted(self, result: Adjustment, reason: str) -> None:
         self.result_adjustment = result
         self.outcome = f"{result.sku}: {result.qty_change:+,} ({reason.strip()})"
-        events.bus().announce(Changes.of(Area.STOCK, Area.QUEUE, Area.ORDERS))
         if result.qty_change > 0 and self.product is not None:
             # Units found or returned: offer them to customers waiting for the product.
             self.apply_button.setEnabled(False)  # done: never applied twice while offering

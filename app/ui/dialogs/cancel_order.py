@@ -7,6 +7,7 @@ never silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -22,11 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.services.cancelling import CancelResult, cancel_line, cancel_order
-from app.services.changes import Changes
-from app.ui import events
 from app.ui.dialogs.allocate_freed import AllocateFreedDialog, offer_freed_stock
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
 from app.ui.dialogs.widgets import (
@@ -181,25 +181,22 @@ class CancelOrderDialog(KeyboardDialog):
             self.message.show_error("Select the line to cancel first")
             return
         line_no = self.lines.lines[index.row()].line_no
-        self._write(lambda s: cancel_line(s, self.order_ref, line_no, self.reason.text()))
+        ref, reason = self.order_ref, self.reason.text()
+        self._write(lambda s: cancel_line(s, ref, line_no, reason), f"line {line_no} of {ref}")
 
     def cancel_whole_order(self) -> None:
-        self._write(lambda s: cancel_order(s, self.order_ref, self.reason.text()))
+        ref, reason = self.order_ref, self.reason.text()
+        self._write(lambda s: cancel_order(s, ref, reason), ref)
 
-    def _write(self, action: Any) -> None:
-        def run() -> CancelResult:
-            result: CancelResult = self.database.run(action)
-            return result
+    def _write(self, action: Callable[[Session], CancelResult], what: str) -> None:
+        self.save(self.database, action, label=f"Cancelling {what}…", done=self._cancelled)
 
-        result = guarded(self.message, run)
-        if result is None:
-            return
+    def _cancelled(self, result: CancelResult) -> None:
         self.cancel_result = result
         freed = sum(item.qty for item in result.released)
         self.outcome = f"Order {result.ref}: {plural(result.units_cancelled, 'unit')} cancelled" + (
             f"; {plural(freed, 'unit')} available again" if freed else ""
         )
-        events.bus().announce(Changes.everything())
         self._offer_freed_stock(set(result.freed_product_ids))
 
     def _offer_freed_stock(self, product_ids: set[int]) -> None:

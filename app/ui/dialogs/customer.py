@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain import CustomerTier
 from app.domain.enums import ShipPreference
 from app.services import catalog
-from app.services.catalog import CustomerRow
-from app.services.changes import Area, Changes
-from app.ui import events
+from app.services.catalog import CustomerRow, SavedCustomer
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -280,37 +279,35 @@ class CustomerDialog(KeyboardDialog):
     def submit(self) -> None:
         if self._same_name_unconfirmed():
             return
+        editing, code, name = self.editing, self.code.text(), self.name.text()
+        email, phone = self.email.text(), self.phone.text()
         tier = self.tier.currentData()
         preference = self.preference.currentData()
 
-        def save() -> CustomerRow:
-            with self.database.write() as session:
-                if self.editing:
-                    catalog.update_customer(
-                        session,
-                        self.editing,
-                        name=self.name.text(),
-                        email=self.email.text(),
-                        phone=self.phone.text(),
-                        tier=tier,
-                        ship_preference=preference,
-                    )
-                    return catalog.customer_row(session, self.editing)
-                customer = catalog.create_customer(
+        def save(session: Session) -> SavedCustomer:
+            if editing:
+                return catalog.update_customer(
                     session,
-                    self.code.text(),
-                    self.name.text(),
-                    email=self.email.text(),
-                    phone=self.phone.text(),
+                    editing,
+                    name=name,
+                    email=email,
+                    phone=phone,
                     tier=tier,
                     ship_preference=preference,
                 )
-                return catalog.customer_row(session, customer.code)
+            return catalog.create_customer(
+                session, code, name, email=email, phone=phone, tier=tier, ship_preference=preference
+            )
 
-        saved = guarded(self.message, save)
-        if saved is None:
-            return
-        self.saved = saved
-        self.outcome = f"Customer {saved.code} {'saved' if self.editing else 'added'}"
-        events.bus().announce(Changes.of(Area.ORDERS, Area.QUEUE))
+        self.save(
+            self.database,
+            save,
+            label="Saving the customer…" if editing else "Adding the customer…",
+            done=self._saved,
+        )
+
+    def _saved(self, saved: SavedCustomer) -> None:
+        self.saved = saved.customer
+        verb = "saved" if self.editing else "added"
+        self.outcome = f"Customer {saved.customer.code} {verb}"
         self.accept()

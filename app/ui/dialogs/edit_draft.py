@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtCore import QDate
@@ -21,9 +21,12 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain import PurchaseOrderStatus
 from app.domain.errors import InvalidTransition, ShopError
-from app.services.changes import Area, Changes
-from app.services.purchasing import get_purchase_order, set_draft_lines, set_expected_date
-from app.ui import events
+from app.services.purchasing import (
+    PurchaseOrderChange,
+    get_purchase_order,
+    set_draft_lines,
+    set_expected_date,
+)
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -172,18 +175,15 @@ class EditDraftDialog(KeyboardDialog):
             return
         picked = self.expected.date()
         expected = date(picked.year(), picked.month(), picked.day())
-        requests = self.lines.requests()
+        ref, requests = self.ref, self.lines.requests()
 
-        def write(session: Session) -> None:
-            set_draft_lines(session, self.ref, requests)
-            set_expected_date(session, self.ref, expected)
+        def write(session: Session) -> PurchaseOrderChange:
+            lines = set_draft_lines(session, ref, requests)
+            dated = set_expected_date(session, ref, expected)
+            return replace(dated, changes=lines.changes | dated.changes)
 
-        def save() -> bool:
-            self.database.run(write)
-            return True
+        self.save(self.database, write, label=f"Saving draft {ref}…", done=self._saved)
 
-        if not guarded(self.message, save):
-            return
+    def _saved(self, _change: PurchaseOrderChange) -> None:
         self.outcome = f"Draft {self.ref} saved: {lines_footer(self.lines)}"
-        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS))
         self.accept()

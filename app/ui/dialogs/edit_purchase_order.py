@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
-from app.services.changes import Area, Changes
 from app.services.purchasing import (
     PurchaseOrderChange,
     cancel_purchase_order,
     get_purchase_order,
     set_expected_date,
 )
-from app.ui import events
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -31,9 +28,6 @@ from app.ui.dialogs.widgets import (
     submit_buttons,
     tab_order,
 )
-
-#: A PO change can move incoming stock and the ETAs of waiting customers.
-PO_AREAS = Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE, Area.ORDERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +99,11 @@ class _PODialog(KeyboardDialog):
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
 
-    def _write(
-        self, action: Callable[[Session], PurchaseOrderChange]
-    ) -> PurchaseOrderChange | None:
-        def run() -> PurchaseOrderChange:
-            return self.database.run(action)
-
-        change = guarded(self.message, run)
-        if change is not None:
-            self.change = change
-            events.bus().announce(PO_AREAS)
-        return change
+    def _changed(self, change: PurchaseOrderChange, outcome: str) -> None:
+        """After the write: ``outcome`` plus which waiting lines moved later; close."""
+        self.change = change
+        self.outcome = outcome + moved_text(change)
+        self.accept()
 
 
 class ExpectedDateDialog(_PODialog):
@@ -150,16 +138,20 @@ class ExpectedDateDialog(_PODialog):
         return date(picked.year(), picked.month(), picked.day())
 
     def submit(self) -> None:
-        expected = self.new_date()
-        change = self._write(lambda s: set_expected_date(s, self.ref, expected))
-        if change is None:
-            return
-        later = " (later than before)" if change.moved_later else ""
-        self.outcome = (
-            f"Purchase order {self.ref} now expected {expected.isoformat()}{later}"
-            + moved_text(change)
+        ref, expected = self.ref, self.new_date()
+
+        def done(change: PurchaseOrderChange) -> None:
+            later = " (later than before)" if change.moved_later else ""
+            self._changed(
+                change, f"Purchase order {ref} now expected {expected.isoformat()}{later}"
+            )
+
+        self.save(
+            self.database,
+            lambda s: set_expected_date(s, ref, expected),
+            label=f"Moving {ref}'s expected date…",
+            done=done,
         )
-        self.accept()
 
 
 class CancelPurchaseOrderDialog(_PODialog):
@@ -193,12 +185,15 @@ class CancelPurchaseOrderDialog(_PODialog):
         return self.confirm_button.isEnabled()
 
     def submit(self) -> None:
-        reason = self.reason.text()
-        change = self._write(lambda s: cancel_purchase_order(s, self.ref, reason))
-        if change is None:
-            return
-        self.outcome = (
-            f"Purchase order {self.ref} cancelled; "
-            f"{plural(change.units_cancelled, 'unit')} no longer incoming" + moved_text(change)
+        ref, reason = self.ref, self.reason.text()
+
+        def done(change: PurchaseOrderChange) -> None:
+            units = plural(change.units_cancelled, "unit")
+            self._changed(change, f"Purchase order {ref} cancelled; {units} no longer incoming")
+
+        self.save(
+            self.database,
+            lambda s: cancel_purchase_order(s, ref, reason),
+            label=f"Cancelling purchase order {ref}…",
+            done=done,
         )
-        self.accept()

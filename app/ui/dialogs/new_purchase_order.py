@@ -18,10 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.domain.errors import InvalidInput, ShopError
-from app.services.changes import Area, Changes
-from app.services.purchasing import create_purchase_order
-from app.ui import events
+from app.domain.errors import ShopError
+from app.services.purchasing import CreatedPurchaseOrder, create_purchase_order
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -165,22 +163,19 @@ class NewPurchaseOrderDialog(KeyboardDialog):
             return
         picked = self.expected.date()
         expected = date(picked.year(), picked.month(), picked.day())
-
-        def create() -> str:
-            code = self.supplier.currentData()
-            if not code:
-                raise InvalidInput("Choose a supplier")
-            requests = self.lines.requests()
-            return self.database.run(
-                lambda session: (
-                    create_purchase_order(session, code, requests, expected_date=expected).ref
-                )
-            )
-
-        ref = guarded(self.message, create)
-        if ref is None:
+        code = self.supplier.currentData()
+        if not code:
+            self.message.show_error("Choose a supplier")
             return
-        self.created_ref = ref
-        self.outcome = f"Purchase order {ref} created"
-        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE))
+        requests = self.lines.requests()
+        self.save(
+            self.database,
+            lambda session: create_purchase_order(session, code, requests, expected_date=expected),
+            label="Creating the purchase order…",
+            done=self._created,
+        )
+
+    def _created(self, created: CreatedPurchaseOrder) -> None:
+        self.created_ref = created.ref
+        self.outcome = f"Purchase order {created.ref} created"
         self.accept()

@@ -4,16 +4,20 @@ A page is any widget with a ``title``, ``load()`` (show the saved values) and ``
 (save what is shown, raising ShopError with a plain message if it cannot), so another
 module adds a page ("Queue priority") by passing one more widget: the dialog knows nothing
 of what the pages hold. A page that changed which database to open sets ``needs_reopen``.
+
+A page whose ``apply()`` writes to the shop saves off the GUI thread (``app.ui.writing``):
+it has a ``saving`` property and ``saved()`` / ``failed(str)`` signals, and OK closes the
+dialog only once every such page has saved (the dialog cannot be closed meanwhile).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QListWidget,
@@ -24,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.domain.errors import ShopError
-from app.ui.dialogs.widgets import MessageLabel
+from app.ui.dialogs.widgets import MessageLabel, SavingDialog
 
 #: Makes one page for the open database; see :func:`add_page`.
 PageFactory = Callable[[Database], QWidget]
@@ -54,23 +58,28 @@ class SettingsPage(Protocol):
     def apply(self) -> None: ...
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(SavingDialog):
     def __init__(self, pages: Sequence[QWidget], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.pages = list(pages)
         self.outcome = ""
+        #: OK was pressed while a page is saving: close once every page has saved.
+        self._accept_when_saved = False
 
         self.page_list = QListWidget()
         self.page_list.setObjectName("settingsPageList")
         self.page_list.setFixedWidth(150)
         self.stack = QStackedWidget()
-        for page in self.pages:
+        for number, page in enumerate(self.pages):
             assert isinstance(page, SettingsPage), page
             self.page_list.addItem(page.title)
             self.stack.addWidget(page)
             page.load()
+            if _saves_later(page):
+                page.saved.connect(self._page_saved)  # type: ignore[attr-defined]
+                page.failed.connect(partial(self._page_failed, number))  # type: ignore[attr-defined]
         self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.page_list.setCurrentRow(0)
 
@@ -107,8 +116,16 @@ class SettingsDialog(QDialog):
         if items:
             self.page_list.setCurrentItem(items[0])
 
+    @property
+    def saving(self) -> bool:
+        """A page is saving off the GUI thread."""
+        return any(_saves_later(page) and page.saving for page in self.pages)  # type: ignore[attr-defined]
+
     def apply(self) -> bool:
-        """Save every page; on the first that cannot, show why on it and stop."""
+        """Save every page; on the first that cannot, show why on it and stop. (A page that
+        saves off the GUI thread reports later, with ``saved`` or ``failed``.)"""
+        if self.saving:
+            return False
         self.message.clear_message()
         for number, page in enumerate(self.pages):
             try:
@@ -121,5 +138,25 @@ class SettingsDialog(QDialog):
         return True
 
     def accept(self) -> None:
-        if self.apply():
+        if not self.apply():
+            return
+        if self.saving:
+            self._accept_when_saved = True
+        else:
             super().accept()
+
+    def _page_saved(self) -> None:
+        if self._accept_when_saved and not self.saving:
+            self._accept_when_saved = False
+            super().accept()
+
+    def _page_failed(self, number: int, text: str) -> None:
+        self._accept_when_saved = False
+        self.outcome = ""
+        self.page_list.setCurrentRow(number)
+        self.message.show_error(text)
+
+
+def _saves_later(page: QWidget) -> bool:
+    """Whether ``page`` saves off the GUI thread (see the module's docstring)."""
+    return hasattr(page, "saving") and hasattr(page, "saved") and hasattr(page, "failed")

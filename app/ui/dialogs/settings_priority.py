@@ -3,14 +3,16 @@
 ``QueuePriorityPage`` follows the Settings window's page protocol (``title``, ``load()``,
 ``apply()``), so it can sit in that window; the Backorders tab opens it on its own in
 ``QueuePriorityDialog``. Applying a new policy re-serves every queue at once (new positions
-and ETAs), which is why the page says what will happen before the manager confirms.
+and ETAs), which is why the page says what will happen before the manager confirms. That
+takes seconds in a big shop, so the page saves off the GUI thread (``app.ui.writing``): its
+window is disabled meanwhile, and the page says ``saved`` or ``failed`` when done.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QRadioButton,
@@ -22,10 +24,9 @@ from app.db import Database
 from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError
 from app.services import queue
-from app.services.changes import Area, Changes
-from app.ui import events
-from app.ui.background import wait_in_background
-from app.ui.dialogs.widgets import MessageLabel
+from app.services.eta import EtaChanges
+from app.ui.dialogs.widgets import MessageLabel, SavingDialog
+from app.ui.writing import Writer, failure_text
 
 _EXPLAINED = {
     QueuePolicy.FIFO: "Orders are served in the order they were placed.",
@@ -37,9 +38,13 @@ _EXPLAINED = {
 
 
 class QueuePriorityPage(QWidget):
-    """Choose the queue policy; ``apply()`` saves it and re-serves the queues."""
+    """Choose the queue policy; ``apply()`` starts saving it (re-serving the queues)."""
 
     title = "Queue priority"
+    #: The policy chosen was saved (``outcome`` says so).
+    saved = Signal()
+    #: Saving failed: what to tell the manager (nothing was saved).
+    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +53,7 @@ class QueuePriorityPage(QWidget):
         #: What applying did, one sentence ("" until a policy was changed).
         self.outcome = ""
         self._saved = QueuePolicy.FIFO
+        self._writer: Writer | None = None
         self.group = QButtonGroup(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -89,28 +95,40 @@ class QueuePriorityPage(QWidget):
             self._saved = queue.get_queue_policy(session)
         self.buttons[self._saved].setChecked(True)
 
+    @property
+    def saving(self) -> bool:
+        """The policy is being saved (``saved`` or ``failed`` follows)."""
+        return self._writer is not None and self._writer.busy
+
     def apply(self) -> None:
-        """Save the chosen policy (nothing happens if it is the one in force)."""
+        """Start saving the chosen policy, off the GUI thread with the page's window
+        disabled; ``saved`` or ``failed`` follows. Nothing happens if it is the one in
+        force (``saving`` stays False)."""
         policy = self.chosen()
         if policy is self._saved:
             return
-        # Re-serving every queue takes seconds in a big shop: off the GUI thread.
-        changes = wait_in_background(
-            self,
-            "Queue priority",
-            f"Re-serving every backorder queue: {policy.label.lower()}…",
-            lambda: self.database.run(lambda session: queue.set_queue_policy(session, policy)),
+        if self._writer is None:
+            self._writer = Writer(self.window())
+
+        def done(changes: EtaChanges) -> None:
+            self._saved = policy
+            products = len(changes.reordered)
+            self.outcome = (
+                f"Now serving: {policy.label.lower()} "
+                f"({products:,} product queue{'' if products == 1 else 's'} reordered)"
+            )
+            self.saved.emit()
+
+        self._writer.start(
+            self.database,
+            lambda session: queue.set_queue_policy(session, policy),
+            label=f"Re-serving every backorder queue: {policy.label.lower()}…",
+            done=done,
+            failed=lambda error: self.failed.emit(failure_text(error)),
         )
-        self._saved = policy
-        products = len(changes.reordered)
-        self.outcome = (
-            f"Now serving: {policy.label.lower()} "
-            f"({products:,} product queue{'' if products == 1 else 's'} reordered)"
-        )
-        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
 
 
-class QueuePriorityDialog(QDialog):
+class QueuePriorityDialog(SavingDialog):
     """The queue priority page on its own, opened from the Backorders tab."""
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
@@ -119,6 +137,8 @@ class QueuePriorityDialog(QDialog):
         self.setWindowTitle("Queue priority")
         self.page = QueuePriorityPage(database)
         self.page.load()
+        self.page.saved.connect(self._saved)
+        self.page.failed.connect(self._failed)
         self.message = MessageLabel()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -137,9 +157,25 @@ class QueuePriorityDialog(QDialog):
         return self.page.outcome
 
     def accept(self) -> None:
+        """Save the policy; the dialog closes once it is saved (at once if unchanged)."""
+        if self.saving:
+            return
+        self.message.clear_message()
         try:
             self.page.apply()
         except ShopError as error:
             self.message.show_error(str(error))
             return
+        if not self.saving:
+            super().accept()
+
+    @property
+    def saving(self) -> bool:
+        """The policy is being saved (the dialog cannot be closed meanwhile)."""
+        return self.page.saving
+
+    def _saved(self) -> None:
         super().accept()
+
+    def _failed(self, text: str) -> None:
+        self.message.show_error(text)

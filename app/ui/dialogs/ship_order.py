@@ -15,9 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidInput, InvalidQuantity
-from app.services.changes import Area, Changes
 from app.services.shipping import ShipResult, ship_order
-from app.ui import events
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -203,23 +201,19 @@ class ShipOrderDialog(KeyboardDialog):
         commit_editor(self.table)
         if not self.ship_button.isEnabled():
             return
-        quantities = self.lines.quantities()
+        ref, quantities = self.view.ref, self.lines.quantities()
         override = self.override.isChecked()
+        self.save(
+            self.database,
+            lambda session: ship_order(session, ref, quantities, override_complete=override),
+            label=f"Shipping {ref}…",
+            done=self._shipped,
+        )
 
-        def ship() -> ShipResult:
-            return self.database.run(
-                lambda session: ship_order(
-                    session, self.view.ref, quantities, override_complete=override
-                )
-            )
-
-        result = guarded(self.message, ship)
-        if result is None:
-            return
+    def _shipped(self, result: ShipResult) -> None:
         self.result_summary = result
         self.outcome = (
             f"Shipped {plural(result.units, 'unit')} of {result.ref}; "
             f"it is now {result.status.label.lower()}"
         )
-        events.bus().announce(Changes.of(Area.ORDERS, Area.STOCK, Area.QUEUE))
         self.accept()

@@ -16,14 +16,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
-from app.services.changes import Area, Changes
 from app.services.suggestions import (
+    CreatedDrafts,
     SuggestedLine,
     SuggestedPO,
     create_suggested_purchase_orders,
     suggest_purchase_orders,
 )
-from app.ui import events
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -269,13 +268,15 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
         if not self.create_button.isEnabled():
             return
         edited = self.model.edited()
+        self.save(
+            self.database,
+            lambda session: create_suggested_purchase_orders(session, edited),
+            label="Creating the draft purchase orders…",
+            done=self._created,
+        )
 
-        def create() -> list[str]:
-            return self.database.run(
-                lambda session: create_suggested_purchase_orders(session, edited)
-            )
-
-        refs = guarded(self.message, create)
+    def _created(self, created: CreatedDrafts) -> None:
+        refs = list(created.refs)
         if not refs:
             return
         self.created_refs = refs
@@ -283,5 +284,4 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
             f"Created {plural(len(refs), 'draft purchase order')} ({', '.join(refs)}); "
             "review and send them"
         )
-        events.bus().announce(Changes.of(Area.PURCHASE_ORDERS))
         self.accept()

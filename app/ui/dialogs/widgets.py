@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -33,17 +32,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.domain.errors import ShopError
 from app.domain.quantities import parse_quantity
 from app.services.changes import Changes
-from app.ui.writing import WriteOperation, changes_of, run_write
-
-log = logging.getLogger(__name__)
+from app.ui.writing import SOMETHING_WENT_WRONG as SOMETHING_WENT_WRONG
+from app.ui.writing import Writer, failure_text
 
 T = TypeVar("T")
-
-#: Shown for a bug (not a ShopError): the transaction was rolled back.
-SOMETHING_WENT_WRONG = "Something went wrong; nothing was saved. The details are in the log file."
 
 #: Tables with more rows than this keep their column widths instead of measuring every row.
 FIT_COLUMNS_MAX_ROWS = 200
@@ -110,11 +104,7 @@ def guarded(message: MessageLabel, action: Callable[[], T]) -> T | None:
 def show_failure(message: MessageLabel, error: Exception) -> None:
     """A ShopError in its own words; a bug logged with its traceback, shown as "something
     went wrong, nothing was saved" (also for an error a background read reports)."""
-    if isinstance(error, ShopError):
-        message.show_error(str(error))
-        return
-    log.error("unexpected error in a dialog", exc_info=error)
-    message.show_error(SOMETHING_WENT_WRONG)
+    message.show_error(failure_text(error))
 
 
 def read_with(database: Database, query: Callable[[Session], T]) -> T:
@@ -172,7 +162,26 @@ def is_ctrl_return(event: QKeyEvent) -> bool:
     )
 
 
-class KeyboardDialog(QDialog):
+class SavingDialog(QDialog):
+    """A dialog that cannot be closed (Esc, Cancel, the window's close button) while it is
+    ``saving``: its data is being written off the GUI thread (``app.ui.writing``)."""
+
+    @property
+    def saving(self) -> bool:
+        return False
+
+    def reject(self) -> None:
+        if not self.saving:  # never closed while its data is being saved
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.saving:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+class KeyboardDialog(SavingDialog):
     """A dialog where plain Enter never presses a button and Ctrl+Return runs ``submit``,
     and which saves through :meth:`save` (off the GUI thread; see ``app.ui.writing``).
 
@@ -187,7 +196,7 @@ class KeyboardDialog(QDialog):
         super().__init__(parent)
         #: After a successful write: one plain sentence saying what was done, for a status bar.
         self.outcome = ""
-        self._saving: WriteOperation[Any] | None = None
+        self._writer = Writer(self)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -202,7 +211,7 @@ class KeyboardDialog(QDialog):
     @property
     def saving(self) -> bool:
         """A save is under way (the dialog is disabled and cannot be closed)."""
-        return self._saving is not None
+        return self._writer.busy
 
     def save(
         self,
@@ -217,43 +226,21 @@ class KeyboardDialog(QDialog):
         """Run ``write`` off the GUI thread (see ``app.ui.writing.run_write``); then
         ``done(result)``, or ``failed(error)`` (default: the error in the message bar). A
         second save while one runs is ignored."""
-        if self._saving is not None:
-            return
-
-        def finished(result: T) -> None:
-            self._saving = None
-            done(result)
-
-        def went_wrong(error: Exception) -> None:
-            self._saving = None
-            (failed or self.show_failure)(error)
-
-        self._saving = run_write(
-            self,
+        self._writer.start(
             database,
             write,
             label=label,
-            done=finished,
-            failed=went_wrong,
-            changes=changes or changes_of,
+            done=done,
+            failed=failed or self.show_failure,
+            changes=changes,
         )
 
     def show_failure(self, error: Exception) -> None:
         """A failed save in the message bar: a ShopError's words, or "nothing was saved"."""
         show_failure(self.message, error)
 
-    def reject(self) -> None:
-        if self._saving is None:  # never closed while its data is being saved
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._saving is not None:
-            event.ignore()
-            return
-        super().closeEvent(event)
-
     def _submit_from_keyboard(self) -> None:
-        if self._saving is None and self.can_submit():
+        if not self.saving and self.can_submit():
             self.submit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -3,8 +3,9 @@
 The tab shows the shop's queue policy ("Serving: Gold customers first") with a button to
 change it, filters (product, customer, age, not on order) that re-query the database, and a
 manager's reordering: pin to front, unpin, move up, move down, as buttons, a context menu
-and shortcuts. Each action calls one service in its own write transaction, reports the
-line's new place in the status bar and keeps the line selected after the refresh.
+and shortcuts. Each action calls one service in its own write transaction, off the GUI thread
+(``TableTab.write``), reports the line's new place in the status bar and keeps the line
+selected after the refresh.
 """
 
 from __future__ import annotations
@@ -29,11 +30,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.domain.errors import ShopError
 from app.services import queue
-from app.services.changes import Area, Changes
+from app.services.changes import Area
 from app.services.views import BackorderRow
-from app.ui import events
 from app.ui.models.backorders_model import BackordersModel
 from app.ui.tabs.base import READ_ONLY_MESSAGE, SEARCH_DELAY_MS, TableTab
 
@@ -241,18 +240,19 @@ class BackordersTab(TableTab):
         row = self.selected_row()
         if not isinstance(row, BackorderRow):
             return
-        if self.read_only:
-            self.message.emit(READ_ONLY_MESSAGE)
-            return
-        try:
-            place = self.database.run(lambda session: change(session, row.order_line_id))
-        except ShopError as error:
-            self.message.emit(str(error))
-            return
-        self.message.emit(f"{verb} {row.order_ref} line {row.line_no} ({row.sku}): {place.text}")
-        # Announcing re-reads this tab (it is on screen), keeping the line selected.
-        events.bus().announce(Changes.of(Area.QUEUE, Area.ORDERS))
-        self._reveal(row.order_line_id)
+        line_id = row.order_line_id
+        what = f"{verb} {row.order_ref} line {row.line_no} ({row.sku})"
+
+        def done(place: queue.QueuePlace) -> None:
+            # The announcement re-read this tab (it is on screen), keeping the line selected.
+            self.message.emit(f"{what}: {place.text}")
+            self._reveal(line_id)
+
+        self.write(
+            lambda session: change(session, line_id),
+            label=f"Moving {row.order_ref} line {row.line_no} in its queue…",
+            done=done,
+        )
 
     def _reveal(self, line_id: int) -> None:
         if not self.isVisible():

@@ -5,7 +5,8 @@ current tab at once). It listens to ``events.bus().data_changed``: when an area 
 changed, a visible tab re-reads its model at once, keeping the sort, the filter, the scroll
 position and (when the row is still there) the selection; a hidden one only notes that it is
 stale and re-reads when next shown. It never reaches into another tab; it reports outcomes
-with ``message``, which the main window shows in its status bar.
+with ``message``, which the main window shows in its status bar. A tab's own actions (pin a
+line, send a PO) save through :meth:`TableTab.write`, off the GUI thread.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Hashable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
@@ -30,14 +31,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.models.paged_model import PagedTableModel
+from app.ui.writing import Writer, failure_text
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 #: Typing pauses this long before the table re-queries.
 SEARCH_DELAY_MS = 250
@@ -77,6 +82,7 @@ class TableTab(QWidget):
         self.stale = True
         #: Another copy of the app holds the shop file: nothing here may change it.
         self.read_only = False
+        self._writer = Writer(self)
 
         self.toolbar = QHBoxLayout()
         self.toolbar.setSpacing(6)
@@ -242,6 +248,25 @@ class TableTab(QWidget):
         window hides the toolbar's buttons; a tab disables what else it offers)."""
         self.read_only = True
         self._selection_changed()
+
+    def write(
+        self, write: Callable[[Session], R], *, label: str, done: Callable[[R], None]
+    ) -> None:
+        """Run one of this tab's writes off the GUI thread (see ``app.ui.writing``): the tab
+        is disabled meanwhile and a second write is refused; then what the service changed
+        is announced and ``done(result)`` runs, or the failure is said in the status bar.
+        ``write`` must capture plain values only (the selected row's ids, not the tab)."""
+        if self.read_only:
+            self.message.emit(READ_ONLY_MESSAGE)
+            return
+        if not self._writer.start(
+            self.database,
+            write,
+            label=label,
+            done=done,
+            failed=lambda error: self.message.emit(failure_text(error)),
+        ):
+            self.message.emit("Still saving the last change; try again in a moment")
 
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row_at(index.row())

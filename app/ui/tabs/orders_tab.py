@@ -12,11 +12,8 @@ from PySide6.QtWidgets import QComboBox, QMenu, QWidget
 from app.db import Database
 from app.domain import OrderStatus
 from app.domain.enums import ShipPreference
-from app.domain.errors import ShopError
 from app.services import shipping
-from app.services.changes import Area, Changes
 from app.services.views import OrderRow
-from app.ui import events
 from app.ui.models.orders_model import OrdersModel
 from app.ui.tabs.base import TableTab
 
@@ -143,15 +140,17 @@ class OrdersTab(TableTab):
         if order is None:
             self.message.emit("Select an order first")
             return
-        try:
-            status = self.database.run(
-                lambda session: shipping.set_order_ship_preference(session, order.ref, preference)
-            )
-        except ShopError as error:
-            self.message.emit(str(error))
-            return
-        events.bus().announce(Changes.of(Area.ORDERS, Area.QUEUE))
-        self.message.emit(f"{order.ref} now ships {_HOW[preference]}; it is {status.label.lower()}")
+        ref = order.ref
+
+        def done(result: shipping.ShipPreferenceSet) -> None:
+            status = result.status.label.lower()
+            self.message.emit(f"{ref} now ships {_HOW[preference]}; it is {status}")
+
+        self.write(
+            lambda session: shipping.set_order_ship_preference(session, ref, preference),
+            label=f"Changing how {ref} ships…",
+            done=done,
+        )
 
 
 #: How an order ships, as the end of "SO-000010 now ships …".

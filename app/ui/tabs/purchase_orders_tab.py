@@ -12,16 +12,11 @@ from PySide6.QtWidgets import QWidget
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
-from app.domain.errors import ShopError
 from app.services import purchasing
-from app.services.changes import Area, Changes
+from app.services.changes import Area
 from app.services.views import PurchaseOrderRow
-from app.ui import events
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
 from app.ui.tabs.base import TableTab
-
-#: What a change to a PO can move: incoming stock, and the ETAs of waiting customers.
-PO_AREAS = Changes.of(Area.PURCHASE_ORDERS, Area.STOCK, Area.QUEUE, Area.ORDERS)
 
 _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_incoming))
 
@@ -128,14 +123,16 @@ class PurchaseOrdersTab(TableTab):
         if ref is None:
             self.message.emit("Select a draft purchase order to send")
             return
-        try:
-            change = self.database.run(lambda session: purchasing.send_purchase_order(session, ref))
-        except ShopError as error:
-            self.message.emit(str(error))
-            return
-        events.bus().announce(PO_AREAS)
-        expected = change.expected_date.isoformat() if change.expected_date else "no date"
-        self.message.emit(f"Purchase order {ref} sent; expected {expected}")
+
+        def done(change: purchasing.PurchaseOrderChange) -> None:
+            expected = change.expected_date.isoformat() if change.expected_date else "no date"
+            self.message.emit(f"Purchase order {change.ref} sent; expected {expected}")
+
+        self.write(
+            lambda session: purchasing.send_purchase_order(session, ref),
+            label=f"Sending purchase order {ref}…",
+            done=done,
+        )
 
     def receive_selected(self) -> None:
         self.open_dialog("receive_stock", "ReceiveStockDialog", self.selected_ref())
