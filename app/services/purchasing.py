@@ -99,7 +99,9 @@ def get_purchase_order(session: Session, ref: str, *, for_update: bool = False) 
         .where(PurchaseOrder.ref == ref.strip())
         .options(selectinload(PurchaseOrder.lines).selectinload(PurchaseOrderLine.product))
     )
-    po = session.scalar(stmt.with_for_update(of=PurchaseOrder) if for_update else stmt)
+    if for_update:  # read the row and its lines as committed once the lock is held
+        stmt = stmt.with_for_update(of=PurchaseOrder).execution_options(populate_existing=True)
+    po = session.scalar(stmt)
     if po is None:
         raise NotFound(f"No purchase order has the reference {ref[:40]!r}")
     return po
@@ -130,9 +132,15 @@ class ReceivablePO:
     lines: tuple[OutstandingLine, ...]
 
 
-def receivable_purchase_order(session: Session, ref: str) -> ReceivablePO:
-    """A PO's lines with what is outstanding, for receiving. Refuses cancelled/draft POs."""
-    po = get_purchase_order(session, ref)
+def receivable_purchase_order(
+    session: Session, ref: str, *, for_update: bool = False
+) -> ReceivablePO:
+    """A PO's lines with what is outstanding, for receiving. Refuses cancelled/draft POs.
+
+    ``for_update`` locks the PO's row first (in a write transaction that goes on to receive
+    what is outstanding): another till receiving the same PO waits for this transaction,
+    then reads what it received."""
+    po = get_purchase_order(session, ref, for_update=for_update)
     if po.status == PurchaseOrderStatus.CANCELLED:
         raise InvalidTransition(f"Purchase order {po.ref} is cancelled; nothing can be received")
     if po.status == PurchaseOrderStatus.DRAFT:
