@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.services.catalog import CustomerRow, find_product_at_counter
+from app.services.catalog import CustomerRow
 from app.services.ordering import LineDecision, PlacedOrder, Quote, place_order, quote_lines
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.line_items import (
@@ -36,7 +36,7 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import ProductRow, row_of_product
+from app.ui.dialogs.scanning import keep_for_next_scan, look_up_item
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -170,14 +170,9 @@ class NewOrderDialog(KeyboardDialog):
         code = self.scan.text().strip()
         if not code:
             return
-        product: ProductRow | None = guarded(
-            self.message,
-            lambda: read_with(
-                self.database, lambda s: row_of_product(find_product_at_counter(s, code))
-            ),
-        )
+        product = look_up_item(self.database, self.message, code, names=True)
         if product is None:
-            self._keep_for_next_scan(code)
+            keep_for_next_scan(self.scan, code)
             return
         self.scan.clear()
         self.scan.setFocus()
@@ -225,13 +220,6 @@ class NewOrderDialog(KeyboardDialog):
             f"{d.sku} {d.name}: only {d.limit or 0:,} can be sold ({d.qty:,} on its line)"
             for d in refused[:2]
         )
-
-    def _keep_for_next_scan(self, code: str) -> None:
-        """After a bad scan: the code stays visible and selected, so the clerk sees what was
-        read and the next scan (or typing) replaces it."""
-        self.scan.setText(code)
-        self.scan.selectAll()
-        self.scan.setFocus()
 
     def _remove_selected(self) -> None:
         if remove_current_line(self.table, self.lines):
