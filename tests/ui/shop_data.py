@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -145,3 +147,14 @@ def wait_for_plan(qtbot: QtBot, dialog: QWidget) -> None:
     area = dialog.findChild(PlanArea)
     assert area is not None
     qtbot.waitUntil(lambda: not area.reading, timeout=5000)
+
+
+def held_until(gate: threading.Event, read: Callable[..., object]) -> Callable[..., object]:
+    """``read`` that first waits for ``gate``: a test looks at a dialog while it reads again
+    (e.g. right after a refused confirm: Confirm waits for the new plan)."""
+
+    def reading(*args: object, **kwargs: object) -> object:
+        assert gate.wait(10)
+        return read(*args, **kwargs)
+
+    return reading

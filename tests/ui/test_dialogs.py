@@ -21,6 +21,7 @@ from app.ui.dialogs import (
 from app.ui.dialogs.adjust_stock import parse_change
 from app.ui.dialogs.cancel_order import OrderLinesModel
 from app.ui.dialogs.lookups import stock_of
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
 
 
@@ -126,6 +127,7 @@ def test_stock_found_is_offered_to_waiting_customers_and_allocated_on_confirm(
     assert plan is not None and plan.units_to_customers > 0
     assert plan.units_to_customers == 3  # Ana's 1 and Eva's 2
     qtbot.mouseClick(freed.confirm_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert on_hand(sqlite_db, "TEA") == (10, 5)
     # What is available is said after the freed units were promised, not before.

@@ -7,11 +7,9 @@ own test proves it there too: tests/ui/test_new_order_dialog.py).
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from app.db import Database
 from app.services import purchasing
 from app.services.ordering import LineRequest
 from app.ui.dialogs.adjust_stock import AdjustStockDialog
@@ -20,18 +18,13 @@ from app.ui.dialogs.new_order import NewOrderDialog
 from app.ui.dialogs.new_purchase_order import NewPurchaseOrderDialog
 from app.ui.dialogs.receive_stock import ReceiveStockDialog
 from tests.ui.conftest import wait_for_saves
-from tests.ui.shop_data import MUG_BARCODE, Shop, build_shop, show_active, snapshot, wait_for_plan
+from tests.ui.shop_data import MUG_BARCODE, show_active, snapshot, wait_for_plan
 
 MISREAD = "4006381333932"  # the mug's barcode with one digit misread: wrong check digit
 SHORT = "400638133393"  # a digit missing
 UNKNOWN = "5901234123457"  # a right GTIN that no product has
 WRONG_CHECK_DIGIT = f"Barcode {MISREAD} has a wrong check digit (misread?): scan it again"
 NOT_STOCKED = f"No product has the barcode {UNKNOWN}: is it in the catalog?"
-
-
-@pytest.fixture
-def shop(sqlite_db: Database) -> Shop:
-    return build_shop(sqlite_db)
 
 
 def scan(qtbot, field: QLineEdit, code: str) -> None:

@@ -17,6 +17,21 @@ from app.services.purchasing import ReceivablePO
 from app.ui.dialogs.widgets import heading_label, plural
 
 
+def labelled_row(label: str, field: QWidget, *more: QWidget, stretch: int = 0) -> QWidget:
+    """A row: ``label`` ("&Scan:", whose Alt+letter focuses ``field``), the field (with
+    ``stretch``), then ``more`` widgets."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    text = QLabel(label)
+    text.setBuddy(field)
+    layout.addWidget(text)
+    layout.addWidget(field, stretch)
+    for widget in more:
+        layout.addWidget(widget)
+    return row
+
+
 class PurchaseOrderHeader(QWidget):
     """Title, details and (opened from the menu) the purchase order picker."""
 
@@ -33,13 +48,7 @@ class PurchaseOrderHeader(QWidget):
         self.picker.setObjectName("purchaseOrderPicker")
         self.picker.setPlaceholderText("Choose a purchase order…")
         self.picker.setMinimumWidth(220)
-        self.picker_row = QWidget()
-        picker_layout = QHBoxLayout(self.picker_row)
-        picker_layout.setContentsMargins(0, 0, 0, 0)
-        picker_label = QLabel("&Purchase order:")
-        picker_label.setBuddy(self.picker)
-        picker_layout.addWidget(picker_label)
-        picker_layout.addWidget(self.picker)
+        self.picker_row = labelled_row("&Purchase order:", self.picker)
         header = QHBoxLayout(self)
         header.setContentsMargins(0, 0, 0, 0)
         heading = QVBoxLayout()
