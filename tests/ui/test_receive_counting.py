@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -288,6 +289,13 @@ def test_more_than_outstanding_is_marked_in_its_row_and_confirmed_once_with_the_
     assert check(dialog, "KET", Qt.ItemDataRole.BackgroundRole) is not None
     assert cell(dialog, "KET", 1, Qt.ItemDataRole.BackgroundRole) is not None  # whole row
     assert cell(dialog, "MUG", 1, Qt.ItemDataRole.BackgroundRole) is None
+    ket_row = dialog.received.find_row("KET")
+    assert dialog.received_view.currentIndex().row() == ket_row  # the line scanned...
+    assert not dialog.received_view.selectionModel().isRowSelected(ket_row)  # ...its colour seen
+    view, bold = dialog.received_view, dialog.received_view.font()
+    bold.setBold(True)
+    wide = QFontMetrics(bold).horizontalAdvance("1 over outstanding")
+    assert view.columnWidth(column_named(dialog, "Check")) > wide  # said whole, not "1 …"
     assert "1 unit over outstanding on 1 line" in progress(dialog)
     assert dialog.message.kind == "warning"
     before = snapshot(sqlite_db)

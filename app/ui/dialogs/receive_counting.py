@@ -13,7 +13,7 @@ opens that PO.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QFontMetrics, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,7 +30,13 @@ from app.domain.errors import ShopError
 from app.ui.dialogs.receive_header import labelled_row
 from app.ui.dialogs.receive_models import ReceivedLinesModel
 from app.ui.dialogs.scanning import ScanAwareDelegate, ScanRouter, look_up_item
-from app.ui.dialogs.widgets import MessageLabel, make_table, plural, take_scan
+from app.ui.dialogs.widgets import (
+    MessageLabel,
+    make_table,
+    plural,
+    set_current_cell,
+    take_scan,
+)
 
 #: The Arrived table's share of the room it shares with the plan, at most (while counting,
 #: the lines matter most; the plan still shows several rows).
@@ -83,6 +89,7 @@ class CountingPanel(QObject):
         self.view = make_table("receivedLinesTable", model, stretch=ReceivedLinesModel.PRODUCT)
         self.view.setAccessibleName("Arrived")
         self.view.setItemDelegate(ScanAwareDelegate(self.view, self.count))
+        model.modelReset.connect(self._size_check_column)
         self.progress = QLabel()
         self.progress.setObjectName("receiveProgress")
         self.progress.setWordWrap(True)
@@ -107,6 +114,15 @@ class CountingPanel(QObject):
         layout.addWidget(self.view)
         model.quantitiesChanged.connect(self.show_progress)
         model.modelReset.connect(self.show_progress)
+
+    def _size_check_column(self) -> None:
+        """Room for "2 over outstanding" whatever the line says now (its text changes with
+        every scan; fitting the columns to their contents happens only when a PO loads)."""
+        font = self.view.font()
+        font.setBold(True)
+        widest = QFontMetrics(font).horizontalAdvance(ReceivedLinesModel.WIDEST_CHECK) + 16
+        column = ReceivedLinesModel.CHECK
+        self.view.setColumnWidth(column, max(self.view.columnWidth(column), widest))
 
     # --- the two ways to receive ----------------------------------------------------------
     def set_all(self, outstanding: bool) -> None:
@@ -137,6 +153,8 @@ class CountingPanel(QObject):
             text = f"Counting by scan: {counted:,} of {outstanding:,} counted"
             left = outstanding - counted
             text += f" · {left:,} to go" if left else " · all outstanding units counted"
+        elif not outstanding and not model.total():
+            text = "Nothing is outstanding on this purchase order"
         else:
             total = model.total()
             text = f"Receiving all outstanding: {plural(outstanding, 'unit')} on "
@@ -180,22 +198,22 @@ class CountingPanel(QObject):
         except ShopError as error:
             self.message.show_error(str(error))
             return
-        index = self.model.index(row, ReceivedLinesModel.RECEIVED_NOW)
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index)
+        # The line scanned is current and in view, not selected: a selection would hide the
+        # colour of a line counted beyond outstanding.
+        set_current_cell(self.view, row, ReceivedLinesModel.RECEIVED_NOW)
+        self.view.scrollTo(self.model.index(row, ReceivedLinesModel.RECEIVED_NOW))
         if self.message.kind == "error":
             return  # a line typed wrong elsewhere: its message stays until it is fixed
         line = self.model.rows()[row].line
-        text = f"+1 {line.sku} {line.name}: {qty:,} of {line.qty_outstanding:,} counted"
-        if starts:
-            text = f"{COUNT_FROM_ZERO} {text}"
+        start = f"{COUNT_FROM_ZERO} " if starts else ""
+        text = f"{start}+1 {line.sku} {line.name}: "
         if qty > line.qty_outstanding:
-            beyond = qty - line.qty_outstanding
             self.message.show_warning(
-                f"{text}: {plural(beyond, 'unit')} over outstanding. Check the count."
+                f"{text}{qty:,} counted, {line.qty_outstanding:,} outstanding: "
+                f"{plural(qty - line.qty_outstanding, 'unit')} over. Check the count."
             )
         else:
-            self.message.show_info(f"{text}.")
+            self.message.show_info(f"{text}{qty:,} of {line.qty_outstanding:,} counted.")
 
     def watch_for_scans(self, *widgets: QWidget, quantities: bool = False) -> None:
         """A scan typed into one of ``widgets`` goes to the scan field (see ScanRouter)."""

@@ -41,7 +41,7 @@ class PurchaseOrderHeader(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = heading_label("Receive stock", "receiveTitle")
-        self.details = QLabel("Choose the purchase order that arrived.")
+        self.details = QLabel("Choose the purchase order that arrived, or scan its reference.")
         self.details.setObjectName("receiveDetails")
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.picker = QComboBox()

@@ -91,6 +91,8 @@ class ReceivedLinesModel(PlainTableModel):
     RECEIVED_NOW = EDITABLE = 7
     CHECK = 8
     COUNTED = "Counted"
+    #: The widest "Check" text a line shows (the column is sized for it).
+    WIDEST_CHECK = "99,999 over outstanding"
 
     #: Emitted after any received quantity changed (typed, scanned, reset or reloaded).
     quantitiesChanged = Signal()
@@ -168,7 +170,7 @@ class ReceivedLinesModel(PlainTableModel):
             return f"{row.surplus:,} over outstanding"
         left = row.line.qty_outstanding - row.qty
         if left > 0:
-            return f"{left:,} to go" if self.counting else f"{left:,} not received now"
+            return f"{left:,} to go" if self.counting else f"{left:,} left outstanding"
         if self.counting and row.line.qty_outstanding:
             return "✓ all in"
         return ""
