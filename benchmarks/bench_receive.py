@@ -120,8 +120,8 @@ def raw_confirm(path: Path, plan: AllocationPlan, laps: dict[str, float] | None 
     )
     receipt_id = cur.lastrowid
     cur.executemany(
-        "INSERT INTO receipt_line (receipt_id, purchase_order_line_id, product_id, qty) "
-        "VALUES (?, ?, ?, ?)",
+        "INSERT INTO receipt_line (receipt_id, purchase_order_line_id, product_id, qty, "
+        "qty_over) VALUES (?, ?, ?, ?, 0)",
         [(receipt_id, r.po_line_id, r.product_id, r.qty) for r in plan.receipts],
     )
     cur.executemany(
