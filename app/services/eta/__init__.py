@@ -18,6 +18,7 @@ from app.services.eta.confidence import (
     percentile,
     supplier_confidence,
     supplier_delays,
+    suppliers_moved_by,
 )
 from app.services.eta.joining import NewOrderEtas, store_new_order_etas
 from app.services.eta.pegging import (
@@ -33,6 +34,7 @@ from app.services.eta.pegging import (
 from app.services.eta.reading import (
     compute_etas,
     incoming_lines,
+    products_on_order_from,
     waiting_lines,
 )
 from app.services.eta.store import (
@@ -65,9 +67,11 @@ __all__ = [
     "peg",
     "percentile",
     "products_missing_etas",
+    "products_on_order_from",
     "recompute_etas",
     "store_new_order_etas",
     "supplier_confidence",
     "supplier_delays",
+    "suppliers_moved_by",
     "waiting_lines",
 ]
