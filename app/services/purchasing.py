@@ -30,6 +30,7 @@ from app.domain.quantities import check_quantity, parse_quantity
 from app.services.catalog import find_product, get_supplier
 from app.services.eta import (
     NO_HISTORY,
+    lock_supplier_history,
     products_on_order_from,
     recompute_etas,
     supplier_confidence,
@@ -91,6 +92,8 @@ def create_purchase_order(
     session.flush()
     if recompute and po.status.is_incoming:
         product_ids = {line.product_id for line in po.lines}
+        # Now on order from the supplier: its history decides their ETAs (see receiving).
+        lock_supplier_history(session, [supplier.id], changing=False)
         lock_balances(session, product_ids)  # see _etas_recomputed
         recompute_etas(session, product_ids)
     return po
@@ -272,6 +275,7 @@ def set_expected_date(session: Session, po_ref: str, expected: date) -> Purchase
     # had receipts rewrites its supplier's history, and if the supplier's usual delay moves,
     # so do the ETAs of everything on order from it.
     history = any(line.qty_received for line in po.lines)
+    lock_supplier_history(session, [po.supplier_id], changing=history)
     delay = _usual_delay(session, po.supplier_id) if history else None
     po.expected_date = check_expected_date(po, expected)
     moved = history and _usual_delay(session, po.supplier_id) != delay
@@ -315,6 +319,8 @@ def send_purchase_order(
         po.expected_date = sent_at.date() + lead
     po.status = PurchaseOrderStatus.OPEN
     po.refresh_status()
+    # Now on order from the supplier: its history decides their ETAs (see receiving).
+    lock_supplier_history(session, [po.supplier_id], changing=False)
     return _etas_recomputed(session, _change(po, previous))
 
 

@@ -43,7 +43,12 @@ from app.domain.errors import (
 )
 from app.domain.planning import LOOKAHEAD_LINES, QueueSnapshot
 from app.domain.quantities import check_quantity
-from app.services.eta import products_on_order_from, recompute_etas, suppliers_moved_by
+from app.services.eta import (
+    lock_supplier_history,
+    products_on_order_from,
+    recompute_etas,
+    suppliers_moved_by,
+)
 from app.services.order_status import refresh_order_statuses
 from app.services.queue import get_queue_policy
 from app.services.snapshots import read_queues
@@ -231,20 +236,23 @@ class _PoLineNow:
 
 
 def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLineNow]:
-    """Lock the rows of the POs a receipt is against (in id order), then of the PO lines it
-    names (in id order), and read those lines as committed now.
+    """Lock the rows of the POs a receipt is against, then of their suppliers, then of the
+    PO lines it names (each in id order), and read those lines as committed now.
 
     The PO rows: another till cannot cancel or re-date one between this receipt's check
     that it is receivable and its commit (a cancel waits for the receipt, then sees what
-    arrived). The PO lines: a second receipt of the same lines waits for this one, then
-    reads what it received (columns, not objects, so nothing read before the lock is used).
+    arrived). The suppliers (``lock_supplier_history``): another receipt from the same
+    supplier reads its history with this delivery in it. The PO lines: a second receipt of
+    the same lines waits for this one, then reads what it received (columns, not objects,
+    so nothing read before the lock is used).
     """
     line_ids = sorted({item.po_line_id for item in plan.receipts if item.po_line_id is not None})
-    po_ids = set(
+    lines_pos = set(
         session.scalars(
             select(PurchaseOrderLine.purchase_order_id).where(PurchaseOrderLine.id.in_(line_ids))
         )
     )
+    po_ids = set(lines_pos)
     if plan.purchase_order_ref is not None:
         po_ids.update(
             session.scalars(
@@ -260,6 +268,13 @@ def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLin
         ).all()
     if not line_ids:
         return {}
+    # A delivery against PO lines is a new sample of their suppliers' history.
+    lock_supplier_history(
+        session,
+        session.scalars(
+            select(PurchaseOrder.supplier_id).where(PurchaseOrder.id.in_(sorted(lines_pos)))
+        ),
+    )
     rows = session.execute(
         select(
             PurchaseOrderLine.id,

@@ -25,6 +25,7 @@ from app.domain import (
     PurchaseOrderLine,
     Receipt,
     ReceiptLine,
+    Supplier,
 )
 
 LIKELY_PERCENTILE = 50
@@ -130,3 +131,23 @@ def suppliers_moved_by(session: Session, deliveries: Mapping[int, Sequence[int]]
         and confidence_of(history.get(supplier_id, [])).days
         != confidence_of([*history.get(supplier_id, []), *delays]).days
     }
+
+
+def lock_supplier_history(
+    session: Session, supplier_ids: Iterable[int], *, changing: bool = True
+) -> None:
+    """Lock the suppliers' rows for this transaction, in id order: for update when their
+    delivery history is ``changing`` (a receipt against their POs, re-dating one that has
+    had receipts), shared when it is only read to put products on order from them (a new or
+    sent PO). Two changes to one supplier's history, or a change and a new PO, then never
+    interleave (PostgreSQL; SQLite lets one writer in at a time anyway): the second reads
+    the history, and what is on order, as the first committed them. In the services' lock
+    order these come right after the purchase order rows, before PO lines and balances."""
+    ids = sorted(set(supplier_ids))
+    if ids:
+        session.execute(
+            select(Supplier.id)
+            .where(Supplier.id.in_(ids))
+            .order_by(Supplier.id)
+            .with_for_update(read=not changing)
+        ).all()
