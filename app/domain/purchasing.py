@@ -119,7 +119,7 @@ class ReceiptLine(Base):
     #: Units of ``qty`` beyond what the PO line still had outstanding when the receipt was
     #: confirmed: an over-receipt the clerk accepted for that confirm (0 for a receipt not
     #: against a PO line). A PO line may hold more than was ordered only by these units.
-    qty_over: Mapped[int] = mapped_column(default=0)
+    qty_over: Mapped[int] = mapped_column(default=0, server_default="0")
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
 

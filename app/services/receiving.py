@@ -11,8 +11,9 @@ product changed since the preview (:class:`StalePlan`); then nothing is written.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -42,7 +43,12 @@ from app.domain.errors import (
 )
 from app.domain.planning import LOOKAHEAD_LINES, QueueSnapshot
 from app.domain.quantities import check_quantity
-from app.services.eta import recompute_etas
+from app.services.eta import (
+    lock_supplier_history,
+    products_on_order_from,
+    recompute_etas,
+    suppliers_moved_by,
+)
 from app.services.order_status import refresh_order_statuses
 from app.services.queue import get_queue_policy
 from app.services.snapshots import read_queues
@@ -111,8 +117,9 @@ def confirm_receipt(
     """Apply a previewed plan (with the clerk's adjustments) in the caller's transaction.
 
     Writes the receipt, one ledger movement per received line, the PO lines' received
-    quantities, the allocations and the new order and PO statuses. Writes nothing and
-    raises:
+    quantities, the allocations and the new order and PO statuses, and recomputes the ETAs
+    of the received products and of everything on order from a supplier whose usual delay
+    this delivery changes. Writes nothing and raises:
 
     - :class:`OverReceipt` if a PO line would take more than is still outstanding on it
       (read under the PO lines' locks), unless ``accept_over_receipt``: the clerk accepted,
@@ -127,8 +134,16 @@ def confirm_receipt(
     po_lines = _locked_po_lines(session, plan)
     po = _receivable_po(session, plan, po_lines)
     over = _over_receipt(plan, po_lines, accepted=accept_over_receipt)
-    balances = locked_unchanged_balances(session, final)
-    receipt = Receipt(purchase_order_id=po.id if po else None, note=note.strip()[:500])
+    # A receipt against a PO is a new delivery in its supplier's history. If that moves the
+    # supplier's likely or late delay, the ETAs of everything still on order from it move
+    # (recomputed below), so their balances are locked with the received ones, in one go.
+    now = utcnow()
+    moved = suppliers_moved_by(session, _deliveries(po_lines, now.date()))
+    pegged = products_on_order_from(session, moved)
+    balances = locked_unchanged_balances(session, final, also=pegged)
+    receipt = Receipt(
+        purchase_order_id=po.id if po else None, received_at=now, note=note.strip()[:500]
+    )
     session.add(receipt)
     session.flush()
     document = plan.purchase_order_ref or f"RCPT-{receipt.id}"
@@ -177,15 +192,19 @@ def confirm_receipt(
         units_to_stock=final.units_to_stock,
         orders_ready=tuple(ready),
     )
-    # Queues were served and POs received (maybe short): the received products' ETAs move.
-    recompute_etas(session, plan.versions)
+    # Queues were served and POs received (maybe short): the received products' ETAs move,
+    # and so do those of everything else on order from a supplier whose delay moved.
+    recompute_etas(session, set(plan.versions) | pegged)
     return result
 
 
-def locked_unchanged_balances(session: Session, plan: AllocationPlan) -> dict[int, StockBalance]:
-    """Lock the plan's balances; raise StalePlan (nothing written yet) if stock or the queue
-    of any of its products changed since the preview."""
-    balances = lock_balances(session, plan.versions)
+def locked_unchanged_balances(
+    session: Session, plan: AllocationPlan, *, also: Iterable[int] = ()
+) -> dict[int, StockBalance]:
+    """Lock the plan's balances (and those of the products ``also``, in the same product-id
+    order); raise StalePlan (nothing written yet) if stock or the queue of any of the plan's
+    products changed since the preview."""
+    balances = lock_balances(session, set(plan.versions).union(also))
     changed = [pid for pid, version in plan.versions.items() if balances[pid].version != version]
     if changed:
         skus = ", ".join(p.sku for p in plan.products if p.product_id in changed)
@@ -204,6 +223,7 @@ class _PoLineNow:
     ref: str
     status: PurchaseOrderStatus
     supplier_id: int
+    expected: date | None  #: the PO's expected date
     line_no: int
     product_id: int
     sku: str
@@ -216,20 +236,23 @@ class _PoLineNow:
 
 
 def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLineNow]:
-    """Lock the rows of the POs a receipt is against (in id order), then of the PO lines it
-    names (in id order), and read those lines as committed now.
+    """Lock the rows of the POs a receipt is against, then of their suppliers, then of the
+    PO lines it names (each in id order), and read those lines as committed now.
 
     The PO rows: another till cannot cancel or re-date one between this receipt's check
     that it is receivable and its commit (a cancel waits for the receipt, then sees what
-    arrived). The PO lines: a second receipt of the same lines waits for this one, then
-    reads what it received (columns, not objects, so nothing read before the lock is used).
+    arrived). The suppliers (``lock_supplier_history``): another receipt from the same
+    supplier reads its history with this delivery in it. The PO lines: a second receipt of
+    the same lines waits for this one, then reads what it received (columns, not objects,
+    so nothing read before the lock is used).
     """
     line_ids = sorted({item.po_line_id for item in plan.receipts if item.po_line_id is not None})
-    po_ids = set(
+    lines_pos = set(
         session.scalars(
             select(PurchaseOrderLine.purchase_order_id).where(PurchaseOrderLine.id.in_(line_ids))
         )
     )
+    po_ids = set(lines_pos)
     if plan.purchase_order_ref is not None:
         po_ids.update(
             session.scalars(
@@ -245,6 +268,13 @@ def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLin
         ).all()
     if not line_ids:
         return {}
+    # A delivery against PO lines is a new sample of their suppliers' history.
+    lock_supplier_history(
+        session,
+        session.scalars(
+            select(PurchaseOrder.supplier_id).where(PurchaseOrder.id.in_(sorted(lines_pos)))
+        ),
+    )
     rows = session.execute(
         select(
             PurchaseOrderLine.id,
@@ -252,6 +282,7 @@ def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLin
             PurchaseOrder.ref,
             PurchaseOrder.status,
             PurchaseOrder.supplier_id,
+            PurchaseOrder.expected_date,
             PurchaseOrderLine.line_no,
             PurchaseOrderLine.product_id,
             Product.sku,
@@ -264,10 +295,18 @@ def _locked_po_lines(session: Session, plan: AllocationPlan) -> dict[int, _PoLin
         .order_by(PurchaseOrderLine.id)
         .with_for_update(of=PurchaseOrderLine)
     )
-    return {
-        line_id: _PoLineNow(po_id, ref, status, supplier_id, no, product_id, sku, ordered, got)
-        for line_id, po_id, ref, status, supplier_id, no, product_id, sku, ordered, got in rows
-    }
+    return {row[0]: _PoLineNow(*row[1:]) for row in rows}
+
+
+def _deliveries(lines: Mapping[int, _PoLineNow], today: date) -> dict[int, list[int]]:
+    """The delays (days late) a receipt today adds to its suppliers' histories: one per PO
+    it is against, as ``eta.supplier_delays`` will read them."""
+    expected = {line.po_id: (line.supplier_id, line.expected) for line in lines.values()}
+    delays: dict[int, list[int]] = defaultdict(list)
+    for supplier_id, due in expected.values():
+        if due is not None:
+            delays[supplier_id].append((today - due).days)
+    return dict(delays)
 
 
 def _over_receipt(

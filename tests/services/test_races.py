@@ -12,15 +12,16 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
-from app.domain import StockBalance
+from app.domain import LineEta, PurchaseOrder, StockBalance
 from app.domain.errors import ShopError, StalePlan
 from app.services import purchasing
 from app.services.cancelling import cancel_order
@@ -40,11 +41,13 @@ from tests.services.racing import (
 from tests.services.shop import (
     Stock,
     add_stock,
+    confirm,
     line_of,
     make_po,
     make_shop,
     order,
     po_state,
+    preview,
     product_id,
     status_of,
     stock_of,
@@ -392,3 +395,52 @@ def test_two_tills_receiving_one_purchase_order_at_the_same_instant_receive_it_o
     assert shop_anomalies(db) == []
     with db.read() as session:
         assert check_database(session).passed
+
+
+def test_two_late_deliveries_of_one_supplier_at_the_same_instant_keep_its_etas_current(
+    db: Database,
+) -> None:
+    """SUP delivered ten times on time; ANN waits for a widget on SUP's PO-W. Two tills
+    receive two of SUP's POs, each 9 days late, one just after the other has taken its
+    locks. Neither delivery alone moves SUP's late case (10 on time + 1 late: the 90th
+    percentile is still on time); both together do (it is then 9 days). The second receipt
+    reads SUP's history only once the first has committed, so ANN's late ETA moves."""
+    make_shop(db)
+    today = datetime.now(UTC).date()
+    with db.write() as session:
+        for number in range(10):
+            purchasing.create_purchase_order(
+                session, "SUP", [LineRequest("GADGET", 1)], ref=f"H-{number}", expected_date=today
+            )
+        for ref, sku in (("PO-L1", "GADGET"), ("PO-L2", "RARE")):
+            purchasing.create_purchase_order(
+                session,
+                "SUP",
+                [LineRequest(sku, 1)],
+                ref=ref,
+                ordered_at=datetime.now(UTC) - timedelta(days=30),
+                expected_date=today - timedelta(days=9),
+            )
+    for number in range(10):
+        confirm(db, preview(db, ("GADGET", 1), po_lines=make_po_lines(db, f"H-{number}")))
+    order(db, "ANN", ("WIDGET", 1), ref="SO-1")
+    make_po(db, ("WIDGET", 1), ref="PO-W")
+    plans = {"ANN": ["receive GADGET 1 PO-L1"], "BOB": ["receive RARE 1 PO-L2 @after"]}
+    (outcome,) = run_barrier(db.url, plans, lambda: None)
+    assert [o for _, o, _ in outcome] == ["ok", "ok"], outcome
+    with db.read() as session:
+        (late,) = session.scalars(select(LineEta.late))
+        expected = session.scalar(
+            select(PurchaseOrder.expected_date).where(PurchaseOrder.ref == "PO-W")
+        )
+    assert expected is not None and late == expected + timedelta(days=9)
+    assert shop_anomalies(db) == []
+
+
+def make_po_lines(db: Database, ref: str) -> dict[str, int]:
+    """SKU -> PO line id of an existing PO."""
+    with db.read() as session:
+        return {
+            line.sku: line.po_line_id
+            for line in purchasing.receivable_purchase_order(session, ref).lines
+        }
