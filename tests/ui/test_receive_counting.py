@@ -209,6 +209,27 @@ def test_scanning_a_po_reference_opens_that_po(qtbot, sqlite_db, shop, spoons):
     assert focused() is dialog.scan
 
 
+def test_another_po_never_replaces_a_count_in_progress(qtbot, sqlite_db, shop, spoons):
+    """A delivery note of the next PO scanned mid-count, or the picker changed: the count
+    stays, and the clerk is told to confirm or discard it first."""
+    dialog = opened(qtbot, sqlite_db)
+    dialog.header.picker.setCurrentText(shop.po_ref)
+    wait_for_plan(qtbot, dialog)
+    scanner(qtbot, MUG_BARCODE, times=2)
+    scanner(qtbot, spoons)
+    assert dialog.po.ref == shop.po_ref and quantities(dialog)["MUG"] == 2
+    assert dialog.message.text() == (
+        f"{spoons} not opened: confirm what you counted on {shop.po_ref} first, or press Esc "
+        "to discard it."
+    )
+    dialog.header.picker.setCurrentText(spoons)  # chosen in the list
+    assert dialog.po.ref == shop.po_ref and quantities(dialog)["MUG"] == 2
+    assert dialog.header.picker.currentText() == shop.po_ref
+    scanner(qtbot, shop.po_ref)  # its own reference: nothing changes
+    assert quantities(dialog)["MUG"] == 2
+    assert dialog.message.text() == f"{shop.po_ref} is the purchase order being received."
+
+
 # --- item 5: one counting model ---------------------------------------------------------------
 
 

@@ -180,8 +180,11 @@ class CountingPanel(QObject):
         (another PO's reference opens that PO) changes no quantity and says why."""
         self.scan.setFocus()
         ref = next((r for r in self.open_refs if r.casefold() == code.casefold()), None)
-        if ref is not None and ref != self.po_ref:
-            self.purchaseOrderScanned.emit(ref)
+        if ref is not None:
+            if ref == self.po_ref:
+                self.message.show_info(f"{ref} is the purchase order being received.")
+            else:
+                self.purchaseOrderScanned.emit(ref)
             return
         if self.po_ref is None:
             self.message.show_error("Choose a purchase order first.")
@@ -214,6 +217,18 @@ class CountingPanel(QObject):
             )
         else:
             self.message.show_info(f"{text}{qty:,} of {line.qty_outstanding:,} counted.")
+
+    def may_leave_for(self, ref: str) -> bool:
+        """Whether another PO may replace this one: not over units the clerk counted or
+        typed (the message says what to do: confirm them, or discard them with Esc)."""
+        if ref == self.po_ref or not self.model.changed_by_clerk():
+            return True
+        self.message.show_error(
+            f"{ref} not opened: confirm what you counted on {self.po_ref} first, or press Esc "
+            "to discard it."
+        )
+        self.scan.setFocus()
+        return False
 
     def watch_for_scans(self, *widgets: QWidget, quantities: bool = False) -> None:
         """A scan typed into one of ``widgets`` goes to the scan field (see ScanRouter)."""

@@ -70,6 +70,12 @@ class PurchaseOrderHeader(QWidget):
             self.picker.setCurrentIndex(0)
         return True
 
+    def show_picked(self, ref: str) -> None:
+        """Show ``ref`` as the PO chosen (without saying it was picked again)."""
+        self.picker.blockSignals(True)
+        self.picker.setCurrentText(ref)
+        self.picker.blockSignals(False)
+
     def _picked(self, ref: str) -> None:
         if ref:
             self.picked.emit(ref)

@@ -24,6 +24,7 @@ clerk confirmed those very units a second time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -71,6 +72,7 @@ from app.ui.dialogs.widgets import (
     guarded,
     no_auto_default,
     plural,
+    read_with,
     set_current_cell,
     show_failure,
     submit_buttons,
@@ -119,7 +121,7 @@ class ReceiveStockDialog(KeyboardDialog):
         self.preview.planChanged.connect(self._show_summary)
         self.preview.editRejected.connect(self.message.show_error)
         self.preview.modelReset.connect(self._focus_first_allocation)
-        self.counting.purchaseOrderScanned.connect(self.header.picker.setCurrentText)
+        self.counting.purchaseOrderScanned.connect(self._pick)
         if po_ref is None:
             self._offer_picker()
         else:
@@ -171,15 +173,19 @@ class ReceiveStockDialog(KeyboardDialog):
 
     # --- loading ------------------------------------------------------------------------
     def _offer_picker(self) -> None:
-        refs = guarded(self.message, self._open_refs) or []
-        self.counting.open_refs = refs
-        self.header.picked.connect(self.load)
-        if not self.header.offer(refs):
+        refs = guarded(self.message, lambda: read_with(self.database, open_purchase_order_refs))
+        self.counting.open_refs = refs or []
+        self.header.picked.connect(self._pick)
+        if not self.header.offer(refs or []):
             self.message.show_info("No purchase orders are waiting to be received.")
 
-    def _open_refs(self) -> list[str]:
-        with self.database.read() as session:
-            return open_purchase_order_refs(session)
+    def _pick(self, ref: str) -> None:
+        """Another PO chosen (or its reference scanned): never over what was counted."""
+        if self.po is not None and not self.counting.may_leave_for(ref):
+            ref = self.po.ref
+        self.header.show_picked(ref)
+        if self.po is None or ref != self.po.ref:
+            self.load(ref)
 
     def load(self, ref: str) -> None:
         """Show one PO, every line set to what is still outstanding; the scan field is ready
@@ -187,7 +193,10 @@ class ReceiveStockDialog(KeyboardDialog):
         self.message.clear_message()
         self.preview.set_plan(None, keep_adjustments=False)
         self.snapshot = None
-        po = guarded(self.message, lambda: self._read_po(ref))
+        po = guarded(
+            self.message,
+            lambda: read_with(self.database, partial(receivable_purchase_order, ref=ref)),
+        )
         self.po = po
         self.counting.po_ref = po.ref if po is not None else None
         self.scan.setFocus()
@@ -202,10 +211,6 @@ class ReceiveStockDialog(KeyboardDialog):
         self.received.set_lines(po.lines)
         set_current_cell(self.received_view, 0, self.received.RECEIVED_NOW)
         self.splitter.share()
-
-    def _read_po(self, ref: str) -> ReceivablePO:
-        with self.database.read() as session:
-            return receivable_purchase_order(session, ref)
 
     def _read_queues(self, then: Callable[[list[OutstandingChange]], None]) -> None:
         """Read who waits for the PO's products, the shop's policy and the PO again, off the
