@@ -136,3 +136,35 @@ def test_a_stale_freed_plan_is_read_again_and_shown_not_applied(
     table = dialog.findChild(QTableView, "allocationPreviewTable")
     assert rows(table, 0, 4) == [("Eva Novak", "1")]  # one tea left to offer her
     assert dialog.confirm_button.isEnabled()
+
+
+def test_allocating_runs_off_the_gui_thread(qtbot, sqlite_db, shop, monkeypatch):
+    """Issue 9, item 12: while the allocation is written the dialog is disabled (nothing can
+    be typed into it, Esc does not close it) and the window goes on; then it is done."""
+    with sqlite_db.write() as s:
+        cancelling.cancel_order(s, shop.orders["C001"])
+    dialog = freed_dialog(qtbot, sqlite_db)
+    show_active(qtbot, dialog)
+    started, release = threading.Event(), threading.Event()
+    threads: list[threading.Thread] = []
+    real = freed.confirm_freed_stock
+
+    def slow_confirm(*args, **kwargs):
+        threads.append(threading.current_thread())
+        started.set()
+        assert release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("app.ui.dialogs.allocate_freed.confirm_freed_stock", slow_confirm)
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(started.is_set)
+        assert threads[0] is not threading.main_thread()
+        assert not dialog.isEnabled()
+        dialog.reject()  # Esc while saving: ignored
+        assert dialog.isVisible()
+    finally:
+        release.set()
+    wait_for_saves(qtbot)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert line_state(sqlite_db, shop.orders["C005"], 1) == (2, 0)

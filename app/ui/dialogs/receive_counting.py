@@ -142,14 +142,14 @@ class CountingPanel(QObject):
         model = self.model
         outstanding, lines = model.outstanding(), model.rowCount()
         over = model.surplus_lines()
-        self.progress_bar.setVisible(model.counting and lines > 0)
+        self.progress_bar.setVisible(model.counting and outstanding > 0)
         if not lines:
             self.progress.setText("")
             return
         if model.counting:
             counted = model.counted_toward_outstanding()
-            self.progress_bar.setRange(0, max(outstanding, 1))
-            self.progress_bar.setValue(min(counted, max(outstanding, 1)))
+            self.progress_bar.setRange(0, outstanding)
+            self.progress_bar.setValue(min(counted, outstanding))
             text = f"Counting by scan: {counted:,} of {outstanding:,} counted"
             left = outstanding - counted
             text += f" · {left:,} to go" if left else " · all outstanding units counted"
