@@ -185,7 +185,13 @@ def test_refused_allocation_edit_says_why_and_keeps_the_cell(dialog, shop):
 def test_cancel_changes_nothing(qtbot, dialog, sqlite_db):
     before = snapshot(sqlite_db)
     set_received(dialog, "MUG", "1")
+    show_active(qtbot, dialog)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    box = dialog.discard.box  # a changed quantity: Cancel asks first (issue 9, item 6)
+    assert box is not None
+    show_active(qtbot, box)
+    qtbot.keyClick(box, Qt.Key.Key_D)  # Discard
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert dialog.result() == dialog.DialogCode.Rejected
     assert snapshot(sqlite_db) == before
 
