@@ -25,7 +25,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -39,11 +40,13 @@ from app.db.instance_lock import InstanceLock
 from app.db.opening import sqlite_path
 from app.db.paths import database_url
 from app.domain.errors import (
+    DatabaseConflict,
     DatabaseLocked,
     InvalidInput,
     InvalidTransition,
     NotFound,
     ShopError,
+    StalePlan,
 )
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
@@ -54,6 +57,9 @@ from app.services.importing import import_csv
 from app.services.receiving import AllocationPlan
 
 PROG = "shopkeeper"
+
+#: What ``receive`` did: the PO as read, the plan, and the receipt (None on a dry run).
+_Received = tuple[purchasing.ReceivablePO, receiving.AllocationPlan, receiving.ReceiptResult | None]
 
 
 def _version() -> str:
@@ -275,11 +281,18 @@ def cmd_import(database: Database, kind: str, file: str) -> int:
     return 0
 
 
+#: Times ``receive`` plans again when another till sold, cancelled or counted one of the
+#: PO's products between its plan and its confirm (each time the plan is made anew).
+RECEIVE_TRIES = 5
+#: Pause before planning again, times the attempt number.
+RECEIVE_PAUSE = 0.05
+
+
 def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -> int:
-    def receive(
-        session: Session,
-    ) -> tuple[purchasing.ReceivablePO, AllocationPlan, receiving.ReceiptResult | None]:
-        po = purchasing.receivable_purchase_order(session, ref)
+    def receive(session: Session) -> _Received:
+        # What is outstanding is read under the PO's lock, in the transaction that receives
+        # it: a second `receive` of the same PO waits, then finds nothing outstanding.
+        po = purchasing.receivable_purchase_order(session, ref, for_update=not dry_run)
         inputs = [
             receiving.ReceiptInput(line.product_id, line.qty_outstanding, line.po_line_id)
             for line in po.lines
@@ -294,7 +307,7 @@ def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -
         with database.read() as session:
             po, plan, result = receive(session)
     else:
-        po, plan, result = database.run(receive)  # preview + confirm, re-run as a whole
+        po, plan, result = _received(database, receive, ref)
     if as_json:
         print(json.dumps(plan_as_json(plan), indent=2))
         return 0
@@ -311,6 +324,21 @@ def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -
         if result.orders_ready:
             print(f"Ready to ship: {', '.join(result.orders_ready)}")
     return 0
+
+
+def _received(database: Database, receive: Callable[[Session], _Received], ref: str) -> _Received:
+    """Run ``receive`` (preview + confirm, re-run as a whole on a conflict); plan again when
+    stock or a queue changed between its plan and its confirm (StalePlan: there is no
+    preview to look at here), and say so plainly if that keeps happening."""
+    for attempt in range(1, RECEIVE_TRIES + 1):
+        try:
+            return database.run(receive)
+        except StalePlan:
+            time.sleep(RECEIVE_PAUSE * attempt)
+    raise DatabaseConflict(
+        f"Other tills kept selling or changing the products of {ref.strip()} while it was "
+        f"being received ({RECEIVE_TRIES} tries); nothing was saved. Try again in a moment."
+    )
 
 
 def plan_as_json(plan: AllocationPlan) -> dict[str, object]:

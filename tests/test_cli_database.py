@@ -36,7 +36,7 @@ def test_a_command_that_writes_is_refused_while_the_window_holds_the_file(
 
 def test_check_and_backup_commands(shop_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(shop_file), "check"]) == 0
-    assert capsys.readouterr().out.startswith("All good: 3 checks passed.")
+    assert capsys.readouterr().out.startswith("All good: 5 checks passed.")
     assert main(["--db", str(shop_file), "backup"]) == 0
     assert "Backed up to" in capsys.readouterr().out
     assert len(list((shop_file.parent / "backups").glob("shop-*-manual.sqlite3"))) == 1

@@ -116,7 +116,14 @@ class ReceiptLine(Base):
     purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     qty: Mapped[int]
+    #: Units of ``qty`` beyond what the PO line still had outstanding when the receipt was
+    #: confirmed: an over-receipt the clerk accepted for that confirm (0 for a receipt not
+    #: against a PO line). A PO line may hold more than was ordered only by these units.
+    qty_over: Mapped[int] = mapped_column(default=0, server_default="0")
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
 
-    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_over >= 0 AND qty_over <= qty", name="qty_over_within_qty"),
+    )

@@ -404,24 +404,40 @@ def find_product(session: Session, code: str) -> Product:
     return product
 
 
-def find_product_at_counter(session: Session, text: str) -> Product:
-    """The product a clerk scanned or typed: its SKU or barcode, else its name.
+def find_product_by_code(session: Session, code: str) -> Product:
+    """The product whose SKU or barcode a clerk scanned or typed into an item field.
 
-    An all-digit code that matches nothing is checked as a barcode first, so a misread scan
-    (wrong check digit, missing digits) says so instead of "not found"; other text is looked
-    for in product names and must match exactly one (or one name exactly).
+    An all-digit code that matches nothing is checked as a GTIN first, so a misread scan
+    (wrong check digit, a digit missing) says so and asks for a scan again, and a well-formed
+    barcode nobody stocks says that, instead of only "not found".
     """
-    text = text.strip()
-    if not text:
+    code = code.strip()
+    if not code:
         raise NotFound("Nothing was scanned or typed")
     product = session.scalar(
-        select(Product).where(or_(Product.sku == text, Product.barcode == text))
+        select(Product).where(or_(Product.sku == code, Product.barcode == code))
     )
     if product is not None:
         return product
-    if looks_like_barcode(text):
-        code = validate_gtin(text)  # InvalidBarcode for a malformed code
-        raise NotFound(f"No product has the barcode {code}: is it in the catalog?")
+    if looks_like_barcode(code):
+        gtin = validate_gtin(code)  # InvalidBarcode for a malformed code
+        raise NotFound(f"No product has the barcode {gtin}: is it in the catalog?")
+    raise NotFound(f"No product has the SKU or barcode {code[:40]!r}")
+
+
+def find_product_at_counter(session: Session, text: str) -> Product:
+    """The product a clerk scanned or typed: its SKU or barcode (as
+    :func:`find_product_by_code`, with its barcode feedback), else its name.
+
+    Text that is not all digits and is no SKU is looked for in product names and must match
+    exactly one (or one name exactly).
+    """
+    text = text.strip()
+    try:
+        return find_product_by_code(session, text)
+    except NotFound:
+        if not text or looks_like_barcode(text):
+            raise
     named = list(
         session.scalars(
             select(Product)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.domain import Product, PurchaseOrder, PurchaseOrderLine, ReceiptLine
 from app.services.stock import check_ledger
 
 #: Problems listed per check; more than that is summed up ("and 12 more").
@@ -72,6 +73,8 @@ def check_database(session: Session, progress: Progress | None = None) -> CheckR
         checks.append(_integrity(session))
         say("Checking the links between records…")
         checks.append(_foreign_keys(session))
+    say("Comparing purchase orders with their receipts…")
+    checks.extend(_purchase_orders(session))
     say("Comparing stock with the ledger…")
     checks.append(_ledger(session))
     return CheckReport(tuple(checks))
@@ -98,6 +101,75 @@ def _foreign_keys(session: Session) -> CheckResult:
         _listed(found),
         "Some records lost what they refer to (the file was changed outside Shopkeeper, or "
         "damaged). Restore a backup from before the problem, or send this report to support.",
+    )
+
+
+def _purchase_orders(session: Session) -> tuple[CheckResult, CheckResult]:
+    """Every PO line's received units are what its receipts brought, and no more than it
+    ordered beyond the surplus a clerk accepted as an over-receipt."""
+    receipts = (
+        select(
+            ReceiptLine.purchase_order_line_id.label("line_id"),
+            func.sum(ReceiptLine.qty).label("qty"),
+            func.sum(ReceiptLine.qty_over).label("over"),
+        )
+        .where(ReceiptLine.purchase_order_line_id.is_not(None))
+        .group_by(ReceiptLine.purchase_order_line_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            PurchaseOrder.ref,
+            PurchaseOrderLine.line_no,
+            Product.sku,
+            PurchaseOrderLine.qty_ordered,
+            PurchaseOrderLine.qty_received,
+            func.coalesce(receipts.c.qty, 0),
+            func.coalesce(receipts.c.over, 0),
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .join(Product, Product.id == PurchaseOrderLine.product_id)
+        .outerjoin(receipts, receipts.c.line_id == PurchaseOrderLine.id)
+        .where(
+            (PurchaseOrderLine.qty_received > PurchaseOrderLine.qty_ordered)
+            | (PurchaseOrderLine.qty_received != func.coalesce(receipts.c.qty, 0))
+        )
+        .order_by(PurchaseOrder.ref, PurchaseOrderLine.line_no)
+    ).all()
+    beyond: list[str] = []
+    unmatched: list[str] = []
+    for ref, line_no, sku, ordered, received, brought, accepted in rows:
+        line = f"{ref} line {line_no} {sku}"
+        excess = received - ordered - accepted
+        if excess > 0:
+            surplus = f"{accepted} accepted as surplus" if accepted else "no surplus accepted"
+            beyond.append(
+                f"{line}: {ordered} ordered, {received} received, {surplus}: {excess} more "
+                f"than ordered{' and accepted' if accepted else ''}"
+            )
+        if received != brought:
+            unmatched.append(f"{line}: {received} received, its receipts add up to {brought}")
+    return (
+        CheckResult(
+            "Purchase orders' received units match their receipts",
+            _listed(unmatched),
+            "These purchase order lines disagree with the receipts made against them (the "
+            "file was changed outside Shopkeeper, or damaged). Stock follows the receipts. "
+            "Do not receive more on these purchase orders until support has looked at this "
+            "report, or restore a backup.",
+        ),
+        CheckResult(
+            "Purchase orders received only what was ordered, or an accepted surplus",
+            _listed(beyond),
+            "More units were received on these lines than were ordered, and no clerk accepted "
+            "them as an over-receipt: a purchase order received twice looks like this (so do "
+            "surpluses received before Shopkeeper recorded acceptance). Check each against "
+            "its delivery note, or count the product. If the extra units never arrived, "
+            "remove them with a stock adjustment (Stock tab, Adjust stock…), so no customer "
+            "is promised units the shop does not have; if the supplier really sent them, the "
+            "stock is right. The line stays in this report either way: Shopkeeper cannot yet "
+            "mark an old surplus as checked.",
+        ),
     )
 
 

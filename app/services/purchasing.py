@@ -11,7 +11,7 @@ rest is no longer incoming. A fully received PO cannot be cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -29,7 +29,13 @@ from app.domain.errors import InvalidInput, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity, parse_quantity
 from app.services.catalog import find_product, get_supplier
 from app.services.changes import Area, Changes
-from app.services.eta import recompute_etas
+from app.services.eta import (
+    NO_HISTORY,
+    lock_supplier_history,
+    products_on_order_from,
+    recompute_etas,
+    supplier_confidence,
+)
 from app.services.ordering import LineRequest
 from app.services.refs import checked_ref, next_free_ref
 from app.services.stock import lock_balances
@@ -121,6 +127,8 @@ def create_purchase_order(
     session.flush()
     if recompute and po.status.is_incoming:
         product_ids = {line.product_id for line in po.lines}
+        # Now on order from the supplier: its history decides their ETAs (see receiving).
+        lock_supplier_history(session, [supplier.id], changing=False)
         lock_balances(session, product_ids)  # see _etas_recomputed
         recompute_etas(session, product_ids)
     return CreatedPurchaseOrder(
@@ -144,7 +152,9 @@ def get_purchase_order(session: Session, ref: str, *, for_update: bool = False) 
         .where(PurchaseOrder.ref == ref.strip())
         .options(selectinload(PurchaseOrder.lines).selectinload(PurchaseOrderLine.product))
     )
-    po = session.scalar(stmt.with_for_update(of=PurchaseOrder) if for_update else stmt)
+    if for_update:  # read the row and its lines as committed once the lock is held
+        stmt = stmt.with_for_update(of=PurchaseOrder).execution_options(populate_existing=True)
+    po = session.scalar(stmt)
     if po is None:
         raise NotFound(f"No purchase order has the reference {ref[:40]!r}")
     return po
@@ -175,9 +185,15 @@ class ReceivablePO:
     lines: tuple[OutstandingLine, ...]
 
 
-def receivable_purchase_order(session: Session, ref: str) -> ReceivablePO:
-    """A PO's lines with what is outstanding, for receiving. Refuses cancelled/draft POs."""
-    po = get_purchase_order(session, ref)
+def receivable_purchase_order(
+    session: Session, ref: str, *, for_update: bool = False
+) -> ReceivablePO:
+    """A PO's lines with what is outstanding, for receiving. Refuses cancelled/draft POs.
+
+    ``for_update`` locks the PO's row first (in a write transaction that goes on to receive
+    what is outstanding): another till receiving the same PO waits for this transaction,
+    then reads what it received."""
+    po = get_purchase_order(session, ref, for_update=for_update)
     if po.status == PurchaseOrderStatus.CANCELLED:
         raise InvalidTransition(f"Purchase order {po.ref} is cancelled; nothing can be received")
     if po.status == PurchaseOrderStatus.DRAFT:
@@ -260,16 +276,23 @@ def _change(
     )
 
 
-def _etas_recomputed(session: Session, change: PurchaseOrderChange) -> PurchaseOrderChange:
-    """Recompute the ETAs of the waiting lines of the PO's products (flags those moved
-    later), in the caller's transaction; returns ``change`` with what moved.
+def _etas_recomputed(
+    session: Session, change: PurchaseOrderChange, also: Iterable[int] = ()
+) -> PurchaseOrderChange:
+    """Recompute the ETAs of the waiting lines of the PO's products and of the products
+    ``also`` (flags those moved later), in the caller's transaction; returns ``change``
+    with what moved.
 
     The products' balances are locked first (after the PO's row: the services' fixed lock
     order), so a sale or receipt of the same products on another till recomputes before or
     after this one, never interleaved with it."""
     session.flush()
-    lock_balances(session, change.product_ids)
-    moved = recompute_etas(session, change.product_ids).moved_later
+    product_ids = set(change.product_ids).union(also)
+    lock_balances(session, product_ids)
+    moved = recompute_etas(session, product_ids).moved_later
+    also = set(also)
+    if also:  # products on order from a supplier whose usual delay moved
+        change = replace(change, changes=change.changes | Changes.of(Area.QUEUE, product_ids=also))
     return replace(change, lines_moved_later=len(moved))
 
 
@@ -299,8 +322,22 @@ def set_expected_date(session: Session, po_ref: str, expected: date) -> Purchase
     po = get_purchase_order(session, po_ref, for_update=True)
     _refuse_closed(po, "be re-dated")
     previous = po.expected_date
+    # A PO's receipts were late or early against its expected date: re-dating one that has
+    # had receipts rewrites its supplier's history, and if the supplier's usual delay moves,
+    # so do the ETAs of everything on order from it.
+    history = any(line.qty_received for line in po.lines)
+    lock_supplier_history(session, [po.supplier_id], changing=history)
+    delay = _usual_delay(session, po.supplier_id) if history else None
     po.expected_date = check_expected_date(po, expected)
-    return _etas_recomputed(session, _change(po, previous, incoming=po.status.is_incoming))
+    moved = history and _usual_delay(session, po.supplier_id) != delay
+    also = products_on_order_from(session, {po.supplier_id}) if moved else set()
+    return _etas_recomputed(session, _change(po, previous, incoming=po.status.is_incoming), also)
+
+
+def _usual_delay(session: Session, supplier_id: int) -> tuple[int, int]:
+    """The (likely, late) days the supplier's history adds to an expected date now."""
+    session.flush()
+    return supplier_confidence(session, [supplier_id]).get(supplier_id, NO_HISTORY).days
 
 
 def send_purchase_order(
@@ -333,6 +370,8 @@ def send_purchase_order(
         po.expected_date = sent_at.date() + lead
     po.status = PurchaseOrderStatus.OPEN
     po.refresh_status()
+    # Now on order from the supplier: its history decides their ETAs (see receiving).
+    lock_supplier_history(session, [po.supplier_id], changing=False)
     return _etas_recomputed(session, _change(po, previous, incoming=True))
 
 

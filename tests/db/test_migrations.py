@@ -16,7 +16,15 @@ from app.db.database import make_engine
 from app.db.migrate import alembic_config, current_revision, head_revision
 from app.domain import Base
 from app.services.eta import recompute_etas
+from app.services.maintenance import check_database
 from tests.conftest import reset_postgres
+
+#: The rows every upgrade test starts from: the shop's location and a supplier.
+_SHOP_AND_SUPPLIER = (
+    "INSERT INTO location (id, code, name) VALUES (1, 'SHOP', 'Shop')",
+    "INSERT INTO supplier (id, code, name, email, lead_time_days)"
+    " VALUES (1, 'SUP', 'Supplies', '', 7)",
+)
 
 
 def test_a_new_database_is_stamped_at_head(db: Database) -> None:
@@ -86,11 +94,9 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
         for statement in (
-            "INSERT INTO location (id, code, name) VALUES (1, 'SHOP', 'Shop')",
+            *_SHOP_AND_SUPPLIER,
             "INSERT INTO customer (id, code, name, email, phone, tier)"
             " VALUES (1, 'ANN', 'Ann', '', '', 'standard')",
-            "INSERT INTO supplier (id, code, name, email, lead_time_days)"
-            " VALUES (1, 'SUP', 'Supplies', '', 7)",
             "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
             " supplier_id) VALUES (1, 'WIDGET', 'Widget', 9.50, 4.25, 'backorder', 0, 1)",
             "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
@@ -142,9 +148,7 @@ def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0002")
         for statement in (
-            "INSERT INTO location (id, code, name) VALUES (1, 'SHOP', 'Shop')",
-            "INSERT INTO supplier (id, code, name, email, lead_time_days)"
-            " VALUES (1, 'SUP', 'Supplies', '', 7)",
+            *_SHOP_AND_SUPPLIER,
             "INSERT INTO product (id, sku, name, barcode, price, cost, backorder_policy,"
             " reorder_point, supplier_id) VALUES (1, 'WIDGET', 'Widget', '4006381333931',"
             " 9.50, 4.25, 'backorder', 3, 1)",
@@ -161,8 +165,8 @@ def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
     ]
 
 
-def _rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
-    tables = (
+def _rows(connection: Connection, *tables: str) -> dict[str, list[tuple[object, ...]]]:
+    tables = tables or (
         "customer",
         "supplier",
         "product",
@@ -177,3 +181,52 @@ def _rows(connection: Connection) -> dict[str, list[tuple[object, ...]]]:
         ]
         for table in tables
     }
+
+
+def test_a_shop_at_0004_upgrades_to_head_and_its_receipts_record_no_accepted_surplus(
+    empty_engine: Engine,
+) -> None:
+    """0005 adds receipt_line.qty_over (the accepted over-receipt); receipts already there
+    keep every value and record none, so a PO line they took beyond what was ordered (a
+    double receipt, or a surplus accepted before acceptance was recorded) is reported by
+    Check database for the owner to look at."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 9.50, 4.25, 'backorder', 0, 1)",
+            "INSERT INTO purchase_order (id, ref, supplier_id, ordered_at, expected_date,"
+            " status, note) VALUES (1, 'PO-B', 1, '2026-11-20 10:00:00', '2026-12-03',"
+            " 'received', '')",
+            "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id,"
+            " qty_ordered, qty_received, unit_cost) VALUES (1, 1, 1, 1, 4, 8, 4.25)",
+            "INSERT INTO receipt (id, purchase_order_id, received_at, note)"
+            " VALUES (1, 1, '2026-12-03 09:00:00', ''), (2, 1, '2026-12-03 09:00:01', '')",
+            "INSERT INTO receipt_line (id, receipt_id, purchase_order_line_id, product_id, qty)"
+            " VALUES (1, 1, 1, 1, 4), (2, 2, 1, 1, 4)",
+            "INSERT INTO stock_movement (id, product_id, location_id, qty, kind, reason,"
+            " document, receipt_id, created_at) VALUES"
+            " (1, 1, 1, 4, 'receipt', '', 'PO-B', 1, '2026-12-03 09:00:00'),"
+            " (2, 1, 1, 4, 'receipt', '', 'PO-B', 2, '2026-12-03 09:00:01')",
+            "INSERT INTO stock_balance (product_id, location_id, on_hand, allocated,"
+            " version) VALUES (1, 1, 8, 0, 2)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection, "receipt", "receipt_line", "purchase_order_line")
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        after = _rows(connection, "receipt", "receipt_line", "purchase_order_line")
+    assert after == {**before, "receipt_line": [(*row, 0) for row in before["receipt_line"]]}
+    database = Database(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        with database.read() as session:
+            report = check_database(session)
+    finally:
+        database.dispose()
+    (received,) = [c for c in report.checks if c.title.startswith("Purchase orders received only")]
+    assert received.problems == (
+        "PO-B line 1 KET: 4 ordered, 8 received, no surplus accepted: 4 more than ordered",
+    )

@@ -266,8 +266,9 @@ def shop_anomalies(db: Database) -> list[str]:
     allocations, 0 <= allocated <= on hand: no unit allocated twice, every line adds up), and:
     units shipped per product = units the ledger shipped (no unit shipped twice); every
     receipt's ledger movements = its lines; every PO line received = its receipt lines; a
-    receipt gave customers no more than it brought; every stored order and PO status is the
-    one its lines give; and the stored ETAs are current (recomputing all changes nothing).
+    receipt gave customers no more than it brought; no PO line received more than it ordered
+    beyond an accepted over-receipt; every stored order and PO status is the one its lines
+    give; and the stored ETAs are current (recomputing all changes nothing).
     """
     with db.read() as session:
         problems = stock.check_ledger(session)
@@ -342,18 +343,25 @@ def _receipts_not_whole(session: Session) -> list[str]:
     )
     if empty:
         problems.append(f"{empty} receipts without lines")
+    of_line = ReceiptLine.purchase_order_line_id == PurchaseOrderLine.id
     po_lines = session.execute(
         select(
             PurchaseOrderLine.id,
+            PurchaseOrderLine.qty_ordered,
             PurchaseOrderLine.qty_received,
-            select(func.coalesce(func.sum(ReceiptLine.qty), 0))
-            .where(ReceiptLine.purchase_order_line_id == PurchaseOrderLine.id)
+            select(func.coalesce(func.sum(ReceiptLine.qty), 0)).where(of_line).scalar_subquery(),
+            select(func.coalesce(func.sum(ReceiptLine.qty_over), 0))
+            .where(of_line)
             .scalar_subquery(),
         )
     )
-    for line_id, recorded, counted in po_lines:
+    for line_id, ordered, recorded, counted, accepted in po_lines:
         if recorded != counted:
             problems.append(f"PO line {line_id}: received {recorded}, receipts hold {counted}")
+        if recorded > ordered + accepted:
+            problems.append(
+                f"PO line {line_id}: received {recorded} of {ordered}, {accepted} accepted"
+            )
     return problems
 
 

@@ -120,10 +120,14 @@ def preview(
 
 
 def confirm(
-    db: Database, plan: AllocationPlan, adjustments: dict[int, int] | None = None
+    db: Database,
+    plan: AllocationPlan,
+    adjustments: dict[int, int] | None = None,
+    *,
+    accept_over_receipt: bool = False,
 ) -> ReceiptResult:
     with db.write() as session:
-        return confirm_receipt(session, plan, adjustments)
+        return confirm_receipt(session, plan, adjustments, accept_over_receipt=accept_over_receipt)
 
 
 def receive(db: Database, *arrivals: tuple[str, int]) -> ReceiptResult:

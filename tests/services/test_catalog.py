@@ -20,6 +20,7 @@ from app.services.catalog import (
     customers_named,
     find_product,
     find_product_at_counter,
+    find_product_by_code,
     get_customer,
     parse_money,
     search_customers,
@@ -276,6 +277,28 @@ def test_the_counter_says_whether_a_code_is_malformed_or_unknown(
 ) -> None:
     with counter.read() as session, pytest.raises(error, match=message):
         find_product_at_counter(session, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        ("4006381333932", InvalidBarcode, "wrong check digit"),
+        ("12345", InvalidBarcode, "it has 5 digits"),
+        ("5012345678900", NotFound, "No product has the barcode 5012345678900: is it in"),
+        ("kettle", NotFound, "No product has the SKU or barcode 'kettle'"),  # names: no
+        ("  ", NotFound, "Nothing was scanned or typed"),
+    ],
+)
+def test_an_item_field_says_whether_a_code_is_malformed_or_unknown(
+    counter: Database, text: str, error: type[Exception], message: str
+) -> None:
+    """Receive, adjust stock and the purchase order dialogs find items by code only, with
+    the same barcode feedback as the counter."""
+    with counter.read() as session:
+        assert find_product_by_code(session, " 4006381333931 ").sku == "MUG"
+        assert find_product_by_code(session, "KET").sku == "KET"
+        with pytest.raises(error, match=message):
+            find_product_by_code(session, text)
 
 
 def test_a_product_barcode_needs_a_right_check_digit(db: Database) -> None:

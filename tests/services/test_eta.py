@@ -296,3 +296,85 @@ def test_lines_without_an_eta_get_one_when_missing_ones_are_filled(db: Database)
         assert eta.fill_missing_etas(s).updated == 1
         assert eta.fill_missing_etas(s).updated == 0
     assert etas(db) == before
+
+
+# --- a supplier's history changes: every line waiting on its POs moves (issue 9) -------------
+
+
+def etas_are_current(db: Database) -> bool:
+    """Whether a full recompute would change no stored ETA (nothing is written)."""
+    with db.read() as s:
+        changes = recompute_etas(s)
+    return changes.updated == changes.removed == 0
+
+
+def test_a_receipt_moves_the_etas_of_everything_else_on_order_from_its_supplier(
+    db: Database,
+) -> None:
+    """ANN waits for a widget on SLOW's PO-W. SLOW delivers gadgets 5 days late: from now
+    on SLOW is "usually 5 days late", and ANN's widget ETA (not received, not even on the
+    PO received) says so at once, flagged as moved later."""
+    make_shop(db)
+    with db.write() as s:
+        catalog.create_supplier(s, "SLOW", "Slow Ltd")
+    order(db, "ANN", ("WIDGET", 2), ref="SO-1")
+    po(db, "PO-W", D2, ("WIDGET", 2), supplier="SLOW")
+    gadgets = po(db, "PO-G", TODAY - timedelta(days=5), ("GADGET", 1), supplier="SLOW")
+    assert etas(db)["SO-1/1"] == (ON_ORDER, D2, D2, "PO-W", 0, False)
+    confirm(db, preview(db, ("GADGET", 1), po_lines=gadgets, po_ref="PO-G"))
+    late = D2 + timedelta(days=5)
+    assert etas(db)["SO-1/1"] == (ON_ORDER, late, late, "PO-W", 0, True)
+    assert etas_are_current(db)
+
+
+def test_re_dating_a_po_that_has_had_receipts_moves_its_suppliers_other_etas(
+    db: Database,
+) -> None:
+    """A part-received PO's expected date is its delivery's yardstick: re-dating it
+    rewrites SLOW's history, and the ETA of every line waiting on SLOW's POs with it."""
+    make_shop(db)
+    with db.write() as s:
+        catalog.create_supplier(s, "SLOW", "Slow Ltd")
+        purchasing.create_purchase_order(
+            s,
+            "SLOW",
+            [LineRequest("GADGET", 2)],
+            ref="PO-G",
+            ordered_at=datetime.combine(TODAY - timedelta(days=30), time(9), UTC),
+            expected_date=TODAY - timedelta(days=20),
+        )
+    order(db, "ANN", ("WIDGET", 2), ref="SO-1")
+    po(db, "PO-W", D2, ("WIDGET", 2), supplier="SLOW")
+    with db.read() as s:
+        (gadget_line,) = purchasing.receivable_purchase_order(s, "PO-G").lines
+    confirm(db, preview(db, ("GADGET", 1), po_lines={"GADGET": gadget_line.po_line_id}))
+    with db.write() as s:
+        recompute_etas(s)  # SLOW: 20 days late (a receipt's own recompute, see above)
+    assert etas(db)["SO-1/1"][:3] == (ON_ORDER, D2 + timedelta(days=20), D2 + timedelta(days=20))
+    with db.write() as s:
+        purchasing.set_expected_date(s, "PO-G", TODAY)  # it was due today after all
+    assert etas(db)["SO-1/1"] == (ON_ORDER, D2, D2, "PO-W", 0, False)
+    assert etas_are_current(db)
+
+
+@pytest.mark.parametrize(
+    ("second_delay", "likely", "late"),
+    [
+        (5, 5, 5),  # as late as usual: nothing moves, nothing else is recomputed
+        (9, 5, 9),  # later than usual: the late case moves
+        (1, 1, 5),  # earlier than usual: the likely date comes forward (median of 1 and 5)
+    ],
+)
+def test_each_delivery_keeps_the_etas_waiting_on_its_supplier_current(
+    db: Database, second_delay: int, likely: int, late: int
+) -> None:
+    make_shop(db)
+    with db.write() as s:
+        catalog.create_supplier(s, "SLOW", "Slow Ltd")
+    order(db, "ANN", ("WIDGET", 2), ref="SO-1")
+    po(db, "PO-W", D2, ("WIDGET", 2), supplier="SLOW")
+    for ref, delay in (("PO-G1", 5), ("PO-G2", second_delay)):
+        gadgets = po(db, ref, TODAY - timedelta(days=delay), ("GADGET", 1), supplier="SLOW")
+        confirm(db, preview(db, ("GADGET", 1), po_lines=gadgets, po_ref=ref))
+    assert etas(db)["SO-1/1"][1:3] == (D2 + timedelta(days=likely), D2 + timedelta(days=late))
+    assert etas_are_current(db)

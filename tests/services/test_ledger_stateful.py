@@ -1,8 +1,9 @@
 """A stateful property test: random days in a shop never break the ledger or the queue.
 
 Hypothesis drives orders, purchase orders, receipts (previewed then confirmed, sometimes
-adjusted, sometimes partial or with a surplus, sometimes under the other policy as a
-what-if), shipments, cancellations with their freed stock offered to the queue (confirmed,
+adjusted, sometimes partial or with a surplus (refused unless accepted), sometimes of what a
+PO had outstanding before another receipt took part of it, sometimes under the other policy
+as a what-if), shipments, cancellations with their freed stock offered to the queue (confirmed,
 adjusted or kept), adjustments (some taking promised units back from customers), stale
 confirmations, and a manager's priority changes (the shop's policy, pins, moves up and down).
 After every step the database must agree with itself and with a simple model of what on hand
@@ -38,12 +39,13 @@ from app.domain import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReceiptLine,
     SalesOrder,
     StockBalance,
 )
 from app.domain.allocation import AllocationPlan
 from app.domain.enums import CustomerTier, QueuePolicy
-from app.domain.errors import InvalidTransition, NotEnoughStock, StalePlan
+from app.domain.errors import InvalidTransition, NotEnoughStock, OverReceipt, StalePlan
 from app.domain.orders import OrderTotals, derive_order_status
 from app.services import (
     cancelling,
@@ -100,8 +102,10 @@ class ShopMachine(RuleBasedStateMachine):
             self.gold_id = catalog.get_customer(session, GOLD).id
         #: The model: on hand each product must have (sum of what the test moved).
         self.on_hand: dict[int, int] = defaultdict(int)
-        #: The model: units each PO line has received.
+        #: The model: units each PO line has received, and of those the surplus a clerk
+        #: accepted beyond what was outstanding.
         self.po_received: dict[int, int] = defaultdict(int)
+        self.po_over: dict[int, int] = defaultdict(int)
         self.orders: list[str] = []
         self.pos: list[str] = []
         self.order_count = 0
@@ -259,6 +263,38 @@ class ShopMachine(RuleBasedStateMachine):
             )
             self.pos.append(po.ref)
 
+    def outstanding(self, po_ref: str) -> list[tuple[int, int, int]]:
+        """(line id, product id, units outstanding) of a PO's lines, read now."""
+        with self.db.read() as session:
+            po = purchasing.get_purchase_order(session, po_ref)
+            return [(line.id, line.product_id, line.qty_outstanding) for line in po.lines]
+
+    def received(self, inputs: list[receiving.ReceiptInput], outstanding: dict[int, int]) -> None:
+        """Count a confirmed receipt in the model; ``outstanding``: each PO line's units
+        outstanding when it was confirmed (beyond them: an accepted surplus)."""
+        left = dict(outstanding)
+        for item in inputs:
+            self.on_hand[item.product_id] += item.qty
+            if item.po_line_id is not None:
+                self.po_received[item.po_line_id] += item.qty
+                taken = min(item.qty, left[item.po_line_id])
+                left[item.po_line_id] -= taken
+                self.po_over[item.po_line_id] += item.qty - taken
+
+    def refused_over_receipt(
+        self, plan: AllocationPlan, outstanding: dict[int, int], wanted: dict[int, int]
+    ) -> None:
+        """Confirming ``plan`` without accepting a surplus is refused, naming each PO line
+        that wants more than is outstanding now, and writes nothing."""
+        before = self.balances()
+        with pytest.raises(OverReceipt) as refused, self.db.write() as session:
+            receiving.confirm_receipt(session, plan)
+        assert refused.value.outstanding == {
+            line: left for line, left in outstanding.items() if wanted.get(line, 0) > left
+        }
+        assert "Nothing was saved" in str(refused.value)
+        assert self.balances() == before
+
     @rule(
         data=st.data(),
         against_po=st.booleans(),
@@ -274,16 +310,17 @@ class ShopMachine(RuleBasedStateMachine):
     ) -> None:
         inputs: list[receiving.ReceiptInput] = []
         po_ref: str | None = None
+        outstanding: dict[int, int] = {}
+        wanted: dict[int, int] = {}
         if against_po and self.pos:
             po_ref = data.draw(st.sampled_from(self.pos), label="po")
-            with self.db.read() as session:
-                po = purchasing.get_purchase_order(session, po_ref)
-                po_lines = [(line.id, line.product_id, line.qty_outstanding) for line in po.lines]
-            for line_id, product_id, outstanding in po_lines:
+            for line_id, product_id, left in self.outstanding(po_ref):
                 # partial, exact, or a surplus; sometimes a line is not delivered at all
-                qty = data.draw(st.integers(0, outstanding + 1), label="qty")
+                qty = data.draw(st.integers(0, left + 1), label="qty")
+                outstanding[line_id] = left
                 if qty:
                     inputs.append(receiving.ReceiptInput(product_id, qty, line_id))
+                    wanted[line_id] = qty
         else:
             for sku in data.draw(
                 st.lists(st.sampled_from(sorted(PRODUCTS)), min_size=1, max_size=2, unique=True),
@@ -307,15 +344,19 @@ class ShopMachine(RuleBasedStateMachine):
                 qty = min(qty, left[allocation.product_id])
                 left[allocation.product_id] -= qty
                 adjustments[allocation.order_line_id] = qty
+        surplus = any(qty > outstanding[line] for line, qty in wanted.items())
+        if surplus and not data.draw(st.booleans(), label="accept surplus"):
+            self.refused_over_receipt(plan, outstanding, wanted)
+            return
         with self.db.write() as session:
-            result = receiving.confirm_receipt(session, plan, adjustments)
+            result = receiving.confirm_receipt(
+                session, plan, adjustments, accept_over_receipt=surplus
+            )
 
         received: dict[int, int] = defaultdict(int)
         for item in inputs:
             received[item.product_id] += item.qty
-            self.on_hand[item.product_id] += item.qty
-            if item.po_line_id is not None:
-                self.po_received[item.po_line_id] += item.qty
+        self.received(inputs, outstanding)
         given = self.receipt_given(result.receipt_id)
         if adjustments:
             planned = {a.order_line_id: a.qty for a in plan.allocations}
@@ -328,6 +369,47 @@ class ShopMachine(RuleBasedStateMachine):
         assert result.units_received == sum(received.values())
         if adjustments:  # units the clerk kept in stock while customers wait: offer them
             self.offer_freed_stock(data, set(received))
+
+    @precondition(lambda self: bool(self.pos))
+    @rule(data=st.data(), preview_first=st.booleans(), accept=st.booleans())
+    def receive_with_a_stale_outstanding(
+        self, data: st.DataObject, preview_first: bool, accept: bool
+    ) -> None:
+        """A clerk reads what a PO has outstanding; another till receives part of it; the
+        clerk confirms what was read (previewed before or after the other receipt). Refused
+        as more than is outstanding (before a preview's staleness is even looked at),
+        nothing written; accepted as a surplus, it is taken and recorded (unless the
+        preview is stale by then)."""
+        po_ref = data.draw(st.sampled_from(self.pos), label="po")
+        read = {line: (pid, left) for line, pid, left in self.outstanding(po_ref) if left}
+        if not read:
+            return
+        inputs = [receiving.ReceiptInput(pid, left, line) for line, (pid, left) in read.items()]
+
+        def previewed() -> AllocationPlan:
+            with self.db.read() as session:
+                return receiving.preview_receipt(session, inputs, purchase_order_ref=po_ref)
+
+        plan = previewed() if preview_first else None
+        line = data.draw(st.sampled_from(sorted(read)), label="line received meanwhile")
+        product_id, left = read[line]
+        other = [receiving.ReceiptInput(product_id, data.draw(st.integers(1, left)), line)]
+        with self.db.write() as session:
+            meanwhile = receiving.preview_receipt(session, other, purchase_order_ref=po_ref)
+            receiving.confirm_receipt(session, meanwhile)
+        self.received(other, {line: left})
+        plan = plan or previewed()
+        now = {line_id: left for line_id, _, left in self.outstanding(po_ref)}
+        self.refused_over_receipt(plan, now, {item.po_line_id or 0: item.qty for item in inputs})
+        if not accept:
+            return
+        if preview_first:  # the other receipt changed the product's stock since
+            with pytest.raises(StalePlan), self.db.write() as session:
+                receiving.confirm_receipt(session, plan, accept_over_receipt=True)
+            return
+        with self.db.write() as session:
+            receiving.confirm_receipt(session, plan, accept_over_receipt=True)
+        self.received(inputs, now)
 
     @precondition(lambda self: bool(self.orders))
     @rule(data=st.data())
@@ -616,6 +698,23 @@ class ShopMachine(RuleBasedStateMachine):
                 totals = OrderTotals.of(list(sales_order.lines))
                 expected = derive_order_status(totals, ship_complete=sales_order.ships_complete)
                 assert sales_order.status == expected, sales_order.ref
+
+    @invariant()
+    def no_po_line_holds_more_than_ordered_and_accepted(self) -> None:
+        with self.db.read() as session:
+            accepted = select(func.coalesce(func.sum(ReceiptLine.qty_over), 0)).where(
+                ReceiptLine.purchase_order_line_id == PurchaseOrderLine.id
+            )
+            for line_id, ordered, received, over in session.execute(
+                select(
+                    PurchaseOrderLine.id,
+                    PurchaseOrderLine.qty_ordered,
+                    PurchaseOrderLine.qty_received,
+                    accepted.scalar_subquery(),
+                )
+            ).all():
+                assert received <= ordered + over, f"PO line {line_id} received beyond ordered"
+                assert over == self.po_over[line_id]
 
     @invariant()
     def purchase_orders_count_what_arrived(self) -> None:

@@ -12,19 +12,21 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
-from app.domain import StockBalance
-from app.domain.errors import ShopError
+from app.domain import LineEta, PurchaseOrder, StockBalance
+from app.domain.errors import ShopError, StalePlan
 from app.services import purchasing
 from app.services.cancelling import cancel_order
 from app.services.catalog import find_product
+from app.services.maintenance import check_database
 from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
 from app.services.shipping import ship_order
@@ -39,11 +41,13 @@ from tests.services.racing import (
 from tests.services.shop import (
     Stock,
     add_stock,
+    confirm,
     line_of,
     make_po,
     make_shop,
     order,
     po_state,
+    preview,
     product_id,
     status_of,
     stock_of,
@@ -132,7 +136,10 @@ def _prepare(
 ) -> tuple[Callable[[Session], str], bool]:
     """The transaction of one barrier action, prepared before the barrier (a receipt is
     previewed first, as a clerk does): "buy SKU", "ship REF", "cancel REF", "receive SKU QTY"
-    (optionally "... PO-REF": against that PO's line of the product) or "cancel-po REF".
+    (optionally "... PO-REF": against that PO's line of the product), "receive-po PO-REF"
+    (everything outstanding on it; refused as stale, previewed again with the same
+    quantities and confirmed again, as the receive dialog did before issue 9) or
+    "cancel-po REF".
     The transaction sets ``acted`` once its service call is done, then pauses with its locks
     held before committing; it returns a summary. With a last word "@after" the action waits
     for the other till's ``acted`` before starting: it then certainly meets the other's
@@ -151,12 +158,30 @@ def _prepare(
             summary = str(cancel_order(session, args[0]).units_cancelled)
         elif verb == "cancel-po":
             summary = str(purchasing.cancel_purchase_order(session, args[0]).units_cancelled)
+        elif verb == "receive-po":
+            try:
+                received = confirm_receipt(session, plan)
+            except StalePlan:
+                again = preview_receipt(session, plan.receipts, purchase_order_ref=args[0])
+                received = confirm_receipt(session, again)
+            summary = str(received.units_received)
         else:
             summary = str(confirm_receipt(session, plan).units_to_customers)
         acted.set()
         time.sleep(HOLD_SECONDS)
         return summary
 
+    if verb == "receive-po":
+        with db.read() as session:
+            receivable = purchasing.receivable_purchase_order(session, args[0])
+            plan = preview_receipt(
+                session,
+                [
+                    ReceiptInput(line.product_id, line.qty_outstanding, line.po_line_id)
+                    for line in receivable.lines
+                ],
+                purchase_order_ref=args[0],
+            )
     if verb == "receive":
         sku, qty, *po = args
         with db.read() as session:
@@ -339,3 +364,83 @@ def test_two_tills_creating_a_missing_stock_balance_at_once_both_sell(db: Databa
     if not db.is_sqlite:  # SQLite lets one writer in at a time: nothing to collide
         assert retried == [1]
     assert shop_anomalies(db) == []
+
+
+def test_two_tills_receiving_one_purchase_order_at_the_same_instant_receive_it_once(
+    db: Database,
+) -> None:
+    """Two tills confirm everything outstanding on one PO at the same instant (round 1), or
+    one just after the other has taken its locks (round 2). Exactly one receives it; the
+    other is told that nothing is outstanding now (OverReceipt), even when it then previews
+    again with the quantities it read first, as the receive dialog did: nothing is received
+    twice, and Check database finds nothing wrong."""
+    make_shop(db)
+    make_po(db, ("WIDGET", 4), ("GADGET", 6), ref="PO-B")
+    make_po(db, ("WIDGET", 2), ref="PO-C")
+    order(db, "ANN", ("WIDGET", 3), ref="SO-1")
+    plans = {
+        "ANN": ["receive-po PO-B", "receive-po PO-C"],
+        "BOB": ["receive-po PO-B", "receive-po PO-C @after"],
+    }
+    outcomes = run_barrier(db.url, plans, lambda: None)
+    for outcome in outcomes:
+        assert sorted(o for _, o, _ in outcome) == ["OverReceipt", "ok"], outcome
+        refused = next(m for _, o, m in outcome if o != "ok")
+        assert "0 outstanding now" in refused and "Nothing was saved" in refused
+    assert outcomes[1][0] == ("ANN", "ok", "2")  # BOB came second
+    assert po_state(db, "PO-B") == ("received", [4, 6])
+    assert po_state(db, "PO-C") == ("received", [2])
+    assert stock_of(db, "WIDGET") == Stock(on_hand=6, allocated=3)
+    assert stock_of(db, "GADGET") == Stock(on_hand=6, allocated=0)
+    assert shop_anomalies(db) == []
+    with db.read() as session:
+        assert check_database(session).passed
+
+
+def test_two_late_deliveries_of_one_supplier_at_the_same_instant_keep_its_etas_current(
+    db: Database,
+) -> None:
+    """SUP delivered ten times on time; ANN waits for a widget on SUP's PO-W. Two tills
+    receive two of SUP's POs, each 9 days late, one just after the other has taken its
+    locks. Neither delivery alone moves SUP's late case (10 on time + 1 late: the 90th
+    percentile is still on time); both together do (it is then 9 days). The second receipt
+    reads SUP's history only once the first has committed, so ANN's late ETA moves."""
+    make_shop(db)
+    today = datetime.now(UTC).date()
+    with db.write() as session:
+        for number in range(10):
+            purchasing.create_purchase_order(
+                session, "SUP", [LineRequest("GADGET", 1)], ref=f"H-{number}", expected_date=today
+            )
+        for ref, sku in (("PO-L1", "GADGET"), ("PO-L2", "RARE")):
+            purchasing.create_purchase_order(
+                session,
+                "SUP",
+                [LineRequest(sku, 1)],
+                ref=ref,
+                ordered_at=datetime.now(UTC) - timedelta(days=30),
+                expected_date=today - timedelta(days=9),
+            )
+    for number in range(10):
+        confirm(db, preview(db, ("GADGET", 1), po_lines=make_po_lines(db, f"H-{number}")))
+    order(db, "ANN", ("WIDGET", 1), ref="SO-1")
+    make_po(db, ("WIDGET", 1), ref="PO-W")
+    plans = {"ANN": ["receive GADGET 1 PO-L1"], "BOB": ["receive RARE 1 PO-L2 @after"]}
+    (outcome,) = run_barrier(db.url, plans, lambda: None)
+    assert [o for _, o, _ in outcome] == ["ok", "ok"], outcome
+    with db.read() as session:
+        (late,) = session.scalars(select(LineEta.late))
+        expected = session.scalar(
+            select(PurchaseOrder.expected_date).where(PurchaseOrder.ref == "PO-W")
+        )
+    assert expected is not None and late == expected + timedelta(days=9)
+    assert shop_anomalies(db) == []
+
+
+def make_po_lines(db: Database, ref: str) -> dict[str, int]:
+    """SKU -> PO line id of an existing PO."""
+    with db.read() as session:
+        return {
+            line.sku: line.po_line_id
+            for line in purchasing.receivable_purchase_order(session, ref).lines
+        }

@@ -12,10 +12,17 @@ from app.domain import (
     PurchaseOrder,
     PurchaseOrderStatus,
     Receipt,
+    ReceiptLine,
     StockMovement,
 )
 from app.domain.enums import CustomerTier, QueuePolicy
-from app.domain.errors import InvalidQuantity, InvalidTransition, PlanRejected, StalePlan
+from app.domain.errors import (
+    InvalidQuantity,
+    InvalidTransition,
+    OverReceipt,
+    PlanRejected,
+    StalePlan,
+)
 from app.services import catalog
 from app.services.cancelling import cancel_line, cancel_order
 from app.services.purchasing import receivable_purchase_order
@@ -207,7 +214,8 @@ def test_confirming_against_a_po_records_everything(shop: Database) -> None:
 def test_receiving_more_than_ordered_puts_the_surplus_in_stock(shop: Database) -> None:
     po = make_po(shop, ("WIDGET", 10))
     order(shop, "ANN", ("WIDGET", 4), ref="SO-1")
-    result = confirm(shop, preview(shop, ("WIDGET", 12), po_lines=po, po_ref="PO-1"))
+    plan = preview(shop, ("WIDGET", 12), po_lines=po, po_ref="PO-1")
+    result = confirm(shop, plan, accept_over_receipt=True)
     assert (result.units_to_customers, result.units_to_stock) == (4, 8)
     assert po_state(shop, "PO-1") == ("received", [12])
     assert stock_of(shop, "WIDGET") == Stock(on_hand=12, allocated=4)
@@ -218,7 +226,9 @@ def test_receiving_more_than_ordered_puts_the_surplus_in_stock(shop: Database) -
 
 def test_a_surplus_on_one_po_line_does_not_complete_another(shop: Database) -> None:
     po = make_po(shop, ("WIDGET", 2), ("GADGET", 2))
-    confirm(shop, preview(shop, ("WIDGET", 5), po_lines=po, po_ref="PO-1"))
+    confirm(
+        shop, preview(shop, ("WIDGET", 5), po_lines=po, po_ref="PO-1"), accept_over_receipt=True
+    )
     assert po_state(shop, "PO-1") == ("partially_received", [5, 0])
 
 
@@ -462,3 +472,113 @@ def test_confirm_stores_each_allocations_reason(shop: Database) -> None:
     assert reasons[0][0] == 2 and reasons[0][1].startswith("gold customer, waiting ")
     assert reasons[0][1].endswith(", 1st in queue")
     assert reasons[1][0] == 1 and reasons[1][1].endswith("days, 2nd in queue")
+
+
+# --- what is still outstanding on a PO line (issue 9) ----------------------------------------
+
+
+def accepted_surplus(db: Database) -> list[tuple[int, int]]:
+    """(units, accepted over-receipt) of every receipt line, in the order written."""
+    with db.read() as session:
+        rows = session.execute(
+            select(ReceiptLine.qty, ReceiptLine.qty_over).order_by(ReceiptLine.id)
+        ).all()
+    return [(qty, over) for qty, over in rows]
+
+
+def test_a_po_received_by_another_till_meanwhile_is_not_received_again(shop: Database) -> None:
+    """Two tills read PO-B's outstanding units; one receives them. The other previews what
+    it read (after the first receipt: its plan is not stale) and confirms: refused, plainly,
+    with what is outstanding now, and nothing is written."""
+    po = make_po(shop, ("WIDGET", 4), ("GADGET", 6), ref="PO-B")
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-1")
+    arrivals = (("WIDGET", 4), ("GADGET", 6))
+    confirm(shop, preview(shop, *arrivals, po_lines=po, po_ref="PO-B"))
+    late = preview(shop, *arrivals, po_lines=po, po_ref="PO-B")
+    before = snapshot(shop)
+    with pytest.raises(OverReceipt) as raised:
+        confirm(shop, late)
+    assert str(raised.value) == (
+        "This receipt takes more than is still outstanding: PO-B line 1 WIDGET: 0 outstanding "
+        "now, this receipt says 4; line 2 GADGET: 0 outstanding now, this receipt says 6. "
+        "Nothing was saved. If another till received it meanwhile, receive only what is still "
+        "outstanding; if more arrived than was ordered, accept the extra units as an "
+        "over-receipt."
+    )
+    assert raised.value.outstanding == {po["WIDGET"]: 0, po["GADGET"]: 0}
+    assert snapshot(shop) == before
+    assert po_state(shop, "PO-B") == ("received", [4, 6])
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=4, allocated=2)
+
+
+def test_a_stale_confirm_previewed_again_with_the_same_quantities_is_refused(
+    shop: Database,
+) -> None:
+    """The receive dialog's old way to a double receipt: refused as stale, previewed again
+    with the quantities it read first, confirmed again. Refused at the first confirm
+    already: nothing outstanding is checked before the plan's stock figures."""
+    po = make_po(shop, ("WIDGET", 4), ref="PO-B")
+    order(shop, "ANN", ("WIDGET", 1), ref="SO-1")
+    first = preview(shop, ("WIDGET", 4), po_lines=po, po_ref="PO-B")
+    second = preview(shop, ("WIDGET", 4), po_lines=po, po_ref="PO-B")
+    confirm(shop, first)
+    with pytest.raises(OverReceipt):
+        confirm(shop, second)
+    with pytest.raises(OverReceipt):
+        confirm(shop, preview(shop, ("WIDGET", 4), po_lines=po, po_ref="PO-B"))
+    assert po_state(shop, "PO-B") == ("received", [4])
+    assert stock_of(shop, "WIDGET") == Stock(on_hand=4, allocated=1)
+
+
+def test_a_receipt_beyond_a_partly_received_line_names_what_is_left(shop: Database) -> None:
+    po = make_po(shop, ("WIDGET", 6), ("GADGET", 2), ref="PO-B")
+    confirm(shop, preview(shop, ("WIDGET", 4), po_lines=po, po_ref="PO-B"))
+    plan = preview(shop, ("WIDGET", 6), ("GADGET", 2), po_lines=po, po_ref="PO-B")
+    with pytest.raises(OverReceipt) as raised:
+        confirm(shop, plan)
+    assert "line 1 WIDGET: 2 outstanding now, this receipt says 6. Nothing" in str(raised.value)
+    assert "GADGET" not in str(raised.value)  # within what is outstanding
+    assert raised.value.outstanding == {po["WIDGET"]: 2}
+    assert po_state(shop, "PO-B") == ("partially_received", [4, 0])
+
+
+def test_more_than_ordered_is_refused_unless_accepted_for_this_confirm(shop: Database) -> None:
+    po = make_po(shop, ("WIDGET", 4), ref="PO-B")
+    plan = preview(shop, ("WIDGET", 6), po_lines=po, po_ref="PO-B")
+    before = snapshot(shop)
+    with pytest.raises(OverReceipt, match="4 outstanding now, this receipt says 6"):
+        confirm(shop, plan)
+    assert snapshot(shop) == before
+    result = confirm(shop, plan, accept_over_receipt=True)
+    assert result.units_received == 6
+    assert po_state(shop, "PO-B") == ("received", [6])
+    assert accepted_surplus(shop) == [(6, 2)]  # the 2 beyond the 4 outstanding, recorded
+
+
+def test_an_accepted_over_receipt_after_a_partial_one_records_only_the_surplus(
+    shop: Database,
+) -> None:
+    """Two scans of one PO line in one receipt: the outstanding units are taken first."""
+    po = make_po(shop, ("WIDGET", 5), ref="PO-B")
+    confirm(shop, preview(shop, ("WIDGET", 2), po_lines=po, po_ref="PO-B"))
+    with shop.read() as session:
+        widget = catalog.find_product(session, "WIDGET").id
+        plan = preview_receipt(
+            session,
+            [ReceiptInput(widget, 2, po["WIDGET"]), ReceiptInput(widget, 3, po["WIDGET"])],
+            purchase_order_ref="PO-B",
+        )
+    confirm(shop, plan, accept_over_receipt=True)
+    assert accepted_surplus(shop) == [(2, 0), (2, 0), (3, 2)]
+    confirm(
+        shop, preview(shop, ("WIDGET", 1), po_lines=po, po_ref="PO-B"), accept_over_receipt=True
+    )
+    assert accepted_surplus(shop)[-1] == (1, 1)
+    assert po_state(shop, "PO-B") == ("received", [8])
+
+
+def test_a_scanned_delivery_never_counts_as_an_over_receipt(shop: Database) -> None:
+    make_po(shop, ("WIDGET", 1), ref="PO-B")
+    receive(shop, ("WIDGET", 5))
+    assert accepted_surplus(shop) == [(5, 0)]
+    assert po_state(shop, "PO-B") == ("open", [0])

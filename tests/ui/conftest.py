@@ -11,6 +11,7 @@ from app.db import Database
 from app.db.opening import sqlite_path
 from app.ui.background import reads_under_way
 from app.ui.writing import writes_under_way
+from tests.ui.shop_data import Shop, build_shop
 
 
 def wait_for_saves(qtbot) -> None:
@@ -35,3 +36,9 @@ def background_work_ends(qtbot) -> Iterator[None]:
     yield
     wait_for_saves(qtbot)
     qtbot.waitUntil(lambda: reads_under_way() == 0, timeout=5000)
+
+
+@pytest.fixture
+def shop(sqlite_db: Database) -> Shop:
+    """The small shop of ``shop_data.build_shop`` (a test module may build its own)."""
+    return build_shop(sqlite_db)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
@@ -14,6 +17,7 @@ from app.db import Database
 from app.domain import OrderLine, PurchaseOrderLine, Receipt, SalesOrder, StockBalance
 from app.services import catalog, ordering, purchasing, stock
 from app.services.ordering import LineRequest
+from app.ui.dialogs.discard import Question
 from app.ui.dialogs.plan_preview import PlanArea
 from app.ui.main_window import MainWindow
 
@@ -145,3 +149,27 @@ def wait_for_plan(qtbot: QtBot, dialog: QWidget) -> None:
     area = dialog.findChild(PlanArea)
     assert area is not None
     qtbot.waitUntil(lambda: not area.reading, timeout=5000)
+
+
+def held_until(gate: threading.Event, read: Callable[..., object]) -> Callable[..., object]:
+    """``read`` that first waits for ``gate``: a test looks at a dialog while it reads again
+    (e.g. right after a refused confirm: Confirm waits for the new plan)."""
+
+    def reading(*args: object, **kwargs: object) -> object:
+        assert gate.wait(10)
+        return read(*args, **kwargs)
+
+    return reading
+
+
+def answer_risky_by_keyboard(qtbot: QtBot, question: Question, *, stray_scan: str) -> None:
+    """A scan typed into a question box answers nothing; Tab from the safe (default) answer to
+    the risky one, then Space, gives it."""
+    box = question.box
+    assert box is not None
+    show_active(qtbot, box)
+    qtbot.keyClicks(QApplication.focusWidget(), stray_scan)
+    assert box.isVisible() and question.box is box  # not answered
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is question.risky_button
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)

@@ -128,6 +128,7 @@ def test_stock_found_is_offered_to_waiting_customers_and_allocated_on_confirm(
     assert plan is not None and plan.units_to_customers > 0
     assert plan.units_to_customers == 3  # Ana's 1 and Eva's 2
     qtbot.mouseClick(freed.confirm_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert on_hand(sqlite_db, "TEA") == (10, 5)
     # What is available is said after the freed units were promised, not before.

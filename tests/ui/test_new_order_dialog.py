@@ -21,6 +21,7 @@ from tests.ui.shop_data import (
     MUG_BARCODE,
     TEA_BARCODE,
     Shop,
+    answer_risky_by_keyboard,
     build_shop,
     line_state,
     show_active,
@@ -244,8 +245,7 @@ def test_escape_asks_before_discarding_a_scanned_order(qtbot, sqlite_db, shop):
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # Cancel asks too
     box = dialog.discard_box
     assert box is not None
-    show_active(qtbot, box)
-    qtbot.keyClick(box, Qt.Key.Key_D)  # Discard
+    answer_risky_by_keyboard(qtbot, dialog.discard, stray_scan="DUCK")  # "D" is not Discard
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert dialog.result() == dialog.DialogCode.Rejected
     assert snapshot(sqlite_db) == before

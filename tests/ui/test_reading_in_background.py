@@ -90,15 +90,16 @@ def test_the_receive_dialog_stays_responsive_while_who_waits_is_read(
     scan = dialog.findChild(QLineEdit, "receiveScanInput")
     qtbot.keyClicks(scan, MUG_BARCODE)
     qtbot.keyClick(scan, Qt.Key.Key_Return)
-    assert "7 received now" in dialog.message.text()
+    # The scan counts from zero (issue 9, item 5): 1 mug, not 6 prefilled + 1.
+    assert "1 of 6 counted" in dialog.message.text()
 
     wait_for_plan(qtbot, dialog)
     assert sum(ticks) >= 5  # the timer fired again and again while the read ran
-    # The plan counts the mug scanned during the read: 7 mugs, Dev gets 1.
+    # The plan counts the mug scanned during the read: 1 mug, Ana (first in line) gets it.
     assert summary_and_mugs(dialog)[1] == [
-        ("Ana Lima", "2"),
-        ("Ben Okafor", "4"),
-        ("Dev Patel", "1"),
+        ("Ana Lima", "1"),
+        ("Ben Okafor", "0"),
+        ("Dev Patel", "0"),
     ]
     assert dialog.confirm_button.isEnabled()
     assert not dialog.plan_area.busy_label.isVisible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -12,17 +13,20 @@ from sqlalchemy import select
 from app.db import Database
 from app.domain import AllocationEvent, OrderStatus, Product, PurchaseOrderStatus, StockBalance
 from app.domain.enums import CustomerTier, QueuePolicy
-from app.services import catalog, ordering, purchasing
+from app.services import catalog, ordering, purchasing, snapshots
 from app.services.demo import build_demo_shop
 from app.services.ordering import LineRequest
 from app.ui import events
-from app.ui.dialogs.receive_models import AllocationPreviewModel, ReceivedLinesModel
+from app.ui.dialogs.plan_models import AllocationPreviewModel
+from app.ui.dialogs.receive_models import ReceivedLinesModel
 from app.ui.dialogs.receive_stock import ReceiveStockDialog
+from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import (
     MUG_BARCODE,
     T0,
     Shop,
     build_shop,
+    held_until,
     line_state,
     show_active,
     snapshot,
@@ -91,6 +95,7 @@ def test_lines_are_prefilled_with_what_is_outstanding(qtbot, sqlite_db, shop):
     set_received(first, "TEA", "0")
     set_received(first, "KET", "0")
     first.submit()
+    wait_for_saves(qtbot)
     assert first.result() == first.DialogCode.Accepted
 
     second = ReceiveStockDialog(sqlite_db, shop.po_ref)
@@ -180,7 +185,13 @@ def test_refused_allocation_edit_says_why_and_keeps_the_cell(dialog, shop):
 def test_cancel_changes_nothing(qtbot, dialog, sqlite_db):
     before = snapshot(sqlite_db)
     set_received(dialog, "MUG", "1")
+    show_active(qtbot, dialog)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    box = dialog.discard.box  # a changed quantity: Cancel asks first (issue 9, item 6)
+    assert box is not None
+    show_active(qtbot, box)
+    qtbot.mouseClick(dialog.discard.risky_button, Qt.MouseButton.LeftButton)  # Discard
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert dialog.result() == dialog.DialogCode.Rejected
     assert snapshot(sqlite_db) == before
 
@@ -243,24 +254,31 @@ def test_bad_received_quantities_disable_confirm(dialog, sqlite_db, values, word
     assert confirm_button(dialog).isEnabled()
 
 
-def test_stale_plan_is_refused_and_previewed_again(qtbot, dialog, sqlite_db, shop):
+def test_stale_plan_is_refused_and_previewed_again(qtbot, dialog, sqlite_db, shop, monkeypatch):
     with sqlite_db.write() as s:  # another till sells a mug after the preview
         late = ordering.place_order(
             s, "C005", [LineRequest("MUG", 1)], placed_at=T0 - timedelta(hours=1)
         ).ref
     before = snapshot(sqlite_db)
+    gate = threading.Event()  # the new preview's read waits, so the test sees Confirm wait
+    monkeypatch.setattr(
+        "app.ui.dialogs.receive_stock.read_queues", held_until(gate, snapshots.read_queues)
+    )
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.result() != dialog.DialogCode.Accepted
     assert "changed since the preview" in dialog.message.text()
     assert dialog.message.kind == "error"
     assert snapshot(sqlite_db) == before
     assert not confirm_button(dialog).isEnabled()  # until the new plan is there
+    gate.set()
     wait_for_plan(qtbot, dialog)
     assert "changed since the preview" in dialog.message.text()
     # The new preview shows the late order (placed earliest, so served first).
     mugs = [row[:2] for row in preview_rows(dialog) if row[2] == "MUG"]
     assert mugs[0] == ("Eva Novak", late)
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert line_state(sqlite_db, late, 1) == (1, 0)
 
@@ -282,7 +300,12 @@ def test_keyboard_only_flow(qtbot, dialog, sqlite_db, shop):
     qtbot.keyClick(scan, Qt.Key.Key_Return)
     assert dialog.isVisible()
     assert scan.hasFocus()
-    assert received_now(dialog)["MUG"] == 8  # 6 outstanding prefilled + 2 scanned
+    # Scanning counts from zero (never 6 outstanding prefilled + 2 scanned: issue 9, item 5).
+    assert received_now(dialog) == {"MUG": 2, "TEA": 0, "KET": 0}
+    # The rest arrived as ordered: the clerk receives all outstanding (Alt+A), then corrects.
+    qtbot.keyClick(scan, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: received_now(dialog) == {"MUG": 6, "TEA": 6, "KET": 2})  # animated
+    assert scan.hasFocus()
 
     received = dialog.findChild(QTableView, "receivedLinesTable")
     preview = dialog.findChild(QTableView, "allocationPreviewTable")
@@ -294,7 +317,7 @@ def test_keyboard_only_flow(qtbot, dialog, sqlite_db, shop):
     press_return_in_editor(qtbot, received)
     assert received_now(dialog)["MUG"] == 5
     qtbot.keyClick(received, Qt.Key.Key_Tab)
-    assert preview.hasFocus()
+    assert preview.hasFocus(), QApplication.focusWidget()
     # First in the preview: Chloe's kettle. The clerk keeps it in stock instead.
     assert preview.currentIndex().data() == "1"
     qtbot.keyClicks(preview, "0")
@@ -303,6 +326,7 @@ def test_keyboard_only_flow(qtbot, dialog, sqlite_db, shop):
     qtbot.keyClick(preview, Qt.Key.Key_Tab)
     assert confirm_button(dialog).hasFocus()
     qtbot.keyClick(preview, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert dialog.result_summary.units_received == 13  # 5 mugs, 6 tea, 2 kettles
     assert line_state(sqlite_db, shop.orders["C002"], 1) == (3, 1)
@@ -347,13 +371,16 @@ def test_models_pass_qt_model_tester(qtmodeltester, dialog):
     qtmodeltester.check(fresh_preview, force_py=True)
 
 
-def test_a_bug_while_confirming_says_nothing_was_saved(dialog, sqlite_db, monkeypatch, caplog):
+def test_a_bug_while_confirming_says_nothing_was_saved(
+    qtbot, dialog, sqlite_db, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("app.ui.dialogs.receive_stock.confirm_receipt", broken)
     before = snapshot(sqlite_db)
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.message.text().startswith("Something went wrong; nothing was saved")
     assert dialog.result() != dialog.DialogCode.Accepted
     assert "boom" in caplog.text
@@ -371,7 +398,9 @@ def test_tab_goes_from_the_picker_to_the_scan_field(qtbot, sqlite_db, shop):
     assert scan.hasFocus()
 
 
-def test_more_than_outstanding_is_received_after_a_second_confirm(dialog, sqlite_db, shop):
+def test_more_than_outstanding_is_received_only_on_the_clerks_explicit_yes(
+    qtbot, dialog, sqlite_db, shop
+):
     set_received(dialog, "KET", "3")
     assert dialog.message.kind == "warning"
     assert "More than outstanding: KET 3 of 2" in dialog.message.text()
@@ -379,9 +408,13 @@ def test_more_than_outstanding_is_received_after_a_second_confirm(dialog, sqlite
     before = snapshot(sqlite_db)
     dialog.submit()  # the first press asks
     assert dialog.result() != dialog.DialogCode.Accepted
-    assert "Press Confirm again" in dialog.message.text()
+    assert "1 extra unit as an over-receipt only if it really arrived" in dialog.message.text()
     assert snapshot(sqlite_db) == before
-    dialog.submit()
+    dialog.submit()  # pressing Confirm again is not a yes
+    wait_for_saves(qtbot)
+    assert dialog.result() != dialog.DialogCode.Accepted and snapshot(sqlite_db) == before
+    qtbot.mouseClick(dialog.over.question.risky_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     with sqlite_db.read() as s:
         po = purchasing.get_purchase_order(s, shop.po_ref)
@@ -408,6 +441,7 @@ def test_a_locked_database_is_explained_and_nothing_is_written(qtbot, tmp_path, 
         other.execute("BEGIN IMMEDIATE")  # another program is writing
         try:
             widget.submit()
+            wait_for_saves(qtbot)  # the save runs off the GUI thread, while the file is held
         finally:
             other.rollback()
             other.close()
@@ -471,6 +505,7 @@ def test_the_what_if_switch_shows_who_gains_and_who_loses_and_confirm_uses_it(
     )
 
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert line_state(sqlite_db, gold_shop.orders["G001"], 1) == (4, 0)
     assert line_state(sqlite_db, gold_shop.orders["C002"], 1) == (0, 4)
@@ -525,6 +560,7 @@ def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop)
         ordering.place_order(s, "G001", [LineRequest("MUG", 1)], placed_at=T0 - timedelta(hours=1))
     before = snapshot(sqlite_db)
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.result() != dialog.DialogCode.Accepted
     wait_for_plan(qtbot, dialog)
     assert dialog.message.text().startswith("Stock changed since the preview — here is the new one")
@@ -533,6 +569,7 @@ def test_a_stale_what_if_is_shown_again_not_applied(qtbot, sqlite_db, gold_shop)
     mugs = [r for r in rows(dialog.preview_view, 0, 1, 2, 4) if r[2] == "MUG"]
     assert mugs[0][0] == "Gus Gold ★" and mugs[0][1] != gold_shop.orders["G001"]  # the new order
     dialog.submit()
+    wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
 
 

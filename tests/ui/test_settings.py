@@ -220,9 +220,9 @@ def test_check_database_reports_all_good_in_plain_words(qtbot: QtBot, window: Ma
     dialog = window.findChild(CheckDatabaseDialog)
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
-    assert dialog.headline.text() == "All good: 3 checks passed."
+    assert dialog.headline.text() == "All good: 5 checks passed."
     dialog.copy_report()
-    assert QApplication.clipboard().text().startswith("All good: 3 checks passed.")
+    assert QApplication.clipboard().text().startswith("All good: 5 checks passed.")
 
 
 def test_check_database_names_a_damaged_ledger_and_what_to_do(
@@ -235,7 +235,7 @@ def test_check_database_names_a_damaged_ledger_and_what_to_do(
     dialog = CheckDatabaseDialog(window.database, window)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=10_000)
-    assert dialog.headline.text() == "1 of 3 checks found problems."
+    assert dialog.headline.text() == "1 of 5 checks found problems."
     texts = " ".join(label.text() for label in dialog.results.findChildren(QLabel))
     assert "What to do:" in texts and "ledger sums to" in texts
 

@@ -15,9 +15,11 @@ from app.services.eta.confidence import (
     NO_HISTORY,
     Confidence,
     confidence_of,
+    lock_supplier_history,
     percentile,
     supplier_confidence,
     supplier_delays,
+    suppliers_moved_by,
 )
 from app.services.eta.joining import NewOrderEtas, store_new_order_etas
 from app.services.eta.pegging import (
@@ -33,6 +35,7 @@ from app.services.eta.pegging import (
 from app.services.eta.reading import (
     compute_etas,
     incoming_lines,
+    products_on_order_from,
     waiting_lines,
 )
 from app.services.eta.store import (
@@ -62,12 +65,15 @@ __all__ = [
     "confidence_of",
     "fill_missing_etas",
     "incoming_lines",
+    "lock_supplier_history",
     "peg",
     "percentile",
     "products_missing_etas",
+    "products_on_order_from",
     "recompute_etas",
     "store_new_order_etas",
     "supplier_confidence",
     "supplier_delays",
+    "suppliers_moved_by",
     "waiting_lines",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from app.domain import (
     PurchaseOrderLine,
     Receipt,
     ReceiptLine,
+    Supplier,
 )
 
 LIKELY_PERCENTILE = 50
@@ -39,6 +40,11 @@ class Confidence:
     likely_days: int  #: median delay, clamped at 0
     late_days: int  #: 90th percentile delay, clamped at 0
     raw_likely_days: int = 0  #: the median before clamping (negative: usually early)
+
+    @property
+    def days(self) -> tuple[int, int]:
+        """(likely, late) days added to a PO's expected date: all a stored ETA depends on."""
+        return self.likely_days, self.late_days
 
     @property
     def reason(self) -> str:
@@ -110,3 +116,38 @@ def supplier_confidence(
 ) -> dict[int, Confidence]:
     """Confidence per supplier that has history (others: :data:`NO_HISTORY`)."""
     return {sid: confidence_of(d) for sid, d in supplier_delays(session, supplier_ids).items()}
+
+
+def suppliers_moved_by(session: Session, deliveries: Mapping[int, Sequence[int]]) -> set[int]:
+    """Suppliers whose likely or late delay (what stored ETAs add to their POs' expected
+    dates) would change if these deliveries (supplier id -> delays in days) joined their
+    history. Another delivery often changes neither (its delay is near the median, or the
+    supplier is early and clamped at zero); then no ETA moves."""
+    history = supplier_delays(session, deliveries)
+    return {
+        supplier_id
+        for supplier_id, delays in deliveries.items()
+        if delays
+        and confidence_of(history.get(supplier_id, [])).days
+        != confidence_of([*history.get(supplier_id, []), *delays]).days
+    }
+
+
+def lock_supplier_history(
+    session: Session, supplier_ids: Iterable[int], *, changing: bool = True
+) -> None:
+    """Lock the suppliers' rows for this transaction, in id order: for update when their
+    delivery history is ``changing`` (a receipt against their POs, re-dating one that has
+    had receipts), shared when it is only read to put products on order from them (a new or
+    sent PO). Two changes to one supplier's history, or a change and a new PO, then never
+    interleave (PostgreSQL; SQLite lets one writer in at a time anyway): the second reads
+    the history, and what is on order, as the first committed them. In the services' lock
+    order these come right after the purchase order rows, before PO lines and balances."""
+    ids = sorted(set(supplier_ids))
+    if ids:
+        session.execute(
+            select(Supplier.id)
+            .where(Supplier.id.in_(ids))
+            .order_by(Supplier.id)
+            .with_for_update(read=not changing)
+        ).all()

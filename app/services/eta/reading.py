@@ -194,6 +194,28 @@ def _available(session: Session, product_ids: Sequence[int] | None) -> dict[int,
     return result
 
 
+def products_on_order_from(session: Session, supplier_ids: Iterable[int]) -> set[int]:
+    """Products with units still incoming on these suppliers' open purchase orders: those
+    whose ETAs the suppliers' delivery history decides (``confidence``), so they are the
+    ones to recompute when that history changes (a receipt against one of the suppliers'
+    POs, or a PO that has had receipts re-dated)."""
+    ids = sorted(set(supplier_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(PurchaseOrderLine.product_id)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(
+                PurchaseOrder.supplier_id.in_(ids),
+                PurchaseOrder.status.in_(_INCOMING),
+                PurchaseOrderLine.qty_ordered > PurchaseOrderLine.qty_received,
+            )
+            .distinct()
+        )
+    )
+
+
 def incoming_lines(
     session: Session, product_ids: Sequence[int] | None = None
 ) -> list[IncomingLine]:

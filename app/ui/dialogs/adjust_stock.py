@@ -194,6 +194,12 @@ class AdjustStockDialog(KeyboardDialog):
 
     def submit(self) -> None:
         self._look_up()
+        if self.product is None:  # the message says why (a misread barcode, an unknown SKU)
+            if self.message.kind != "error":
+                self.message.show_error("Scan or type the product first")
+            self.code.setFocus()
+            self.code.selectAll()
+            return
         code = self.code.text()
         reason = self.reason.currentText()
         take_back = self.take_back.isChecked() and bool(self.taken_back)

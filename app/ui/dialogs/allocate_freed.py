@@ -21,10 +21,9 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.allocation import AllocationPlan
-from app.services.changes import Changes
 from app.services.freed import FreedResult, confirm_freed_stock, preview_freed_stock
-from app.ui import events
 from app.ui.background import LatestRead
+from app.ui.dialogs.plan_models import AllocationPreviewModel
 from app.ui.dialogs.plan_preview import (
     QUEUE_HINT,
     READING,
@@ -34,7 +33,6 @@ from app.ui.dialogs.plan_preview import (
     plan_summary,
     summary_bar,
 )
-from app.ui.dialogs.receive_models import AllocationPreviewModel
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -167,7 +165,8 @@ class AllocateFreedDialog(KeyboardDialog):
         self.hint.setText(QUEUE_HINT.format(policy=plan.policy.label.lower()))
 
     def _preview_again(self, stale: AllocationPlan) -> None:
-        """After a stale confirm: read the plan again off the GUI thread; Allocate waits."""
+        """After a stale confirm (nothing was written): say so, and read the plan again off
+        the GUI thread; Allocate waits for it."""
         ids = [p.product_id for p in stale.products]
         database = self.database
 
@@ -186,6 +185,7 @@ class AllocateFreedDialog(KeyboardDialog):
         )
         self.plan_area.show_reading(True)
         self.preview.set_plan(None, keep_adjustments=False)  # Allocate waits; "Reading…"
+        self.message.show_error(STALE)
 
     def _show_summary(self) -> None:
         plan = self.preview.adjusted_plan
@@ -196,24 +196,26 @@ class AllocateFreedDialog(KeyboardDialog):
             self.message.clear_message()
 
     def submit(self) -> None:
-        """Allocate the plan as shown (with the clerk's changes)."""
+        """Allocate the plan as shown (with the clerk's changes), off the GUI thread."""
         commit_editor(self.table)
-        plan = self.preview.plan
-        if plan is None or not self.confirm_button.isEnabled():
+        plan, adjusted = self.preview.plan, self.preview.adjusted_plan
+        if plan is None or adjusted is None or not self.confirm_button.isEnabled():
             return
-        result = confirm_plan(
+        adjustments = self.preview.adjustments
+        confirm_plan(
+            self,
             self.database,
-            self.message,
-            lambda session: confirm_freed_stock(session, plan, self.preview.adjustments),
-            preview_again=lambda: self._preview_again(plan),
+            lambda session: confirm_freed_stock(session, plan, adjustments),
+            label="Allocating the freed units…",
+            done=self._allocated,
+            refused=lambda _error: self._preview_again(plan),
         )
-        if result is None:
-            return
+
+    def _allocated(self, result: FreedResult) -> None:
         self.result_summary = result
         self.outcome = (
             f"{plural(result.units_to_customers, 'freed unit')} allocated to waiting customers"
         )
         if result.orders_ready:
             self.outcome += f"; {plural(len(result.orders_ready), 'order')} ready to ship"
-        events.bus().announce(Changes.everything())
         self.accept()

@@ -35,7 +35,8 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import ProductRow, product_row, row_of_product
+from app.ui.dialogs.lookups import ProductRow, row_of_product
+from app.ui.dialogs.scanning import keep_for_next_scan, look_up_item
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -149,11 +150,9 @@ class EditDraftDialog(KeyboardDialog):
             self.message.show_error(str(error))
             self.qty.setFocus()
             return
-        product = guarded(
-            self.message, lambda: read_with(self.database, lambda s: product_row(s, code))
-        )
+        product = look_up_item(self.database, self.message, code)
         if product is None or add_line(self.message, self.lines, self.table, product, qty) is None:
-            self.sku.selectAll()
+            keep_for_next_scan(self.sku, code)
             return
         self.sku.clear()
         self.qty.setText("1")

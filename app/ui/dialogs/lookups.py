@@ -13,7 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import BackorderPolicy, Customer, OrderLine, Product, StockBalance, Supplier
-from app.services.catalog import default_location_id, find_product
+from app.services.catalog import (
+    default_location_id,
+    find_product_at_counter,
+    find_product_by_code,
+)
 from app.services.ordering import get_order
 
 
@@ -82,9 +86,12 @@ class OrderView:
         return self.ships_complete and any(line.backordered for line in self.lines)
 
 
-def product_row(session: Session, code: str) -> ProductRow:
-    """The product with this SKU or barcode (NotFound with the service's message)."""
-    return row_of_product(find_product(session, code))
+def product_row(session: Session, code: str, *, names: bool = False) -> ProductRow:
+    """The product a clerk scanned or typed into an item field: its SKU or barcode (with
+    ``names``, its name too). A misread barcode raises InvalidBarcode and an unknown code
+    NotFound, each with the message to show (``catalog.find_product_by_code``)."""
+    find = find_product_at_counter if names else find_product_by_code
+    return row_of_product(find(session, code))
 
 
 def row_of_product(product: Product) -> ProductRow:

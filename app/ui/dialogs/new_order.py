@@ -9,10 +9,9 @@ placing it now would do (``ordering.quote_lines``: ships now, backordered, or re
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Slot
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -25,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
-from app.services.catalog import CustomerRow, find_product_at_counter
+from app.services.catalog import CustomerRow
 from app.services.ordering import LineDecision, PlacedOrder, Quote, place_order, quote_lines
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
+from app.ui.dialogs.discard import DiscardQuestion
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -36,7 +36,7 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import ProductRow, row_of_product
+from app.ui.dialogs.scanning import keep_for_next_scan, look_up_item
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -59,8 +59,9 @@ class NewOrderDialog(KeyboardDialog):
         self.placed: PlacedOrder | None = None
         self.quote: Quote | None = None
         self.customer_dialog: CustomerDialog | None = None
-        self.discard_box: QMessageBox | None = None  #: "Discard this order?", while asked
-        self._discard_button: QAbstractButton | None = None
+        self.discard = DiscardQuestion(
+            self, "order", keep="&Keep editing", discarded=self._discarded
+        )
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
         self.resize(820, 540)
@@ -170,14 +171,9 @@ class NewOrderDialog(KeyboardDialog):
         code = self.scan.text().strip()
         if not code:
             return
-        product: ProductRow | None = guarded(
-            self.message,
-            lambda: read_with(
-                self.database, lambda s: row_of_product(find_product_at_counter(s, code))
-            ),
-        )
+        product = look_up_item(self.database, self.message, code, names=True)
         if product is None:
-            self._keep_for_next_scan(code)
+            keep_for_next_scan(self.scan, code)
             return
         self.scan.clear()
         self.scan.setFocus()
@@ -226,13 +222,6 @@ class NewOrderDialog(KeyboardDialog):
             for d in refused[:2]
         )
 
-    def _keep_for_next_scan(self, code: str) -> None:
-        """After a bad scan: the code stays visible and selected, so the clerk sees what was
-        read and the next scan (or typing) replaces it."""
-        self.scan.setText(code)
-        self.scan.selectAll()
-        self.scan.setFocus()
-
     def _remove_selected(self) -> None:
         if remove_current_line(self.table, self.lines):
             self.message.clear_message()
@@ -278,6 +267,11 @@ class NewOrderDialog(KeyboardDialog):
         return text
 
     # --- leaving without placing ----------------------------------------------------------
+    @property
+    def discard_box(self) -> QMessageBox | None:
+        """The "Discard this order?" question, while it is asked."""
+        return self.discard.box
+
     def reject(self) -> None:
         """Esc or Cancel: closes at once when nothing was entered, else asks first, so one
         stray Esc never throws away a scanned order."""
@@ -285,41 +279,14 @@ class NewOrderDialog(KeyboardDialog):
         if self.placed is not None or not (entered or self.customer.chosen):
             super().reject()
             return
-        if self.discard_box is not None:
-            return
-        box = self._discard_question()
-        box.setInformativeText(
+        self.discard.ask(
             f"The {plural(entered, 'line')} entered so far will be lost."
             if entered
             else "The customer chosen will be lost."
         )
-        self.discard_box = box
-        box.open()
 
-    def _discard_question(self) -> QMessageBox:
-        """The "Discard this order?" box, made once and kept (a child of this dialog) for
-        every later ask: deleting it on close while its own key press is still being
-        handled is not safe."""
-        box = self.findChild(QMessageBox, "discardOrderBox")
-        if box is not None:
-            return box
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Discard order", "Discard this order?", parent=self
-        )
-        box.setObjectName("discardOrderBox")
-        self._discard_button = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)  # Enter (or Esc) keeps the order; D discards it
-        box.setEscapeButton(keep)
-        box.finished.connect(self._discard_answered)
-        return box
-
-    @Slot(int)
-    def _discard_answered(self, _code: int) -> None:
-        box = self.discard_box
-        self.discard_box = None
-        if box is not None and box.clickedButton() is self._discard_button:
-            super().reject()
+    def _discarded(self) -> None:
+        super().reject()
 
     def can_submit(self) -> bool:
         return self.place_button.isEnabled()

@@ -28,7 +28,8 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
-from app.ui.dialogs.lookups import Choice, ProductRow, product_row, supplier_choices
+from app.ui.dialogs.lookups import Choice, supplier_choices
+from app.ui.dialogs.scanning import keep_for_next_scan, look_up_item
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -130,11 +131,9 @@ class NewPurchaseOrderDialog(KeyboardDialog):
             self.qty.setFocus()
             self.qty.selectAll()
             return
-        product: ProductRow | None = guarded(
-            self.message, lambda: read_with(self.database, lambda s: product_row(s, code))
-        )
+        product = look_up_item(self.database, self.message, code)
         if product is None:
-            self.sku.selectAll()
+            keep_for_next_scan(self.sku, code)
             return
         row = add_line(self.message, self.lines, self.table, product, qty)
         if row is None:

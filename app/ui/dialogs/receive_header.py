@@ -17,6 +17,21 @@ from app.services.purchasing import ReceivablePO
 from app.ui.dialogs.widgets import heading_label, plural
 
 
+def labelled_row(label: str, field: QWidget, *more: QWidget, stretch: int = 0) -> QWidget:
+    """A row: ``label`` ("&Scan:", whose Alt+letter focuses ``field``), the field (with
+    ``stretch``), then ``more`` widgets."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    text = QLabel(label)
+    text.setBuddy(field)
+    layout.addWidget(text)
+    layout.addWidget(field, stretch)
+    for widget in more:
+        layout.addWidget(widget)
+    return row
+
+
 class PurchaseOrderHeader(QWidget):
     """Title, details and (opened from the menu) the purchase order picker."""
 
@@ -26,20 +41,14 @@ class PurchaseOrderHeader(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = heading_label("Receive stock", "receiveTitle")
-        self.details = QLabel("Choose the purchase order that arrived.")
+        self.details = QLabel("Choose the purchase order that arrived, or scan its reference.")
         self.details.setObjectName("receiveDetails")
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.picker = QComboBox()
         self.picker.setObjectName("purchaseOrderPicker")
         self.picker.setPlaceholderText("Choose a purchase order…")
         self.picker.setMinimumWidth(220)
-        self.picker_row = QWidget()
-        picker_layout = QHBoxLayout(self.picker_row)
-        picker_layout.setContentsMargins(0, 0, 0, 0)
-        picker_label = QLabel("&Purchase order:")
-        picker_label.setBuddy(self.picker)
-        picker_layout.addWidget(picker_label)
-        picker_layout.addWidget(self.picker)
+        self.picker_row = labelled_row("&Purchase order:", self.picker)
         header = QHBoxLayout(self)
         header.setContentsMargins(0, 0, 0, 0)
         heading = QVBoxLayout()
@@ -60,6 +69,12 @@ class PurchaseOrderHeader(QWidget):
         if len(refs) == 1:
             self.picker.setCurrentIndex(0)
         return True
+
+    def show_picked(self, ref: str) -> None:
+        """Show ``ref`` as the PO chosen (without saying it was picked again)."""
+        self.picker.blockSignals(True)
+        self.picker.setCurrentText(ref)
+        self.picker.blockSignals(False)
 
     def _picked(self, ref: str) -> None:
         if ref:
