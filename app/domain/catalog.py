@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
@@ -34,6 +35,11 @@ class Supplier(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(200), default="")
     lead_time_days: Mapped[int] = mapped_column(default=7)
+    #: Who to talk to at the supplier, and how to ring them.
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    #: When the shop stopped buying from it (None: active). Archived records stay in history.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (CheckConstraint("lead_time_days >= 0", name="lead_time_not_negative"),)
 
@@ -58,6 +64,10 @@ class Product(Base):
     #: limit), e.g. what the supplier can still deliver this season. Checked (>= 0) by the
     #: catalog services: a CHECK constraint would make SQLite rebuild the product table.
     max_backorder_qty: Mapped[int | None] = mapped_column()
+
+    #: When the shop stopped selling it (None: active): hidden from new orders and pickers,
+    #: kept on every document that names it.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     supplier: Mapped[Supplier | None] = relationship()
 
@@ -91,3 +101,5 @@ class Customer(Base):
     ship_preference: Mapped[ShipPreference] = mapped_column(
         _enum(ShipPreference, "ship_preference"), default=ShipPreference.PARTIAL
     )
+    #: When the customer was archived (None: active); their orders stay.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -85,6 +86,9 @@ class OrderLine(Base):
     qty_shipped: Mapped[int] = mapped_column(default=0)
     qty_cancelled: Mapped[int] = mapped_column(default=0)
     qty_backordered: Mapped[int] = mapped_column(default=0)
+    #: The price of one unit on this line: the product's price when ordered, unless the
+    #: clerk changed it. Exact (Numeric), in the shop's currency.
+    unit_price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"), server_default="0")
     #: The line's time in the backorder queue: the order's placed-at time, copied here so the
     #: queue is served from one index, unless a manager moved the line (then a neighbour's
     #: time) or pinned it (then the pin time). How long a customer waits is counted from
@@ -110,6 +114,7 @@ class OrderLine(Base):
             "qty_ordered = qty_cancelled + qty_shipped + qty_allocated + qty_backordered",
             name="quantities_add_up",
         ),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
         # The backorder queue: only waiting lines, per product, in serving order.
         # Covering (qty_backordered included): a receipt preview reads the queue of 200
         # products, 50k lines, from this index alone.

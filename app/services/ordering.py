@@ -281,6 +281,7 @@ def place_order(
                 qty_cancelled=0,
                 qty_backordered=request.qty - take,
                 queued_at=placed_at,
+                unit_price=product.price,
             )
         )
         placed.append(PlacedLine(line_no, product.sku, request.qty, take, request.qty - take))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -119,12 +120,15 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         # Columns added since are appended with their defaults: 0003 product.supplier_sku;
         # 0004 product.max_backorder_qty, customer.ship_preference, sales_order.ship_preference,
         # order_line.pinned and queue_nudge.
+        # 0006 product, supplier and customer archived_at, supplier contact_name and phone,
+        # order_line.unit_price (today's product price: the price at the time was not kept).
         assert _rows(connection) == {
             **before,
-            "product": [(*row, None, None) for row in before["product"]],
-            "customer": [(*row, "partial") for row in before["customer"]],
+            "product": [(*row, None, None, None) for row in before["product"]],
+            "supplier": [(*row, None, "", "") for row in before["supplier"]],
+            "customer": [(*row, "partial", None) for row in before["customer"]],
             "sales_order": [(*row, None) for row in before["sales_order"]],
-            "order_line": [(*row, False, 0) for row in before["order_line"]],
+            "order_line": [(*row, False, 0, Decimal("9.50")) for row in before["order_line"]],
         }
         assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
     database = Database(empty_engine.url.render_as_string(hide_password=False))
@@ -161,7 +165,8 @@ def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
         assert current_revision(connection) == head_revision()
         after = connection.execute(text("SELECT * FROM product ORDER BY id")).mappings().all()
     assert [dict(row) for row in after] == [
-        {**row, "supplier_sku": None, "max_backorder_qty": None} for row in before
+        {**row, "supplier_sku": None, "max_backorder_qty": None, "archived_at": None}
+        for row in before
     ]
 
 
@@ -230,3 +235,41 @@ def test_a_shop_at_0004_upgrades_to_head_and_its_receipts_record_no_accepted_sur
     assert received.problems == (
         "PO-B line 1 KET: 4 ordered, 8 received, no surplus accepted: 4 more than ordered",
     )
+
+
+def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
+    empty_engine: Engine,
+) -> None:
+    """0006: every catalog record stays active (archived_at empty), suppliers get an empty
+    contact, and each order line gets its product's price as its unit price."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 24.99, 11.00, 'backorder', 0, 1),"
+            " (2, 'MUG', 'Mug', 0, 0, 'backorder', 0, 1)",
+            "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
+            " VALUES (1, 'SO-1', 1, '2026-11-20 09:00:00', 'backordered', '')",
+            "INSERT INTO order_line (id, order_id, line_no, product_id, qty_ordered,"
+            " qty_allocated, qty_shipped, qty_cancelled, qty_backordered, queued_at,"
+            " cancel_reason, pinned, queue_nudge) VALUES"
+            " (1, 1, 1, 1, 2, 0, 0, 0, 2, '2026-11-20 09:00:00', '', false, 0),"
+            " (2, 1, 2, 2, 1, 0, 0, 0, 1, '2026-11-20 09:00:00', '', false, 0)",
+        ):
+            connection.execute(text(statement))
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        prices = connection.execute(text("SELECT id, unit_price FROM order_line ORDER BY id"))
+        assert [(row[0], Decimal(str(row[1]))) for row in prices] == [
+            (1, Decimal("24.99")),
+            (2, Decimal("0")),
+        ]
+        for table in ("product", "supplier", "customer"):
+            archived = connection.execute(text(f"SELECT archived_at FROM {table}")).scalars()
+            assert set(archived) == {None}
+        contact = connection.execute(text("SELECT contact_name, phone FROM supplier")).one()
+        assert tuple(contact) == ("", "")
