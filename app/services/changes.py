@@ -57,8 +57,13 @@ class Changes:
         """Anything may have changed (another till's commit, a restored backup)."""
         return cls(frozenset(Area))
 
-    def touches(self, areas: Iterable[Area]) -> bool:
-        """Whether any of ``areas`` changed."""
+    def touches(self, areas: Area | Iterable[Area]) -> bool:
+        """Whether ``areas`` (one area, or any of several) changed.
+
+        One area is taken whole: an ``Area`` is a string, and iterating it would test its
+        letters and always answer no."""
+        if isinstance(areas, Area):
+            return areas in self.areas
         return not self.areas.isdisjoint(areas)
 
     def __or__(self, other: Changes) -> Changes:

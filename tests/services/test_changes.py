@@ -212,3 +212,11 @@ def test_filling_missing_etas_touches_the_queues_only_when_it_wrote(shop: Databa
     with shop.write() as session:
         filled = fill_missing_etas(session)
     assert filled.changes == Changes.of(Area.QUEUE, product_ids=ids(shop, "WIDGET"))
+
+
+def test_one_area_is_tested_whole_not_letter_by_letter() -> None:
+    changes = Changes.of(Area.SETTINGS)
+    assert changes.touches(Area.SETTINGS)
+    assert not changes.touches(Area.STOCK)
+    assert changes.touches([Area.STOCK, Area.SETTINGS])
+    assert not Changes.of(Area.STOCK).touches({Area.ORDERS, Area.QUEUE})

@@ -31,7 +31,7 @@ def test_the_chosen_currency_is_kept_in_capitals_and_reported_as_a_settings_chan
 ) -> None:
     saved = shop_settings.set_currency(session, " gbp ")
     assert saved.value == "GBP"
-    assert saved.changes.touches({Area.SETTINGS})
+    assert saved.changes.touches(Area.SETTINGS)
     assert shop_settings.get_currency(session) == "GBP"
     shop_settings.set_currency(session, "JPY")
     assert shop_settings.get_currency(session) == "JPY"
