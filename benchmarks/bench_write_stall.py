@@ -4,10 +4,12 @@
         [--no-window] [--owner dialog|window]
 
 Runs a QApplication offscreen (QT_QPA_PLATFORM=offscreen) with the main window open on a fresh
-copy of the scale database (as a clerk has it: ``MainWindow`` shown, its first tab loaded) and a
-10 ms ``QTimer`` on the GUI thread; the longest gap between two of its ticks is the **stall**
-(how long the window could not repaint or take a key), the 99th percentile gap the typical
-worst. Cases, each on its own fresh copy, taking turns in every repetition:
+copy of the scale database (as a clerk has it: ``MainWindow`` shown, its first tab loaded, a
+small dialog on it that saves: the owner ``run_write`` disables; ``--owner window`` disables the
+whole main window instead) and a 10 ms ``QTimer`` on the GUI thread; the longest gap between
+two of its ticks is the **stall** (how long the window could not repaint or take a key), the
+99th percentile gap the typical worst. Cases, each on its own fresh copy, taking turns in every
+repetition:
 
 - **flash confirm**: the flash-sale receipt (``PO-05000``, 200 lines filling ~45k waiting lines;
   previewed first, untimed) confirmed with ``confirm_receipt``:

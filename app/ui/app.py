@@ -138,7 +138,8 @@ def _fill_missing_etas(database: Database) -> Changes:
         with database.read() as session:
             if not products_missing_etas(session):
                 return NO_CHANGES
-        filled = database.run(fill_missing_etas)
+        with collector.paused():  # a bulk write in a thread: no collector pass meanwhile
+            filled = database.run(fill_missing_etas)
     except Exception:  # ETAs are a convenience: never take the shop down over them
         log.exception("filling missing ETAs failed")
         return NO_CHANGES
