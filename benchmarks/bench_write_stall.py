@@ -407,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench_write_stall: {source.name}, {machine()}, {TICK_MS} ms ticks, "
         f"{'main window open' if with_window else 'bare widget'}, owner: {args.owner}, "
-        f"gc thresholds {gc.get_threshold()}"
+        f"gc thresholds {gc.get_threshold()}, GIL switch interval "
+        f"{sys.getswitchinterval() * 1000:g} ms"
     )
     flash: dict[str, list[Outcome]] = defaultdict(list)
     locked: dict[str, list[Outcome]] = defaultdict(list)

@@ -162,6 +162,12 @@ class WriteOperation(Generic[R]):
         if focus is not None and (focus is self._owner or self._owner.isAncestorOf(focus)):
             self._focus = focus
         self._owner.setEnabled(False)
+        # Paint the owner disabled now, before the writing thread competes for the GIL: the
+        # repaint's many Python calls (a table model's data() per cell) each wait for the GIL
+        # while a write is busy in Python (a whole window: ~16 ms alone, 150-200 ms during
+        # the flash-sale confirm; benchmarks/bench_write_stall.py --owner window).
+        if self._owner.isVisible():
+            self._owner.repaint()
         self._timer.start()
         box: list[Callable[[Session], Any]] = [self._write]
         del self._write  # only the thread has it now
