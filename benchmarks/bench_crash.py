@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 from app.db import open_database
-from benchmarks.bench_races import private_postgres, reset
+from benchmarks.bench_races import private_postgres
+from tests.conftest import reset_postgres
 from tests.services.crashing import CrashReport, crash_runs, make_crash_shop
 
 
@@ -67,7 +68,7 @@ def main() -> None:
             private_postgres(args.pg_url, "bench_crash") as url,
             tempfile.TemporaryDirectory() as f,
         ):
-            reset(url)
+            reset_postgres(url)
             run("PostgreSQL", url, args.pg_kills, args.pg_max_delay, Path(f))
     elif not args.pg_url:
         print("PostgreSQL: skipped (no --pg-url, SHOPKEEPER_TEST_DATABASE_URL unset)")

@@ -1,7 +1,7 @@
 """Smoke-test a PyInstaller build of Shopkeeper (run by build.sh; works on Windows/macOS/Linux).
 
 1. Checks the bundle holds the data files the app loads from disk at run time: the Alembic
-   migrations (env.py, script.py.mako, the revision files) and resources/.
+   migrations (env.py, script.py.mako, the revision files), resources/ and Babel's CLDR data.
 2. Starts the built app offscreen with ``--demo --smoke-test`` (it opens its main window and
    quits after ~1.5 s) and requires exit code 0 within the timeout. The app runs with a
    throw-away home/data folder, so the demo never touches the real user's files.
@@ -54,6 +54,10 @@ def check_contents(dist: Path) -> list[str]:
     for name in ("icon.png", "icon.svg"):
         if not (base / "resources" / name).is_file():
             problems.append(f"missing {base / 'resources' / name}")
+    # Babel's CLDR data (amounts and dates are formatted with it).
+    for name in ("global.dat", "locale-data/root.dat", "locale-data/en.dat"):
+        if not (base / "babel" / name).is_file():
+            problems.append(f"missing {base / 'babel' / name}")
     return problems
 
 
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: {problem}", file=sys.stderr)
     if problems:
         return 1
-    print(f"bundle contents OK: migrations and resources in {contents_dir(dist)}")
+    print(f"bundle contents OK: migrations, resources, Babel data in {contents_dir(dist)}")
     return run_app(exe, args.timeout)
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.engine import make_url
 
+from app import collector
 from app.db import Database, open_database
 from app.db.backup import newest_good_backup
 from app.db.config import LocalSettings, PasswordStore, backup_dir_for, load_settings
@@ -137,7 +138,8 @@ def _fill_missing_etas(database: Database) -> Changes:
         with database.read() as session:
             if not products_missing_etas(session):
                 return NO_CHANGES
-        filled = database.run(fill_missing_etas)
+        with collector.paused():  # a bulk write in a thread: no collector pass meanwhile
+            filled = database.run(fill_missing_etas)
     except Exception:  # ETAs are a convenience: never take the shop down over them
         log.exception("filling missing ETAs failed")
         return NO_CHANGES
@@ -207,6 +209,9 @@ class AfterFirstPaint(QObject):
         from app.ui.maintenance import warn_if_on_network_share
 
         warn_if_on_network_share(self.window)
+        # Start-up's objects are never scanned by the cycle collector again: its passes,
+        # wherever they run, hold the GIL and stall this thread (see app.collector).
+        collector.freeze_start_up()
         for thread in self.threads:
             thread.start()
 
@@ -342,6 +347,7 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
         window.close()
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        collector.unfreeze()  # a window opened next on another database can free this one
         database.dispose()
         if lock is not None:
             lock.release()

@@ -26,6 +26,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 import shiboken6
@@ -33,6 +34,7 @@ from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, Qt, QTimer, Sign
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from sqlalchemy.orm import Session
 
+from app import collector
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.changes import Changes, Changing
@@ -47,6 +49,9 @@ SHOW_AFTER_MS = 200
 SOMETHING_WENT_WRONG = "Something went wrong; nothing was saved. The details are in the log file."
 
 R = TypeVar("R")
+
+#: Entered around each write in its thread (the benchmark swaps it to measure without).
+write_collector: Callable[[], AbstractContextManager[object]] = collector.paused
 
 
 def writes_under_way() -> int:
@@ -109,7 +114,10 @@ def _write_in_thread(
     """The writing thread: run the write, drop it, post the outcome."""
     write = box.pop()
     try:
-        result: Any = database.run(write)
+        # No cyclic collection meanwhile: a pass over the window's objects and the write's
+        # ORM objects holds the GIL and stalled the GUI thread (~120 ms for a flash receipt).
+        with write_collector():
+            result: Any = database.run(write)
         succeeded = True
     except Exception as error:  # delivered on the GUI thread (ShopError or a bug)
         log.debug("write %d failed", number, exc_info=True)
@@ -154,6 +162,12 @@ class WriteOperation(Generic[R]):
         if focus is not None and (focus is self._owner or self._owner.isAncestorOf(focus)):
             self._focus = focus
         self._owner.setEnabled(False)
+        # Paint the owner disabled now, before the writing thread competes for the GIL: the
+        # repaint's many Python calls (a table model's data() per cell) each wait for the GIL
+        # while a write is busy in Python (a whole window: ~16 ms alone, 150-200 ms during
+        # the flash-sale confirm; benchmarks/bench_write_stall.py --owner window).
+        if self._owner.isVisible():
+            self._owner.repaint()
         self._timer.start()
         box: list[Callable[[Session], Any]] = [self._write]
         del self._write  # only the thread has it now
