@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
+from app.services.formatting import day
 from app.services.purchasing import (
     PurchaseOrderChange,
     cancel_purchase_order,
@@ -42,7 +43,7 @@ class POSummary:
 
     @property
     def text(self) -> str:
-        expected = self.expected.isoformat() if self.expected else "no date"
+        expected = day(self.expected, empty="no date")
         return (
             f"{self.supplier}   ·   {self.status.label}   ·   expected {expected}   ·   "
             f"{plural(self.outstanding, 'unit')} outstanding"
@@ -142,9 +143,7 @@ class ExpectedDateDialog(_PODialog):
 
         def done(change: PurchaseOrderChange) -> None:
             later = " (later than before)" if change.moved_later else ""
-            self._changed(
-                change, f"Purchase order {ref} now expected {expected.isoformat()}{later}"
-            )
+            self._changed(change, f"Purchase order {ref} now expected {day(expected)}{later}")
 
         self.save(
             self.database,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain import OrderStatus
-from app.services import views
+from app.services import formatting, views
 from app.services.eta import NOT_ON_ORDER
 from app.services.views import OrderQuery
 from app.ui.models.paged_model import Column, PagedTableModel
@@ -55,6 +55,13 @@ class OrdersModel(PagedTableModel):
             tooltip="Units of this order waiting for stock",
         ),
         Column("Shipped", lambda r: r.shipped, width=76, numeric=True),
+        Column(
+            "Total",
+            lambda r: formatting.money(r.total, r.currency),
+            width=100,
+            numeric=True,
+            tooltip="What the order comes to: its units not cancelled at their line prices",
+        ),
         Column(
             "ETA",
             lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),

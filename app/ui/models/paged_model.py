@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import ShopError
+from app.services import formatting
 from app.services.views import PAGE_SIZE, Count
 
 Index = QModelIndex | QPersistentModelIndex
@@ -64,7 +65,8 @@ class Column:
 
 
 def format_value(value: object) -> str:
-    """How a cell shows a value: 1,234 / local "2026-11-28 14:05" / enum labels."""
+    """How a cell shows a value: 1,234 / dates and times as ``formatting`` shows them / enum
+    labels."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -72,9 +74,9 @@ def format_value(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return formatting.moment(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return formatting.day(value)
     if isinstance(value, Enum):
         label = getattr(value, "label", None)
         return str(label) if label is not None else str(value.value)
