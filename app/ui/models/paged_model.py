@@ -43,6 +43,7 @@ _TONES = {
     "warn": QBrush(QColor(160, 90, 0)),
     "good": QBrush(QColor(20, 120, 60)),
     "quiet": QBrush(QColor(130, 130, 130)),
+    "bad": QBrush(QColor(179, 38, 30)),  #: something late or wrong: an overdue delivery
 }
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -60,7 +61,7 @@ class Column:
     tooltip: str = ""
     numeric: bool = False  #: right-aligned, thousands separators
     waiting: bool = False  #: a backordered quantity: dim when zero, highlight when positive
-    tone: Callable[[Any], str | None] | None = None  #: "warn", "good" or "quiet" text colour
+    tone: Callable[[Any], str | None] | None = None  #: "warn", "good", "quiet" or "bad" colour
     tip: Callable[[Any], str | None] | None = None  #: a cell's own tooltip, if it has one
 
 
