@@ -65,3 +65,9 @@ def moment(value: datetime | None, *, empty: str = "") -> str:
         return empty
     local = value.astimezone() if value.tzinfo else value
     return f"{day(local.date())} {_babel_datetime(local, 'HH:mm', locale=_locale)}"
+
+
+def day_pattern() -> str:
+    """The CLDR pattern :func:`day` uses ("MMM d, y", "dd.MM.y"...), for date pickers that
+    must show dates the same way."""
+    return str(_locale.date_formats["medium"].pattern)

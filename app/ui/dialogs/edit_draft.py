@@ -27,6 +27,7 @@ from app.services.purchasing import (
     set_draft_lines,
     set_expected_date,
 )
+from app.ui.dates import show_days
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -95,7 +96,7 @@ class EditDraftDialog(KeyboardDialog):
         self.expected = QDateEdit()
         self.expected.setObjectName("draftExpectedDate")
         self.expected.setCalendarPopup(True)
-        self.expected.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.expected)
         if self.view is not None:
             when = self.view.expected or date.today()
             self.expected.setDate(QDate(when.year, when.month, when.day))

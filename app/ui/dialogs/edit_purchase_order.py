@@ -18,6 +18,7 @@ from app.services.purchasing import (
     get_purchase_order,
     set_expected_date,
 )
+from app.ui.dates import show_days
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -116,7 +117,7 @@ class ExpectedDateDialog(_PODialog):
         self.date = QDateEdit()
         self.date.setObjectName("poNewExpectedDate")
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.date)
         if self.summary is not None:
             self.date.setDate(_qdate(self.summary.expected or date.today()))
             if self.summary.ordered is not None:

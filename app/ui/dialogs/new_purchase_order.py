@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.purchasing import CreatedPurchaseOrder, create_purchase_order
+from app.ui.dates import show_days
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -68,7 +69,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         self.expected = QDateEdit()
         self.expected.setObjectName("poExpectedDate")
         self.expected.setCalendarPopup(True)
-        self.expected.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.expected)
         self.sku = QLineEdit()
         self.sku.setObjectName("poSkuInput")
         self.sku.setPlaceholderText("SKU or barcode")
