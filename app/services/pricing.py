@@ -10,11 +10,17 @@ the shop's currency has (none for yen). No Qt.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import Product, PurchaseOrder, PurchaseOrderLine
 from app.domain.errors import InvalidInput
 from app.services.catalog import parse_money
 from app.services.formatting import currency_digits
+from app.services.shop_settings import get_currency
 
 ZERO = Decimal("0.00")
 
@@ -41,3 +47,35 @@ def line_amount(qty: int, unit_price: Decimal) -> Decimal:
 def total(lines: Iterable[tuple[int, Decimal]]) -> Decimal:
     """The exact total of (quantity, unit price) pairs."""
     return sum((line_amount(qty, price) for qty, price in lines), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class CostQuote:
+    """What a purchase order's lines cost each, for the PO dialogs (read, never written)."""
+
+    currency: str
+    costs: dict[int, Decimal]  #: product id -> unit cost
+
+    def total(self, lines: Iterable[tuple[int, int]]) -> Decimal:
+        """The cost of (product id, quantity) lines."""
+        return total((qty, self.costs.get(pid, ZERO)) for pid, qty in lines)
+
+
+def quote_costs(
+    session: Session, product_ids: Iterable[int], po_ref: str | None = None
+) -> CostQuote:
+    """Each product's unit cost on a purchase order: the one a line of the PO ``po_ref``
+    already holds, else the product's cost now (what a new line gets)."""
+    ids = sorted(set(product_ids))
+    costs: dict[int, Decimal] = {}
+    if ids:
+        products = select(Product.id, Product.cost).where(Product.id.in_(ids))
+        costs.update((pid, cost) for pid, cost in session.execute(products))
+        if po_ref is not None:
+            held = (
+                select(PurchaseOrderLine.product_id, PurchaseOrderLine.unit_cost)
+                .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+                .where(PurchaseOrder.ref == po_ref, PurchaseOrderLine.product_id.in_(ids))
+            )
+            costs.update((pid, cost) for pid, cost in session.execute(held))
+    return CostQuote(get_currency(session), costs)

@@ -252,3 +252,23 @@ def test_the_long_wait_rule_counts_to_the_late_case() -> None:
     assert wait.is_long(14, today) and not wait.is_long(15, today)
     undated = WaitPreview(1, 2, ON_ORDER, None, None, 0)
     assert undated.wait_days(today) is None and undated.is_long(14, today)
+
+
+def test_po_line_costs_are_the_po_s_own_else_the_product_s(priced: Database) -> None:
+    from app.services.pricing import quote_costs
+
+    with priced.write() as session:
+        purchasing.create_purchase_order(
+            session, "SUP", [LineRequest("WIDGET", 3)], ref="PO-1", draft=True
+        )
+        widget = catalog.find_product(session, "WIDGET")
+        gadget = catalog.find_product(session, "GADGET")
+        widget.cost = Decimal("5.00")  # the draft's line keeps 4.10
+        ids = (widget.id, gadget.id)
+    with priced.read() as session:
+        kept = quote_costs(session, ids, "PO-1")
+        new = quote_costs(session, ids)
+    assert kept.costs == {ids[0]: Decimal("4.10"), ids[1]: Decimal("0.03")}
+    assert new.costs[ids[0]] == Decimal("5.00")
+    assert kept.total([(ids[0], 3), (ids[1], 10)]) == Decimal("12.60")
+    assert kept.currency == "EUR"

@@ -124,3 +124,35 @@ def test_totals_follow_the_shop_currency(shop: Database) -> None:
     model = OrdersModel(shop)
     model.reload()
     assert cells(model, "Total") == [formatting.money(Decimal("68.97"), "GBP")]
+
+
+def test_the_new_purchase_order_dialog_shows_unit_costs_and_the_total(qtbot, shop) -> None:
+    from app.ui.dialogs.line_items import LineItemsModel
+    from app.ui.dialogs.new_purchase_order import NewPurchaseOrderDialog
+
+    dialog = NewPurchaseOrderDialog(shop)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for sku, qty in (("ANVIL", "3"), ("ROPE", "10")):
+        dialog.sku.setText(sku)
+        dialog.qty.setText(qty)
+        qtbot.keyClick(dialog.qty, Qt.Key.Key_Return)
+    model = dialog.lines
+    assert model.headers[LineItemsModel.COST] == "Unit cost"
+    costs = [model.index(row, LineItemsModel.COST).data() for row in range(2)]
+    assert costs == [formatting.money(Decimal(c), "EUR") for c in ("8.00", "1.10")]
+    assert dialog.total.text() == f"Total {formatting.money(Decimal('35.00'), 'EUR')}"
+
+
+def test_a_draft_shows_the_costs_its_lines_hold(qtbot, shop) -> None:
+    from app.ui.dialogs.edit_draft import EditDraftDialog
+
+    with shop.write() as s:
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("ANVIL", 2)], ref="PO-DRAFT", draft=True
+        )
+        s.execute(update(Product).where(Product.sku == "ANVIL").values(cost=Decimal("9.50")))
+    dialog = EditDraftDialog(shop, "PO-DRAFT")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.total.text() == f"Total {formatting.money(Decimal('16.00'), 'EUR')}"

@@ -17,16 +17,22 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView
 
 from app.domain.errors import InvalidInput, InvalidQuantity, ShopError
 from app.domain.quantities import MAX_QUANTITY
+from app.services import formatting
 from app.services.eta.preview import WaitPreview
 from app.services.ordering import LineDecision, LineRequest
+from app.services.pricing import CostQuote
 from app.ui.dialogs.lookups import ProductRow
-from app.ui.dialogs.order_hints import LineMoney, wait_text, wait_tip
+from app.ui.dialogs.order_hints import (
+    _ERROR,
+    _WARN,
+    LineMoney,
+    availability_hint,
+    wait_text,
+    wait_tip,
+)
 from app.ui.dialogs.widgets import MessageLabel, make_table, parse_qty, plural
 
 Index = QModelIndex | QPersistentModelIndex
-_ERROR = QBrush(QColor("#b3261e"))
-_WARN = QBrush(QColor("#8a5a00"))
-_OK = QBrush(QColor("#1e6b30"))
 _EDITABLE = QBrush(QColor("#f3f8ff"))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -43,26 +49,6 @@ class LineItem:
     price_error: str = ""
 
 
-def availability_hint(
-    decision: LineDecision | None, *, held: bool = False
-) -> tuple[str, str, str, QBrush | None]:
-    """What placing a line now would do, as (ships now or allocated, backordered, note,
-    colour). ``held``: the customer wants the order complete and some of it waits, so the
-    allocated units are kept for the order rather than shipped now."""
-    if decision is None:
-        return "", "", "", None
-    if decision.refused:
-        return f"{decision.allocated:,}", "", f"Only {decision.limit or 0:,} can be sold", _ERROR
-    waits = f"{decision.backordered:,}" if decision.backordered else ""
-    if not decision.backordered and held:
-        return f"{decision.allocated:,}", "", "Allocated · held", _WARN
-    if not decision.backordered:
-        return f"{decision.allocated:,}", "", "Ships now", _OK
-    if not decision.allocated:
-        return "0", waits, "Waits for stock", _WARN
-    return f"{decision.allocated:,}", waits, "Part waits for stock", _WARN
-
-
 class LineItemsModel(QAbstractTableModel):
     """Products with an editable quantity, and (for orders) what placing each line would do
     (ships now, backordered, a note) or (for purchase orders) the supplier's own SKU."""
@@ -74,6 +60,7 @@ class LineItemsModel(QAbstractTableModel):
     ETA = 6  #: orders: when the waiting units likely arrive
     HINT = 7  #: the note: "Ships now", "Only 2 can be sold"...
     SUPPLIER_SKU = 3
+    COST = 4  #: purchase orders: the unit cost
 
     linesChanged = Signal()
 
@@ -88,7 +75,8 @@ class LineItemsModel(QAbstractTableModel):
         self._hints = with_hints
         self._supplier: str | None = None
         if with_supplier_sku:
-            self.headers.append("Supplier SKU")
+            self.headers += ["Supplier SKU", "Unit cost"]
+        self._costs: CostQuote | None = None
         self._rows: list[LineItem] = []
         self._quote: dict[int, LineDecision] = {}
         self._held = False
@@ -138,7 +126,9 @@ class LineItemsModel(QAbstractTableModel):
                 return decision.refusal or None
             extra: tuple[str, ...] = ("", ships, waits, "", note)
         else:
-            extra, brush = (self._supplier_sku(item.product),), None
+            extra, brush = (self._supplier_sku(item.product), self._cost_text(item)), None
+            if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COST:
+                return _RIGHT
         if role == Qt.ItemDataRole.EditRole and column == self.QTY:
             return item.text if item.error else item.qty
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -167,6 +157,25 @@ class LineItemsModel(QAbstractTableModel):
             owner = item.product.supplier_code or "another supplier"
             return f"{item.product.supplier_sku} is the code of {owner}, not of this supplier"
         return None
+
+    def _cost_text(self, item: LineItem) -> str:
+        if self._costs is None or item.product.id not in self._costs.costs:
+            return ""
+        return formatting.money(self._costs.costs[item.product.id], self._costs.currency)
+
+    def set_costs(self, costs: CostQuote | None) -> None:
+        """Purchase orders: each line's unit cost (``pricing.quote_costs``)."""
+        self._costs = costs
+        if self._rows and not self._hints:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.COST), self.index(last, self.COST))
+
+    def cost_total(self) -> str:
+        """Purchase orders: what the lines cost, in the shop's currency ("" before costs)."""
+        if self._costs is None:
+            return ""
+        lines = [(item.product.id, item.qty) for item in self._rows if not item.error]
+        return formatting.money(self._costs.total(lines), self._costs.currency)
 
     def _supplier_sku(self, product: ProductRow) -> str:
         """The supplier's own code for the product: only the preferred supplier's, and only

@@ -9,14 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.services import formatting
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
 from app.services.eta.preview import WaitPreview
+from app.services.ordering import LineDecision
 from app.services.pricing import parse_price
 from app.services.shop_settings import DEFAULT_CURRENCY, DEFAULT_LONG_WAIT_DAYS
 from app.services.views.etas import eta_text
+
+_ERROR = QBrush(QColor("#b3261e"))
+_WARN = QBrush(QColor("#8a5a00"))
+_OK = QBrush(QColor("#1e6b30"))
 
 
 def _italic() -> QFont:
@@ -94,3 +99,23 @@ def long_wait_warning(
         f"Long wait (over {long_wait_days} days): {'; '.join(parts)}{more}. "
         "Tell the customer before they pay."
     )
+
+
+def availability_hint(
+    decision: LineDecision | None, *, held: bool = False
+) -> tuple[str, str, str, QBrush | None]:
+    """What placing a line now would do, as (ships now or allocated, backordered, note,
+    colour). ``held``: the customer wants the order complete and some of it waits, so the
+    allocated units are kept for the order rather than shipped now."""
+    if decision is None:
+        return "", "", "", None
+    if decision.refused:
+        return f"{decision.allocated:,}", "", f"Only {decision.limit or 0:,} can be sold", _ERROR
+    waits = f"{decision.backordered:,}" if decision.backordered else ""
+    if not decision.backordered and held:
+        return f"{decision.allocated:,}", "", "Allocated · held", _WARN
+    if not decision.backordered:
+        return f"{decision.allocated:,}", "", "Ships now", _OK
+    if not decision.allocated:
+        return "0", waits, "Waits for stock", _WARN
+    return f"{decision.allocated:,}", waits, "Part waits for stock", _WARN
