@@ -252,6 +252,9 @@ def test_the_long_wait_rule_counts_to_the_late_case() -> None:
     assert wait.is_long(14, today) and not wait.is_long(15, today)
     undated = WaitPreview(1, 2, ON_ORDER, None, None, 0)
     assert undated.wait_days(today) is None and undated.is_long(14, today)
+    overdue = WaitPreview(1, 2, ON_ORDER, date(2026, 11, 25), date(2026, 11, 28), 0)
+    assert overdue.overdue(today) and overdue.wait_days(today) is None
+    assert overdue.is_long(14, today)  # late goods: no date the shop can promise
 
 
 def test_po_line_costs_are_the_po_s_own_else_the_product_s(priced: Database) -> None:

@@ -174,3 +174,21 @@ def test_the_long_wait_follows_the_shop_setting(qtbot, sqlite_db, shop):
     scan(qtbot, dialog, "KET")
     assert cell(dialog, "KET", LineItemsModel.ETA) == formatting.day(date.today() + timedelta(30))
     assert dialog.long_wait.isHidden()
+
+
+def test_a_line_waiting_for_an_overdue_purchase_order_warns_too(qtbot, sqlite_db, shop):
+    with sqlite_db.write() as s:
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("KET", 5)], expected_date=date.today() - timedelta(days=5)
+        )
+    dialog = open_dialog(qtbot, sqlite_db)
+    scan(qtbot, dialog, "KET")
+    late = formatting.day(date.today() - timedelta(days=5))
+    assert cell(dialog, "KET", LineItemsModel.ETA) == f"overdue ({late})"
+    assert "ask the supplier" in cell(
+        dialog, "KET", LineItemsModel.ETA, Qt.ItemDataRole.ToolTipRole
+    )
+    assert dialog.long_wait.text() == (
+        "Long wait (over 14 days): KET Kettle: on an overdue purchase order, no date to "
+        "promise. Tell the customer before they pay."
+    )

@@ -46,16 +46,23 @@ class WaitPreview:
         """The latest day the wait would likely end: the late case, else the likely date."""
         return self.late or self.likely
 
-    def wait_days(self, today: date) -> int | None:
-        """Days until the late case (None when there is no date to count to)."""
+    def overdue(self, today: date) -> bool:
+        """The covering purchase order is late: even its late case has passed."""
         last = self.last_day
-        if self.status != ON_ORDER or last is None:
+        return self.status == ON_ORDER and last is not None and last < today
+
+    def wait_days(self, today: date) -> int | None:
+        """Days until the late case (None when there is no date to count to: not on order,
+        a PO with no date, or one already overdue)."""
+        last = self.last_day
+        if self.status != ON_ORDER or last is None or last < today:
             return None
-        return max(0, (last - today).days)
+        return (last - today).days
 
     def is_long(self, long_wait_days: int, today: date) -> bool:
         """Whether the customer should hear before paying that this wait is long: beyond
-        ``long_wait_days``, or of unknown length (not on order, or on a PO with no date)."""
+        ``long_wait_days``, or of unknown length (not on order, on a PO with no date, or on
+        one that is overdue)."""
         if self.status == IN_STOCK:
             return False
         days = self.wait_days(today)

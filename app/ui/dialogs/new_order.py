@@ -70,7 +70,7 @@ class NewOrderDialog(KeyboardDialog):
         )
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
-        self.resize(820, 540)
+        self.resize(980, 560)
         self.message = MessageLabel()
         self.lines = LineItemsModel(self, with_hints=True)
         self.lines.linesChanged.connect(self._lines_changed)

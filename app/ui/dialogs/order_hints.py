@@ -69,6 +69,12 @@ def wait_tip(wait: WaitPreview, long_wait_days: int, today: date) -> str:
         )
     if wait.likely is None:
         return f"{units} will wait for a purchase order that has no expected date"
+    if wait.overdue(today):
+        return (
+            f"{units} will wait for a purchase order that is overdue (likely "
+            f"{formatting.day(wait.likely)}, late case {formatting.day(wait.last_day)}): "
+            "ask the supplier before promising a date"
+        )
     days = wait.wait_days(today) or 0
     text = (
         f"{units} will wait: likely {formatting.day(wait.likely)}, "
@@ -92,6 +98,8 @@ def long_wait_warning(
             parts.append(f"{label}: not on order, no date yet")
         elif wait.likely is None:
             parts.append(f"{label}: on order with no date")
+        elif wait.overdue(today):
+            parts.append(f"{label}: on an overdue purchase order, no date to promise")
         else:
             parts.append(f"{label}: up to {wait.wait_days(today) or 0:,} days ({wait_text(wait)})")
     more = f" and {len(waits) - 3} more" if len(waits) > 3 else ""

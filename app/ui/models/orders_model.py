@@ -36,7 +36,7 @@ class OrdersModel(PagedTableModel):
             tooltip="Partial: what is here ships now. Complete: held until every unit is "
             "here (* chosen for this order by a manager)",
         ),
-        Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
+        Column("Placed at", lambda r: r.placed_at, "placed_at", width=150),
         Column("Lines", lambda r: r.lines, width=60, numeric=True),
         Column("Ordered", lambda r: r.ordered, width=76, numeric=True),
         Column(
@@ -65,7 +65,7 @@ class OrdersModel(PagedTableModel):
         Column(
             "ETA",
             lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),
-            width=130,
+            width=180,
             tone=lambda r: (
                 "warn"
                 if r.eta is not None

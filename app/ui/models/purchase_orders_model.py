@@ -41,12 +41,12 @@ class PurchaseOrdersModel(PagedTableModel):
     columns = (
         Column("Ref", lambda r: r.ref, "ref", width=110),
         Column("Supplier", lambda r: r.supplier, "supplier", width=220, stretch=True),
-        Column("Ordered at", lambda r: r.ordered_at, "ordered_at", width=130),
+        Column("Ordered at", lambda r: r.ordered_at, "ordered_at", width=150),
         Column(
             "Expected",
             expected_text,
             "expected_date",
-            width=150,
+            width=180,
             tone=lambda r: "warn" if days_overdue(r) else None,
             tip=expected_tip,
         ),

@@ -80,7 +80,7 @@ class StockModel(PagedTableModel):
         Column(
             "Next expected",
             expected_text,
-            width=150,
+            width=180,
             tooltip="The soonest expected date of an open purchase order for this product",
             tone=lambda r: "bad" if days_overdue(r) else None,
             tip=expected_tip,
