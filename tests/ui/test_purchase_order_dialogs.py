@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
@@ -60,7 +61,9 @@ def test_drafts_are_created_from_suggestions_with_the_keyboard(
     assert cells(model, 0) == ["Acme Wholesale", "No supplier"]
     assert cells(model, SuggestionsModel.ORDER) == ["3", "2"]
     assert not model.flags(model.index(1, SuggestionsModel.ORDER)) & Qt.ItemFlag.ItemIsEditable
-    assert dialog.footer.text().startswith("1 draft · 3 units")
+    assert dialog.footer.text().startswith(
+        f"1 draft · 3 units · cost {formatting.money(Decimal('0.00'), 'EUR')}"
+    )
     assert "1 product with no supplier" in dialog.footer.text()
     assert dialog.table.hasFocus()
     qtbot.keyClicks(dialog.table, "5")  # the current cell is MUG's quantity: typing edits it
