@@ -156,3 +156,26 @@ def test_a_draft_shows_the_costs_its_lines_hold(qtbot, shop) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.total.text() == f"Total {formatting.money(Decimal('16.00'), 'EUR')}"
+
+
+def test_a_new_shop_currency_shows_at_once_in_the_order_and_po_totals(qtbot, shop) -> None:
+    from app.ui.dialogs.settings import SettingsDialog
+    from app.ui.dialogs.settings_shop import ShopPage
+    from tests.ui.conftest import wait_for_saves
+
+    window: MainWindow = open_window(qtbot, shop)
+    orders = model_of(window, "ordersTab")
+    pos = model_of(window, "purchaseOrdersTab")
+    page = ShopPage(shop)
+    dialog = SettingsDialog([page], window)
+    dialog.show()
+    page.currency.setCurrentIndex(page.currency.findData("GBP"))
+    dialog.accept()
+    wait_for_saves(qtbot)
+    with shop.read() as s:
+        assert shop_settings.get_currency(s) == "GBP"
+    # The tab on screen re-reads at once; the other when it is shown.
+    qtbot.waitUntil(lambda: cells(pos, "Total")[0].startswith("£"))
+    orders = model_of(window, "ordersTab")
+    qtbot.waitUntil(lambda: cells(orders, "Total")[0].startswith("£"))
+    assert cells(orders, "Total") == [formatting.money(Decimal("68.97"), "GBP")]

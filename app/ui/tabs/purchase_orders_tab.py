@@ -25,7 +25,7 @@ _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_inc
 class PurchaseOrdersTab(TableTab):
     singular = "purchase order"
     plural = "purchase orders"
-    areas = frozenset({Area.PURCHASE_ORDERS, Area.STOCK, Area.CATALOG})
+    areas = frozenset({Area.PURCHASE_ORDERS, Area.STOCK, Area.CATALOG, Area.SETTINGS})
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(
