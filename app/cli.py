@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from babel.core import default_locale
 from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
@@ -52,6 +53,7 @@ from app.domain.queue import serving_key
 from app.services import purchasing, receiving
 from app.services.exporting import KINDS as EXPORT_KINDS
 from app.services.exporting import export_csv, export_to_path
+from app.services.formatting import day, set_locale
 from app.services.importing import KINDS as IMPORT_KINDS
 from app.services.importing import import_csv
 from app.services.receiving import AllocationPlan
@@ -165,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_locale(default_locale("LC_TIME"))  # dates as the terminal's locale writes them
     try:
         if args.demo and args.db:
             raise InvalidInput("Use either --demo or --db, not both")
@@ -312,7 +315,7 @@ def cmd_receive(database: Database, ref: str, *, dry_run: bool, as_json: bool) -
         print(json.dumps(plan_as_json(plan), indent=2))
         return 0
     print(f"Purchase order {po.ref} from {po.supplier}", end="")
-    print(f", expected {po.expected_date.isoformat()}" if po.expected_date else "")
+    print(f", expected {day(po.expected_date)}" if po.expected_date else "")
     _print_plan(plan)
     if result is None:
         print("Dry run: nothing was saved.")
@@ -377,7 +380,7 @@ def _print_plan(plan: AllocationPlan) -> None:
                 ready = "  (order ready to ship)" if a.completes_order else ""
                 print(
                     f"      {a.qty:>4} to {a.order_ref} line {a.line_no}, {a.customer} "
-                    f"(waiting {a.waiting} since {a.placed_at:%Y-%m-%d}: {a.reason}){ready}"
+                    f"(waiting {a.waiting} since {day(a.placed_at)}: {a.reason}){ready}"
                 )
 
 

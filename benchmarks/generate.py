@@ -212,10 +212,12 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
             ],
         )
         costs: list[int] = [0] * (scale.products + 1)  # cents
+        prices: list[str] = [""] * (scale.products + 1)  # each order line's unit price
         product_rows = []
         for pid in range(1, scale.products + 1):
             cost = rng.randint(50, 20_000)
             costs[pid] = cost
+            prices[pid] = f"{cost * 2 / 100:.2f}"
             product_rows.append(
                 {
                     "id": pid,
@@ -223,7 +225,7 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                     "name": f"{rng.choice(ADJECTIVES)} {rng.choice(ADJECTIVES)} "
                     f"{rng.choice(NOUNS)} {pid}",
                     "barcode": f"20{pid:011d}",
-                    "price": f"{cost * 2 / 100:.2f}",
+                    "price": prices[pid],
                     "cost": f"{cost / 100:.2f}",
                     "backorder_policy": "backorder",
                     "reorder_point": rng.choice((0, 0, 5, 10)),
@@ -365,6 +367,7 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                     "customer changed mind" if canc else "",
                     False,
                     0,
+                    prices[pid],
                 )
             )
             order_totals = totals[oi]

@@ -11,12 +11,14 @@ Amounts are ``Decimal`` end to end (Babel formats a Decimal exactly; no float on
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_interval as _babel_interval
 from babel.numbers import format_currency, get_currency_precision
 
 #: Used when the system names no locale Babel knows.
@@ -65,3 +67,29 @@ def moment(value: datetime | None, *, empty: str = "") -> str:
         return empty
     local = value.astimezone() if value.tzinfo else value
     return f"{day(local.date())} {_babel_datetime(local, 'HH:mm', locale=_locale)}"
+
+
+def day_pattern() -> str:
+    """The CLDR pattern :func:`day` uses ("MMM d, y", "dd.MM.y"...), for date pickers that
+    must show dates the same way."""
+    return str(_locale.date_formats["medium"].pattern)
+
+
+def _day_skeleton() -> str:
+    """The CLDR skeleton of :func:`day`'s pattern ("MMM d, y" -> "yMMMd"), so a range of
+    days is written in the same style as one day."""
+    pattern = re.sub(r"'[^']*'", "", day_pattern())
+    fields = [m.group(0).replace("L", "M") for m in re.finditer(r"([yMLd])\1*", pattern)]
+    return "".join(sorted(fields, key=lambda field: "yMd".index(field[0]))) or "yMMMd"
+
+
+def day_range(first: date, last: date) -> str:
+    """Two days as one range, in :func:`day`'s style: "Dec 12 \N{EN DASH} 16, 2026",
+    "12.\N{EN DASH}16.12.2026"; one day when they are the same."""
+    if isinstance(first, datetime):
+        first = first.date()
+    if isinstance(last, datetime):
+        last = last.date()
+    if first == last:
+        return day(first)
+    return str(_babel_interval(first, last, _day_skeleton(), locale=_locale))

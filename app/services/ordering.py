@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -34,16 +35,21 @@ from app.domain.quantities import check_quantity
 from app.services.catalog import default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
 from app.services.eta import store_new_order_etas
+from app.services.pricing import parse_price
 from app.services.refs import checked_ref, next_free_ref
+from app.services.shop_settings import DEFAULT_CURRENCY, get_currency
 from app.services.stock import lock_balances
 
 
 @dataclass(frozen=True, slots=True)
 class LineRequest:
-    """One line as the clerk (or an import) asks for it: a SKU or barcode and a quantity."""
+    """One line as the clerk (or an import) asks for it: a SKU or barcode, a quantity and,
+    when the clerk agreed another, the price of one unit (None: the product's price when the
+    order is placed)."""
 
     code: str
     qty: int
+    unit_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,7 @@ class LineDecision:
     limit: int | None = None
     refusal: str = ""  #: why the line cannot be placed (empty: it can)
     backorder_limit: bool = False  #: refused by the product's maximum backorder quantity
+    price: Decimal = Decimal("0.00")  #: the product's price now (a line's default unit price)
 
     @property
     def refused(self) -> bool:
@@ -149,7 +156,18 @@ def decide_lines(
             free[pid] = free.get(pid, 0) - take
             queued[pid] = queued.get(pid, 0) + rest
         decisions.append(
-            LineDecision(pid, product.sku, product.name, qty, take, rest, limit, refusal, by_limit)
+            LineDecision(
+                pid,
+                product.sku,
+                product.name,
+                qty,
+                take,
+                rest,
+                limit,
+                refusal,
+                by_limit,
+                product.price,
+            )
         )
     return decisions
 
@@ -211,6 +229,22 @@ def quote_lines(session: Session, customer_id: int | None, lines: Sequence[LineR
     return Quote(tuple(decisions), ships_complete)
 
 
+def unit_prices(
+    session: Session, lines: Sequence[LineRequest], products: Sequence[Product]
+) -> list[Decimal]:
+    """Each line's unit price: the one the clerk agreed (checked against the shop's currency),
+    else the product's price now."""
+    currency = (
+        get_currency(session) if any(r.unit_price is not None for r in lines) else DEFAULT_CURRENCY
+    )
+    return [
+        product.price
+        if request.unit_price is None
+        else parse_price(request.unit_price, currency, what=f"Price of {product.sku}")
+        for request, product in zip(lines, products, strict=True)
+    ]
+
+
 def next_order_ref(session: Session) -> str:
     """The next free order reference, SO-000001 style."""
     return next_free_ref(session, SalesOrder.id, SalesOrder.ref, "SO-", 6)
@@ -243,6 +277,7 @@ def place_order(
     for request in lines:
         check_quantity(request.qty, what=f"Quantity of {request.code}")
         products.append(find_product(session, request.code))
+    prices = unit_prices(session, lines, products)
     balances = lock_balances(session, [p.id for p in products])
 
     # Decide every line before changing anything, so a refused order leaves no trace even in
@@ -265,8 +300,8 @@ def place_order(
     )
     session.add(order)
     placed: list[PlacedLine] = []
-    for line_no, (request, product, take) in enumerate(
-        zip(lines, products, takes, strict=True), start=1
+    for line_no, (request, product, take, price) in enumerate(
+        zip(lines, products, takes, prices, strict=True), start=1
     ):
         balance = balances[product.id]
         balance.allocated += take
@@ -281,7 +316,7 @@ def place_order(
                 qty_cancelled=0,
                 qty_backordered=request.qty - take,
                 queued_at=placed_at,
-                unit_price=product.price,
+                unit_price=price,
             )
         )
         placed.append(PlacedLine(line_no, product.sku, request.qty, take, request.qty - take))

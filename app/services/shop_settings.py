@@ -9,7 +9,7 @@ what is wrong in words a shop owner can act on. No Qt.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from babel.numbers import list_currencies
 from sqlalchemy.orm import Session
@@ -112,3 +112,25 @@ def get_long_wait_days(session: Session) -> int:
 
 def set_long_wait_days(session: Session, days: int | str) -> SettingSaved:
     return _write(session, LONG_WAIT_DAYS_KEY, str(check_long_wait_days(days)))
+
+
+@dataclass(frozen=True, slots=True)
+class ShopSettings:
+    """The shop page's settings, read or saved together."""
+
+    currency: str = DEFAULT_CURRENCY
+    long_wait_days: int = DEFAULT_LONG_WAIT_DAYS
+    changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS))
+
+
+def get_shop_settings(session: Session) -> ShopSettings:
+    return ShopSettings(get_currency(session), get_long_wait_days(session))
+
+
+def set_shop_settings(session: Session, currency: str, long_wait_days: int | str) -> ShopSettings:
+    """Save both settings of the Shop page (each checked first: nothing is written if either
+    is refused)."""
+    code, days = check_currency(currency), check_long_wait_days(long_wait_days)
+    set_currency(session, code)
+    set_long_wait_days(session, days)
+    return ShopSettings(code, days)

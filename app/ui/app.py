@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +39,7 @@ from app.db.opening import backup_if_due, sqlite_path
 from app.db.paths import log_dir
 from app.db.shop_file import replace_with_backup
 from app.domain.errors import BackupFailed, DatabaseCorrupt, ShopError
+from app.services import formatting
 from app.services.changes import NO_CHANGES, Changes
 from app.ui.style import apply_style
 
@@ -257,6 +258,8 @@ def run_gui(
     if icon_file.is_file():
         app.setWindowIcon(QIcon(str(icon_file)))
     apply_style(app)
+    # Dates and amounts in the user's own format (a desktop program gets no LANG on Windows).
+    formatting.set_locale(QLocale.system().name())
     log_file = setup_logging()
     install_excepthook(log_file)
 

@@ -30,14 +30,17 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_backups import BackupsPage
     from app.ui.dialogs.settings_database import DatabasePage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
+    from app.ui.dialogs.settings_shop import ShopPage
 
     database = window.database
     priority = QueuePriorityPage(database)
+    shop = ShopPage(database)
     if window.read_only:
-        # The queue policy is the whole shop's: shown, not changed, in a read-only window.
-        priority.setEnabled(False)
-        priority.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority]
+        # The queue policy and the shop page are the whole shop's: shown, not changed.
+        for shared in (priority, shop):
+            shared.setEnabled(False)
+            shared.setToolTip(READ_ONLY_MESSAGE)
+    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)

@@ -59,3 +59,31 @@ def test_time_stamps_are_shown_in_the_computers_time_zone(monkeypatch) -> None:
 def test_an_unknown_locale_falls_back_instead_of_failing() -> None:
     assert str(formatting.set_locale("xx_YY")) == formatting.FALLBACK_LOCALE
     assert str(formatting.set_locale("")) == formatting.FALLBACK_LOCALE
+
+
+def test_a_range_of_days_is_written_in_the_style_of_one_day() -> None:
+    formatting.set_locale("en_US")
+    assert (
+        formatting.day_range(date(2026, 12, 12), date(2026, 12, 16))
+        == "Dec 12\u2009\u2013\u200916, 2026"
+    )
+    assert formatting.day_range(date(2026, 12, 30), date(2027, 1, 4)) == (
+        "Dec 30, 2026\u2009\u2013\u2009Jan 4, 2027"
+    )
+    assert formatting.day_range(date(2026, 12, 5), date(2026, 12, 5)) == "Dec 5, 2026"
+    formatting.set_locale("de_DE")
+    assert formatting.day(date(2026, 12, 12)) == "12.12.2026"
+    assert formatting.day_range(date(2026, 12, 12), date(2026, 12, 16)) == "12.\u201316.12.2026"
+
+
+def test_eta_ranges_use_the_one_date_format() -> None:
+    from app.services.views.etas import eta_text
+
+    formatting.set_locale("en_GB")
+    today = date(2026, 12, 1)
+    assert (
+        eta_text(date(2026, 12, 12), date(2026, 12, 16), today) == "12\u2009\u2013\u200916 Dec 2026"
+    )
+    assert eta_text(date(2026, 12, 12), None, today) == "12 Dec 2026"
+    assert eta_text(date(2026, 11, 20), date(2026, 11, 25), today) == "overdue (20 Nov 2026)"
+    assert eta_text(None, None, today) == "no date"

@@ -66,3 +66,12 @@ def test_a_value_written_by_hand_falls_back_to_the_default_instead_of_failing(
     session.flush()
     assert shop_settings.get_currency(session) == "EUR"
     assert shop_settings.get_long_wait_days(session) == 14
+
+
+def test_the_shop_page_s_settings_are_saved_together_or_not_at_all(session: Session) -> None:
+    saved = shop_settings.set_shop_settings(session, "chf", "30")
+    assert (saved.currency, saved.long_wait_days) == ("CHF", 30)
+    assert saved.changes.touches({Area.SETTINGS})
+    with pytest.raises(InvalidInput, match="between 1 and 365 days"):
+        shop_settings.set_shop_settings(session, "JPY", 0)
+    assert shop_settings.get_shop_settings(session) == shop_settings.ShopSettings("CHF", 30)

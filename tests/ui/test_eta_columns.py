@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from app.db import Database
 from app.domain import PurchaseOrder
+from app.services import formatting
 from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
 from app.ui import events
@@ -22,7 +23,7 @@ from tests.ui.test_models import cells, column, fill_shop
 
 
 def day(value: date) -> str:
-    return f"{value.day} {value:%b}"
+    return formatting.day(value)
 
 
 def expected_of_po1(db: Database) -> date:
@@ -107,4 +108,4 @@ def test_orders_show_their_latest_lines_eta_and_stock_its_next_expected_date(
     assert by_ref == {"SO-1": day(expected), "SO-2": day(expected), "SO-3": "not on order"}
     stock = model_of(window, "stockTab")
     by_sku = dict(zip(cells(stock, "SKU"), cells(stock, "Next expected"), strict=True))
-    assert by_sku == {"ANVIL": expected.isoformat(), "GLUE": "", "ROPE": ""}
+    assert by_sku == {"ANVIL": day(expected), "GLUE": "", "ROPE": ""}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.db import Database
-from app.services import catalog, ordering, purchasing, stock
+from app.services import catalog, formatting, ordering, purchasing, stock
 from app.services.ordering import LineRequest
 from app.ui.models.backorders_model import BackordersModel
 from app.ui.models.orders_model import OrdersModel
@@ -147,8 +146,10 @@ def test_orders_model_formats_status_and_local_time(shop: Database) -> None:
     assert cells(model, "Customer") == ["Bugs Bunny", "Road Runner", "Wile Coyote"]
     assert cells(model, "Lines") == ["2", "1", "1"]
     placed = cells(model, "Placed at")[2]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", placed)
-    assert placed == T0.astimezone().strftime("%Y-%m-%d %H:%M")
+    # The one format for times: the date as formatting.day shows it, then the local time.
+    assert placed == formatting.moment(T0)
+    assert placed.startswith(formatting.day(T0.astimezone().date()))
+    assert placed.endswith(T0.astimezone().strftime(" %H:%M"))
 
 
 def test_purchase_orders_model_shows_outstanding(shop: Database) -> None:
@@ -186,7 +187,7 @@ def test_an_overdue_purchase_order_shows_its_expected_date_as_a_warning(shop: Da
     by_ref = {model.row_at(n).ref: model.index(n, expected) for n in range(model.rowCount())}
     late, due, draft = by_ref["PO-LATE"], by_ref["PO-DUE"], by_ref["PO-DRAFT"]
     one = by_ref["PO-1DAY"]
-    assert model.data(late) == f"{(today - timedelta(3)).isoformat()} (overdue)"
+    assert model.data(late) == f"{formatting.day(today - timedelta(3))} (overdue)"
     assert model.data(late, Qt.ItemDataRole.ToolTipRole) == "Expected 3 days ago"
     assert model.data(late, Qt.ItemDataRole.ForegroundRole) is not None
     assert model.data(one, Qt.ItemDataRole.ToolTipRole) == "Expected 1 day ago"
@@ -229,4 +230,7 @@ def test_backorders_model_lists_the_queue_in_serving_order(shop: Database) -> No
 def test_format_value() -> None:
     assert format_value(1234567) == "1,234,567"
     assert format_value(None) == ""
-    assert format_value(datetime(2026, 11, 28, 14, 5)).startswith("2026-11-28")
+    when = datetime(2026, 11, 28, 14, 5)
+    assert format_value(when) == formatting.moment(when)
+    assert format_value(when).startswith(formatting.day(date(2026, 11, 28)))
+    assert format_value(date(2026, 11, 28)) == formatting.day(date(2026, 11, 28))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
-from app.services import catalog, ordering, purchasing
+from app.services import catalog, formatting, ordering, purchasing
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.dialogs.edit_draft import EditDraftDialog
@@ -60,7 +61,9 @@ def test_drafts_are_created_from_suggestions_with_the_keyboard(
     assert cells(model, 0) == ["Acme Wholesale", "No supplier"]
     assert cells(model, SuggestionsModel.ORDER) == ["3", "2"]
     assert not model.flags(model.index(1, SuggestionsModel.ORDER)) & Qt.ItemFlag.ItemIsEditable
-    assert dialog.footer.text().startswith("1 draft · 3 units")
+    assert dialog.footer.text().startswith(
+        f"1 draft · 3 units · cost {formatting.money(Decimal('0.00'), 'EUR')}"
+    )
     assert "1 product with no supplier" in dialog.footer.text()
     assert dialog.table.hasFocus()
     qtbot.keyClicks(dialog.table, "5")  # the current cell is MUG's quantity: typing edits it
@@ -130,7 +133,7 @@ def test_a_draft_is_sent_from_the_tab(qtbot: QtBot, sqlite_db: Database, tab) ->
         qtbot.mouseClick(button(tab, "sendPurchaseOrderButton"), Qt.MouseButton.LeftButton)
     status, expected, _ = po(sqlite_db, "PO-DRAFT")
     assert status == PurchaseOrderStatus.OPEN
-    assert messages[-1] == f"Purchase order PO-DRAFT sent; expected {expected.isoformat()}"
+    assert messages[-1] == f"Purchase order PO-DRAFT sent; expected {formatting.day(expected)}"
     assert tab.selected_row().status == PurchaseOrderStatus.OPEN  # the table re-read it
     assert not button(tab, "sendPurchaseOrderButton").isEnabled()
 
@@ -151,7 +154,7 @@ def test_the_expected_date_is_changed_from_the_tab(
     new = old + timedelta(days=10)
     assert po(sqlite_db, shop.po_ref)[1] == new
     assert dialog.outcome == (
-        f"Purchase order {shop.po_ref} now expected {new.isoformat()} (later than before)"
+        f"Purchase order {shop.po_ref} now expected {formatting.day(new)} (later than before)"
         "; 6 waiting lines now expected later"
     )
     assert new.isoformat() in tab.selected_row().expected_date.isoformat()

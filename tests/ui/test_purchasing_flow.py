@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
-from app.services import catalog, ordering, purchasing, stock
+from app.services import catalog, formatting, ordering, purchasing, stock
 from app.services.ordering import LineRequest
 from app.ui import events
 from app.ui.dialogs.edit_purchase_order import ExpectedDateDialog
@@ -29,7 +29,7 @@ LATER = "\N{MIDDLE DOT} later"
 
 
 def day(value: date) -> str:
-    return f"{value.day} {value:%b}"
+    return formatting.day(value)
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_a_suggested_po_is_sent_and_re_dated_and_the_backorders_etas_follow(
     status, expected, _ = po_in_db(db, ref)
     assert status == PurchaseOrderStatus.OPEN
     assert expected == datetime.now(UTC).date() + timedelta(days=6)  # lead time from today
-    assert bar.currentMessage() == f"Purchase order {ref} sent; expected {expected.isoformat()}"
+    assert bar.currentMessage() == f"Purchase order {ref} sent; expected {day(expected)}"
     assert po_tab.selected_row().status == PurchaseOrderStatus.OPEN
     assert not button(window, "sendPurchaseOrderButton").isEnabled()
 
@@ -156,7 +156,7 @@ def test_a_suggested_po_is_sent_and_re_dated_and_the_backorders_etas_follow(
     assert cells(backorders, "PO") == [ref, ref]
     eta_column = column(backorders, "ETA")
     tip = backorders.data(backorders.index(0, eta_column), Qt.ItemDataRole.ToolTipRole)
-    assert f"Supplier's expected date: {expected:%a %d %b}" in tip
+    assert f"Supplier's expected date: {day(expected)}" in tip
     assert "moved later" not in tip
 
     # 5. "Change expected date…" moves the PO nine days later.
@@ -173,7 +173,7 @@ def test_a_suggested_po_is_sent_and_re_dated_and_the_backorders_etas_follow(
         ctrl_return(qtbot)  # Save date
     assert po_in_db(db, ref)[1] == later
     assert bar.currentMessage() == (
-        f"Purchase order {ref} now expected {later.isoformat()} (later than before)"
+        f"Purchase order {ref} now expected {day(later)} (later than before)"
         "; 2 waiting lines now expected later"
     )
 

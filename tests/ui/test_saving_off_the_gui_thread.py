@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 from app.db import Database
 from app.domain.enums import QueuePolicy, ShipPreference
 from app.domain.errors import InvalidTransition
-from app.services import catalog, purchasing, queue
+from app.services import catalog, formatting, purchasing, queue
 from app.services.changes import Area, Changes
 from app.services.ordering import LineRequest, get_order
 from app.ui import events
@@ -232,7 +232,7 @@ def send_purchase_order(qtbot: QtBot, db: Database, shop: Shop) -> Saving:
         widget,
         pos.send_selected,
         lambda: Changes.of(*INCOMING, product_ids=pid(db, "SPOON"), purchase_order_refs=[ref]),
-        lambda: said == [f"Purchase order {ref} sent; expected {sent.isoformat()}"],
+        lambda: said == [f"Purchase order {ref} sent; expected {formatting.day(sent)}"],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, func, select
@@ -30,6 +31,7 @@ class DocumentLine(NamedTuple):
     row: int
     code: str
     qty: int
+    price: Decimal | None = None  #: the unit price the file gives (None: the product's)
 
 
 @dataclass(slots=True)
@@ -53,6 +55,7 @@ class ProductRef:
     name: str
     policy: BackorderPolicy
     max_backorder: int | None = None  #: Product.max_backorder_qty
+    price: Decimal = Decimal("0.00")  #: Product.price, a line's unit price by default
 
 
 def place_in_bulk(
@@ -87,6 +90,7 @@ def place_in_bulk(
     placed_at_value = _to_driver(session, orders_table, "placed_at")
     queued_at_value = _to_driver(session, lines_table, "queued_at")
     status_value = _to_driver(session, orders_table, "status")
+    price_value = _to_driver(session, lines_table, "unit_price")
     order_rows: list[tuple[object, ...]] = []
     line_rows: list[list[tuple[object, ...]]] = []
     backordered_units = 0
@@ -94,7 +98,7 @@ def place_in_bulk(
         queued_at = queued_at_value(document.when)
         lines: list[tuple[object, ...]] = []
         totals_allocated = totals_backordered = totals_ordered = 0
-        for line_no, (row_no, code, qty) in enumerate(document.lines, start=1):
+        for line_no, (row_no, code, qty, price) in enumerate(document.lines, start=1):
             product_id = products[code].id
             free = available[product_id]
             take = qty if qty <= free else free
@@ -125,8 +129,22 @@ def place_in_bulk(
             totals_ordered += qty
             totals_allocated += take
             totals_backordered += qty - take
+            unit_price = price_value(products[code].price if price is None else price)
             lines.append(
-                (line_no, product_id, qty, take, 0, 0, qty - take, queued_at, "", False, 0)
+                (
+                    line_no,
+                    product_id,
+                    qty,
+                    take,
+                    0,
+                    0,
+                    qty - take,
+                    queued_at,
+                    "",
+                    False,
+                    0,
+                    unit_price,
+                )
             )
         backordered_units += totals_backordered
         status = derive_order_status(
@@ -243,6 +261,7 @@ ORDER_LINE_COLUMNS = (
     "cancel_reason",
     "pinned",
     "queue_nudge",
+    "unit_price",
 )
 
 

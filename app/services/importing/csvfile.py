@@ -42,6 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "products": ("supplier_sku", "max_backorder_qty"),
     "customers": ("ship_preference",),
+    #: The price of one unit on the line; empty or absent: the product's price.
+    "orders": ("price",),
 }
 
 KINDS: tuple[str, ...] = tuple(COLUMNS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -30,6 +31,8 @@ from app.services.importing.csvfile import (
     parse_timestamp,
 )
 from app.services.ordering import LineRequest, place_order
+from app.services.pricing import parse_price
+from app.services.shop_settings import get_currency
 
 _QTY_DIGITS = len(str(MAX_QUANTITY))
 
@@ -42,16 +45,30 @@ def gather(
     when_column: str,
     when_required: bool,
     has_expected: bool,
+    price_currency: str | None = None,
 ) -> dict[str, OrderDocument]:
     """Group rows into documents by reference, checking that their headers agree.
 
     This runs once per row of files with 100k+ lines, so the common case is kept cheap:
     the careful (slower) checks only run to find the reason a value is wrong.
+
+    ``price_currency``: the rows end with an optional unit price, checked as an amount in
+    that currency (an empty one is None: the product's price).
     """
     documents: dict[str, OrderDocument] = {}
     ref_column = f"{what}_ref"
+    prices: dict[str, Decimal] = {}
 
     def handle(row_no: int, values: tuple[str, ...]) -> None:
+        price: Decimal | None = None
+        if price_currency is not None:
+            price_text, values = values[-1], values[:-1]
+            if price_text:
+                price = prices.get(price_text)
+                if price is None:
+                    price = prices[price_text] = parse_price(
+                        price_text, price_currency, what="price"
+                    )
         if has_expected:
             ref, party, when_text, expected_text, code, qty_text = values
         else:
@@ -90,7 +107,7 @@ def gather(
             if expected_text != document.expected_text:
                 expected = parse_date(expected_text, "expected_date") if expected_text else None
                 _check_same(document, "expected_date", document.expected, expected)
-        document.lines.append(DocumentLine(row_no, code, qty))
+        document.lines.append(DocumentLine(row_no, code, qty, price))
 
     each_row(rows, handle)
     return documents
@@ -131,10 +148,11 @@ def resolve_products(session: Session, codes: Iterable[str]) -> dict[str, Produc
                 Product.backorder_policy,
                 Product.barcode,
                 Product.max_backorder_qty,
+                Product.price,
             ).where(or_(Product.sku.in_(chunk), Product.barcode.in_(chunk)))
         )
-        for product_id, sku, name, policy, barcode, max_backorder in rows:
-            product = ProductRef(product_id, sku, name, policy, max_backorder)
+        for product_id, sku, name, policy, barcode, max_backorder, price in rows:
+            product = ProductRef(product_id, sku, name, policy, max_backorder, price)
             by_sku[sku] = product
             if barcode:
                 by_barcode[barcode] = product
@@ -188,6 +206,7 @@ def import_orders(
         when_column="placed_at",
         when_required=True,
         has_expected=False,
+        price_currency=get_currency(session),
     )
     source = rows.source
     customers = resolve_codes(
@@ -251,7 +270,7 @@ def _place_one_by_one(
             placed = place_order(
                 session,
                 document.party,
-                [LineRequest(line.code, line.qty) for line in document.lines],
+                [LineRequest(line.code, line.qty, line.price) for line in document.lines],
                 ref=document.ref,
                 placed_at=document.when,
             )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import LineEta, OrderLine, PurchaseOrder, PurchaseOrderLine
 from app.services.eta import IN_STOCK, NO_HISTORY, NOT_ON_ORDER, ON_ORDER, supplier_confidence
+from app.services.formatting import day, day_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +37,18 @@ class OrderEta:
 
 
 def eta_text(likely: date | None, late: date | None, today: date | None = None) -> str:
-    """ "3 Dec", or "3 Dec - 9 Dec" when the late case is later; "no date" without one;
-    "overdue (25 Nov)" when even the late case has passed (the goods should be here)."""
+    """The likely date ("Dec 3, 2026", as ``formatting.day`` shows dates), or the range from
+    it to the late case when that is later ("Dec 3 - 9, 2026", ``formatting.day_range``);
+    "no date" without one; "overdue (Nov 25, 2026)" when even the late case has passed (the
+    goods should be here)."""
     if likely is None:
         return "no date"
     today = today or date.today()
     if (late or likely) < today:
-        return f"overdue ({likely.day} {likely:%b})"
-    first = f"{likely.day} {likely:%b}"
+        return f"overdue ({day(likely)})"
     if late is None or late <= likely:
-        return first
-    return f"{first} \N{EN DASH} {late.day} {late:%b}"
+        return day(likely)
+    return day_range(likely, late)
 
 
 def order_etas(session: Session, order_ids: Sequence[int]) -> dict[int, OrderEta]:

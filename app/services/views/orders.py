@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import Customer, OrderLine, OrderStatus, SalesOrder
 from app.domain.enums import ShipPreference
+from app.services.shop_settings import get_currency
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order, _ordered
 from app.services.views.etas import OrderEta, order_etas
 from app.services.views.search import MAX_INLINE_IDS, _ids_in, _matches, _starts_with
@@ -44,6 +46,9 @@ class OrderRow:
     ship_preference: ShipPreference = ShipPreference.PARTIAL
     overridden: bool = False  #: a manager chose the ship preference for this order
     customer_code: str = ""
+    #: What the order comes to: every unit not cancelled at its line's price, exact.
+    total: Decimal = Decimal("0.00")
+    currency: str = "EUR"  #: the shop's currency, to show ``total`` in
 
     @property
     def ships_complete(self) -> bool:
@@ -134,7 +139,16 @@ def orders_page(session: Session, query: OrderQuery, offset: int, limit: int) ->
     return order_rows(session, ids)
 
 
+def order_total_cents() -> ColumnElement[Any]:
+    """SQL for an order's total in cents (grouped by order): units not cancelled times the
+    line's unit price. Whole cents are summed, so SQLite (which keeps prices as binary
+    floats) adds exactly as PostgreSQL's numeric does."""
+    cents = cast(func.round(OrderLine.unit_price * 100), Integer)
+    return func.sum(cents * (OrderLine.qty_ordered - OrderLine.qty_cancelled))
+
+
 def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
+    currency = get_currency(session)
     totals = {
         row[0]: row[1:]
         for row in session.execute(
@@ -146,6 +160,7 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 func.sum(OrderLine.qty_backordered),
                 func.sum(OrderLine.qty_shipped),
                 func.sum(OrderLine.qty_cancelled),
+                order_total_cents(),
             )
             .where(OrderLine.order_id.in_(order_ids))
             .group_by(OrderLine.order_id)
@@ -168,8 +183,8 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
     etas = order_etas(session, order_ids)
     rows = []
     for oid, ref, status, customer, placed_at, override, preference, code in orders:
-        lines, ordered, allocated, backordered, shipped, cancelled = totals.get(
-            oid, (0, 0, 0, 0, 0, 0)
+        lines, ordered, allocated, backordered, shipped, cancelled, cents = totals.get(
+            oid, (0, 0, 0, 0, 0, 0, 0)
         )
         rows.append(
             OrderRow(
@@ -188,6 +203,8 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 ship_preference=override or preference,
                 overridden=override is not None,
                 customer_code=code,
+                total=Decimal(int(cents or 0)).scaleb(-2),
+                currency=currency,
             )
         )
     return _in_page_order(order_ids, rows, lambda row: row.order_id)

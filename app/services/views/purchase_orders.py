@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.domain import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, Supplier
+from app.services.shop_settings import get_currency
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order, _ordered
 from app.services.views.search import _like
 from app.services.views.stock import _outstanding_units
@@ -29,6 +31,9 @@ class PurchaseOrderRow:
     ordered: int
     received: int
     outstanding: int
+    #: What the PO costs: units ordered at each line's unit cost, exact.
+    total: Decimal = Decimal("0.00")
+    currency: str = "EUR"  #: the shop's currency, to show ``total`` in
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +73,18 @@ def purchase_orders_page(
     if not ids:
         return []
     outstanding = _outstanding_units()
+    # Whole cents summed, so SQLite's float prices add up exactly as PostgreSQL's numeric.
+    cents = cast(func.round(PurchaseOrderLine.unit_cost * 100), Integer)
+    currency = get_currency(session)
     totals = {
-        po_id: (ordered, received, due)
-        for po_id, ordered, received, due in session.execute(
+        po_id: (ordered, received, due, cost)
+        for po_id, ordered, received, due, cost in session.execute(
             select(
                 PurchaseOrderLine.purchase_order_id,
                 func.sum(PurchaseOrderLine.qty_ordered),
                 func.sum(PurchaseOrderLine.qty_received),
                 func.sum(outstanding),
+                func.sum(cents * PurchaseOrderLine.qty_ordered),
             )
             .where(PurchaseOrderLine.purchase_order_id.in_(ids))
             .group_by(PurchaseOrderLine.purchase_order_id)
@@ -94,7 +103,7 @@ def purchase_orders_page(
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .where(PurchaseOrder.id.in_(ids))
     ):
-        ordered, received, due = totals.get(po_id, (0, 0, 0))
+        ordered, received, due, cost = totals.get(po_id, (0, 0, 0, 0))
         rows.append(
             PurchaseOrderRow(
                 po_id=po_id,
@@ -106,6 +115,8 @@ def purchase_orders_page(
                 ordered=int(ordered or 0),
                 received=int(received or 0),
                 outstanding=int(due or 0),
+                total=Decimal(int(cost or 0)).scaleb(-2),
+                currency=currency,
             )
         )
     return _in_page_order(ids, rows, lambda row: row.po_id)

@@ -27,6 +27,8 @@ from app.services.purchasing import (
     set_draft_lines,
     set_expected_date,
 )
+from app.ui.dates import show_days
+from app.ui.dialogs.line_costs import cost_total_label, show_costs
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -95,7 +97,7 @@ class EditDraftDialog(KeyboardDialog):
         self.expected = QDateEdit()
         self.expected.setObjectName("draftExpectedDate")
         self.expected.setCalendarPopup(True)
-        self.expected.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.expected)
         if self.view is not None:
             when = self.view.expected or date.today()
             self.expected.setDate(QDate(when.year, when.month, when.day))
@@ -111,6 +113,7 @@ class EditDraftDialog(KeyboardDialog):
         self.table, self.remove_button, self.footer, footer_row = lines_area(
             self.lines, "draftLinesTable", "Draft purchase order lines"
         )
+        self.total = cost_total_label(footer_row, "draftTotal")
         self.remove_button.clicked.connect(lambda: remove_current_line(self.table, self.lines))
         self.buttons, self.save_button, self.cancel_button = submit_buttons(
             self, "Save draft", "saveDraftButton", "Save the draft's lines and expected date"
@@ -161,6 +164,7 @@ class EditDraftDialog(KeyboardDialog):
     def _lines_changed(self) -> None:
         errors = report_line_errors(self.message, self.lines, clear_old_error=self.view is not None)
         self.footer.setText(lines_footer(self.lines))
+        show_costs(self.database, self.message, self.lines, self.total, self.ref)
         self.save_button.setEnabled(
             self.view is not None and bool(self.lines.items()) and not errors
         )

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain import PurchaseOrderStatus
+from app.services.formatting import day
 from app.services.purchasing import (
     PurchaseOrderChange,
     cancel_purchase_order,
     get_purchase_order,
     set_expected_date,
 )
+from app.ui.dates import show_days
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -42,7 +44,7 @@ class POSummary:
 
     @property
     def text(self) -> str:
-        expected = self.expected.isoformat() if self.expected else "no date"
+        expected = day(self.expected, empty="no date")
         return (
             f"{self.supplier}   ·   {self.status.label}   ·   expected {expected}   ·   "
             f"{plural(self.outstanding, 'unit')} outstanding"
@@ -115,7 +117,7 @@ class ExpectedDateDialog(_PODialog):
         self.date = QDateEdit()
         self.date.setObjectName("poNewExpectedDate")
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.date)
         if self.summary is not None:
             self.date.setDate(_qdate(self.summary.expected or date.today()))
             if self.summary.ordered is not None:
@@ -142,9 +144,7 @@ class ExpectedDateDialog(_PODialog):
 
         def done(change: PurchaseOrderChange) -> None:
             later = " (later than before)" if change.moved_later else ""
-            self._changed(
-                change, f"Purchase order {ref} now expected {expected.isoformat()}{later}"
-            )
+            self._changed(change, f"Purchase order {ref} now expected {day(expected)}{later}")
 
         self.save(
             self.database,

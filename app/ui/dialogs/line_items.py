@@ -8,22 +8,31 @@ to its line. A quantity typed badly is kept as typed, shown in red, and reported
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableView
 
-from app.domain.errors import InvalidQuantity, ShopError
+from app.domain.errors import InvalidInput, InvalidQuantity, ShopError
 from app.domain.quantities import MAX_QUANTITY
+from app.services import formatting
+from app.services.eta.preview import WaitPreview
 from app.services.ordering import LineDecision, LineRequest
+from app.services.pricing import CostQuote
 from app.ui.dialogs.lookups import ProductRow
+from app.ui.dialogs.order_hints import (
+    _ERROR,
+    _WARN,
+    LineMoney,
+    availability_hint,
+    wait_text,
+    wait_tip,
+)
 from app.ui.dialogs.widgets import MessageLabel, make_table, parse_qty, plural
 
 Index = QModelIndex | QPersistentModelIndex
-_ERROR = QBrush(QColor("#b3261e"))
-_WARN = QBrush(QColor("#8a5a00"))
-_OK = QBrush(QColor("#1e6b30"))
 _EDITABLE = QBrush(QColor("#f3f8ff"))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -34,26 +43,10 @@ class LineItem:
     qty: int
     text: str = ""
     error: str = ""
-
-
-def availability_hint(
-    decision: LineDecision | None, *, held: bool = False
-) -> tuple[str, str, str, QBrush | None]:
-    """What placing a line now would do, as (ships now or allocated, backordered, note,
-    colour). ``held``: the customer wants the order complete and some of it waits, so the
-    allocated units are kept for the order rather than shipped now."""
-    if decision is None:
-        return "", "", "", None
-    if decision.refused:
-        return f"{decision.allocated:,}", "", f"Only {decision.limit or 0:,} can be sold", _ERROR
-    waits = f"{decision.backordered:,}" if decision.backordered else ""
-    if not decision.backordered and held:
-        return f"{decision.allocated:,}", "", "Allocated · held", _WARN
-    if not decision.backordered:
-        return f"{decision.allocated:,}", "", "Ships now", _OK
-    if not decision.allocated:
-        return "0", waits, "Waits for stock", _WARN
-    return f"{decision.allocated:,}", waits, "Part waits for stock", _WARN
+    #: The unit price the clerk typed (None: the product's price when the order is placed).
+    price: Decimal | None = None
+    price_text: str = ""  #: a price typed badly, kept as typed
+    price_error: str = ""
 
 
 class LineItemsModel(QAbstractTableModel):
@@ -61,10 +54,13 @@ class LineItemsModel(QAbstractTableModel):
     (ships now, backordered, a note) or (for purchase orders) the supplier's own SKU."""
 
     QTY = 2
-    SHIPS_NOW = 3
-    BACKORDERED = 4
-    HINT = 5  #: the note: "Ships now", "Only 2 can be sold"...
+    PRICE = 3  #: orders: the unit price, editable
+    SHIPS_NOW = 4
+    BACKORDERED = 5
+    ETA = 6  #: orders: when the waiting units likely arrive
+    HINT = 7  #: the note: "Ships now", "Only 2 can be sold"...
     SUPPLIER_SKU = 3
+    COST = 4  #: purchase orders: the unit cost
 
     linesChanged = Signal()
 
@@ -75,14 +71,17 @@ class LineItemsModel(QAbstractTableModel):
         assert not (with_hints and with_supplier_sku), "one fourth column at most"
         self.headers = ["SKU", "Product", "Qty"]
         if with_hints:
-            self.headers += ["Ships now", "Backordered", "Note"]
+            self.headers += ["Price", "Ships now", "Backordered", "Expected", "Note"]
         self._hints = with_hints
         self._supplier: str | None = None
         if with_supplier_sku:
-            self.headers.append("Supplier SKU")
+            self.headers += ["Supplier SKU", "Unit cost"]
+        self._costs: CostQuote | None = None
         self._rows: list[LineItem] = []
         self._quote: dict[int, LineDecision] = {}
         self._held = False
+        self._waits: dict[int, WaitPreview] = {}
+        self.money = LineMoney()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -98,7 +97,9 @@ class LineItemsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             held = self._held and section == self.SHIPS_NOW
             return "Allocated" if held else self.headers[section]
-        numeric = (self.QTY, self.SHIPS_NOW, self.BACKORDERED) if self._hints else (self.QTY,)
+        numeric = (
+            (self.QTY, self.PRICE, self.SHIPS_NOW, self.BACKORDERED) if self._hints else (self.QTY,)
+        )
         if role == Qt.ItemDataRole.TextAlignmentRole and section in numeric:
             return _RIGHT
         return None
@@ -107,7 +108,7 @@ class LineItemsModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == self.QTY:
+        if index.column() == self.QTY or (self._hints and index.column() == self.PRICE):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -116,14 +117,18 @@ class LineItemsModel(QAbstractTableModel):
             return None
         item = self._rows[index.row()]
         column = index.column()
+        if self._hints and column in (self.PRICE, self.ETA):
+            return self._order_data(item, column, role)
         if self._hints:
             decision = None if item.error else self._quote.get(item.product.id)
             ships, waits, note, brush = availability_hint(decision, held=self._held)
             if role == Qt.ItemDataRole.ToolTipRole and column == self.HINT and decision:
                 return decision.refusal or None
-            extra: tuple[str, ...] = (ships, waits, note)
+            extra: tuple[str, ...] = ("", ships, waits, "", note)
         else:
-            extra, brush = (self._supplier_sku(item.product),), None
+            extra, brush = (self._supplier_sku(item.product), self._cost_text(item)), None
+            if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COST:
+                return _RIGHT
         if role == Qt.ItemDataRole.EditRole and column == self.QTY:
             return item.text if item.error else item.qty
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -153,6 +158,25 @@ class LineItemsModel(QAbstractTableModel):
             return f"{item.product.supplier_sku} is the code of {owner}, not of this supplier"
         return None
 
+    def _cost_text(self, item: LineItem) -> str:
+        if self._costs is None or item.product.id not in self._costs.costs:
+            return ""
+        return formatting.money(self._costs.costs[item.product.id], self._costs.currency)
+
+    def set_costs(self, costs: CostQuote | None) -> None:
+        """Purchase orders: each line's unit cost (``pricing.quote_costs``)."""
+        self._costs = costs
+        if self._rows and not self._hints:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.COST), self.index(last, self.COST))
+
+    def cost_total(self) -> str:
+        """Purchase orders: what the lines cost, in the shop's currency ("" before costs)."""
+        if self._costs is None:
+            return ""
+        lines = [(item.product.id, item.qty) for item in self._rows if not item.error]
+        return formatting.money(self._costs.total(lines), self._costs.currency)
+
     def _supplier_sku(self, product: ProductRow) -> str:
         """The supplier's own code for the product: only the preferred supplier's, and only
         when the order is to that supplier (or no supplier was chosen)."""
@@ -160,8 +184,66 @@ class LineItemsModel(QAbstractTableModel):
             return ""
         return product.supplier_sku or ""
 
+    def _order_data(self, item: LineItem, column: int, role: int) -> Any:
+        """The price and expected-date cells of an order line."""
+        if column == self.PRICE:
+            if role == Qt.ItemDataRole.EditRole:
+                return item.price_text if item.price_error else self._price_of(item) or ""
+            if role == Qt.ItemDataRole.DisplayRole:
+                if item.price_error:
+                    return item.price_text
+                price = self._price_of(item)
+                return "" if price is None else self.money.show(price)
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return _RIGHT
+            if role == Qt.ItemDataRole.ForegroundRole and item.price_error:
+                return _ERROR
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return _EDITABLE
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if item.price_error:
+                    return item.price_error
+                if item.price is not None:
+                    return "Price agreed for this order (clear it for the product's price)"
+                return "The product's price; type another to agree a different one"
+            if role == Qt.ItemDataRole.FontRole and item.price is not None:
+                return self.money.agreed_font
+            return None
+        wait = None if item.error else self._waits.get(item.product.id)
+        if wait is None:
+            return None
+        long = wait.is_long(self.money.long_wait_days, self.money.today)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return wait_text(wait)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return wait_tip(wait, self.money.long_wait_days, self.money.today)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _WARN if long else None
+        return None
+
+    def _price_of(self, item: LineItem) -> Decimal | None:
+        if item.price is not None:
+            return item.price
+        decision = self._quote.get(item.product.id)
+        return None if decision is None else decision.price
+
+    def _set_price(self, row: int, value: Any) -> bool:
+        item = self._rows[row]
+        text = "" if value is None else str(value).strip()
+        try:
+            item.price = self.money.parse(text, what=f"Price of {item.product.sku}")
+            item.price_text, item.price_error = "", ""
+        except InvalidInput as error:
+            item.price_text, item.price_error = text, str(error)
+        self._row_changed(row)
+        return True
+
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != self.QTY:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        if self._hints and index.column() == self.PRICE:
+            return self._set_price(index.row(), value)
+        if index.column() != self.QTY:
             return False
         item = self._rows[index.row()]
         text = "" if value is None else str(value).strip()
@@ -208,8 +290,13 @@ class LineItemsModel(QAbstractTableModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.SHIPS_NOW, self.SHIPS_NOW)
         if self._rows and self._hints:
             self.dataChanged.emit(
-                self.index(0, self.SHIPS_NOW), self.index(len(self._rows) - 1, self.HINT)
+                self.index(0, self.PRICE), self.index(len(self._rows) - 1, self.HINT)
             )
+
+    def set_waits(self, waits: dict[int, WaitPreview]) -> None:
+        """Each waiting line's ETA, by product id (``eta.preview``); set before
+        :meth:`set_quote`, which repaints the lines."""
+        self._waits = dict(waits)
 
     def set_supplier(self, code: str | None) -> None:
         """The supplier ordered from: the Supplier SKU column shows only that supplier's codes."""
@@ -227,10 +314,16 @@ class LineItemsModel(QAbstractTableModel):
         return list(self._rows)
 
     def errors(self) -> list[str]:
-        return [item.error for item in self._rows if item.error]
+        return [error for item in self._rows for error in (item.error, item.price_error) if error]
 
     def requests(self) -> list[LineRequest]:
-        return [LineRequest(item.product.sku, item.qty) for item in self._rows if not item.error]
+        """The lines to quote or place: those with a good quantity (a badly typed price
+        counts as the product's price here; :meth:`errors` stops the order being placed)."""
+        return [
+            LineRequest(item.product.sku, item.qty, item.price)
+            for item in self._rows
+            if not item.error
+        ]
 
     def _row_changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))

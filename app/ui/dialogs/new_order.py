@@ -4,7 +4,10 @@ Built for a counter with a keyboard-wedge scanner: the scan field keeps the focu
 the scanned item (again: one more), a misread or unknown code is said inline and selected so
 the next scan replaces it, and Ctrl+Return (or Ctrl+S) places the order. Each line shows what
 placing it now would do (``ordering.quote_lines``: ships now, backordered, or refused and why);
-``place_order`` decides for real when the clerk places the order.
+``place_order`` decides for real when the clerk places the order. Each line has a unit price
+(the product's, or one the clerk types), the order a running total, and each line that will
+wait its expected dates, with a warning over the lines when a wait is longer than the shop's
+setting (``order_preview.preview_order`` reads all of it at once).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.services.catalog import CustomerRow
-from app.services.ordering import LineDecision, PlacedOrder, Quote, place_order, quote_lines
+from app.services.order_preview import OrderPreview, preview_order
+from app.services.ordering import LineDecision, LineRequest, PlacedOrder, Quote, place_order
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.discard import DiscardQuestion
 from app.ui.dialogs.line_items import (
@@ -36,6 +40,7 @@ from app.ui.dialogs.line_items import (
     remove_current_line,
     report_line_errors,
 )
+from app.ui.dialogs.order_hints import long_wait_warning
 from app.ui.dialogs.scanning import keep_for_next_scan, look_up_item
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -58,13 +63,14 @@ class NewOrderDialog(KeyboardDialog):
         self.database = database
         self.placed: PlacedOrder | None = None
         self.quote: Quote | None = None
+        self.preview: OrderPreview | None = None
         self.customer_dialog: CustomerDialog | None = None
         self.discard = DiscardQuestion(
             self, "order", keep="&Keep editing", discarded=self._discarded
         )
         self.setObjectName("NewOrderDialog")
         self.setWindowTitle("New order")
-        self.resize(820, 540)
+        self.resize(980, 560)
         self.message = MessageLabel()
         self.lines = LineItemsModel(self, with_hints=True)
         self.lines.linesChanged.connect(self._lines_changed)
@@ -103,6 +109,22 @@ class NewOrderDialog(KeyboardDialog):
         save_key = QShortcut(QKeySequence("Ctrl+S"), self)
         save_key.activated.connect(self._submit_from_keyboard)
         self.footer.setObjectName("orderFooter")
+        self.total = QLabel()
+        self.total.setObjectName("orderTotal")
+        self.total.setToolTip("What the order comes to at the prices on its lines")
+        font = self.total.font()
+        font.setBold(True)
+        self.total.setFont(font)
+        footer_row.insertWidget(1, self.total)
+        footer_row.insertSpacing(2, 12)
+        self.long_wait = QLabel()
+        self.long_wait.setObjectName("longWaitWarning")
+        self.long_wait.setWordWrap(True)
+        self.long_wait.setStyleSheet(
+            "QLabel { background: #fff4d6; color: #6b4500; border: 1px solid #e0b44c;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.long_wait.hide()
         self.buttons, self.place_button, self.cancel_button = submit_buttons(
             self, "Place order", "placeOrderButton", "Place the order"
         )
@@ -120,6 +142,7 @@ class NewOrderDialog(KeyboardDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.long_wait)
         layout.addLayout(footer_row)
         layout.addWidget(self.buttons)
         tab_order(
@@ -134,9 +157,10 @@ class NewOrderDialog(KeyboardDialog):
         self.customer.setFocus()
 
     def _stretch_columns(self) -> None:
-        """The product name and the note share the spare width (the note is never cut)."""
+        """The product name, the expected dates and the note share the spare width (none is
+        ever cut)."""
         header = self.table.horizontalHeader()
-        for column in (1, LineItemsModel.HINT):
+        for column in (1, LineItemsModel.ETA, LineItemsModel.HINT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
@@ -230,23 +254,48 @@ class NewOrderDialog(KeyboardDialog):
         requests = self.lines.requests()
         chosen = self.customer.chosen
         customer_id = chosen.id if chosen is not None else None
-        quote = (
+        preview = (
             guarded(
                 self.message,
-                lambda: read_with(self.database, lambda s: quote_lines(s, customer_id, requests)),
+                lambda: read_with(self.database, lambda s: preview_order(s, customer_id, requests)),
             )
             if requests
             else None
         )
-        self.quote = quote
+        self.preview = preview
+        quote = self.quote = preview.quote if preview is not None else None
+        if preview is not None:
+            money = self.lines.money
+            money.currency, money.long_wait_days = preview.currency, preview.long_wait_days
+            money.today = preview.today
+        self.lines.set_waits(preview.waits if preview is not None else {})
         decisions = {d.product_id: d for d in quote.lines} if quote else {}
         self.lines.set_quote(decisions, held=quote is not None and quote.held)
+        self._show_money_and_waits(preview, requests)
         errors = report_line_errors(self.message, self.lines)
         refusals = quote.refusals if quote else ()
         if not errors and refusals:
             self.message.show_error(refusals[0])
         self.footer.setText(self._footer(quote))
         self.place_button.setEnabled(bool(self.lines.items()) and not errors and not refusals)
+
+    def _show_money_and_waits(
+        self, preview: OrderPreview | None, requests: list[LineRequest]
+    ) -> None:
+        """The running total, and the warning when some line would wait long."""
+        if preview is None:
+            self.total.setText("")
+            self.long_wait.hide()
+            return
+        self.total.setText(f"Total {self.lines.money.show(preview.total(requests))}")
+        names = {d.product_id: f"{d.sku} {d.name}" for d in preview.quote.lines}
+        warning = long_wait_warning(
+            [(names[w.product_id], w) for w in preview.long_waits()],
+            preview.long_wait_days,
+            preview.today,
+        )
+        self.long_wait.setText(warning)
+        self.long_wait.setVisible(bool(warning))
 
     def _footer(self, quote: Quote | None) -> str:
         text = lines_footer(self.lines)

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.purchasing import CreatedPurchaseOrder, create_purchase_order
+from app.ui.dates import show_days
+from app.ui.dialogs.line_costs import cost_total_label, show_costs
 from app.ui.dialogs.line_items import (
     LineItemsModel,
     add_line,
@@ -68,7 +70,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         self.expected = QDateEdit()
         self.expected.setObjectName("poExpectedDate")
         self.expected.setCalendarPopup(True)
-        self.expected.setDisplayFormat("ddd d MMM yyyy")
+        show_days(self.expected)
         self.sku = QLineEdit()
         self.sku.setObjectName("poSkuInput")
         self.sku.setPlaceholderText("SKU or barcode")
@@ -82,6 +84,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
         self.table, self.remove_button, self.footer, footer_row = lines_area(
             self.lines, "poLinesTable", "Purchase order lines"
         )
+        self.total = cost_total_label(footer_row, "poTotal")
         self.remove_button.clicked.connect(self._remove_selected)
         self.buttons, self.create_button, self.cancel_button = submit_buttons(
             self, "Create purchase order", "createPurchaseOrderButton", "Create the purchase order"
@@ -149,6 +152,7 @@ class NewPurchaseOrderDialog(KeyboardDialog):
     def _lines_changed(self) -> None:
         errors = report_line_errors(self.message, self.lines, clear_old_error=bool(self.choices))
         self.footer.setText(lines_footer(self.lines))
+        show_costs(self.database, self.message, self.lines, self.total, None)
         self.create_button.setEnabled(
             bool(self.lines.items()) and not errors and bool(self.choices)
         )

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.domain.allocation import AllocationPlan, PlannedAllocation
 from app.domain.enums import CustomerTier
 from app.domain.errors import ShopError
+from app.services.formatting import moment
 from app.ui.dialogs.widgets import parse_qty
 
 Index = QModelIndex | QPersistentModelIndex
@@ -160,7 +161,7 @@ class AllocationPreviewModel(PlainTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 4):
             return ALIGN_NUMBER
         if role == Qt.ItemDataRole.ToolTipRole:
-            placed = allocation.placed_at.strftime("%Y-%m-%d %H:%M UTC")
+            placed = moment(allocation.placed_at)
             gold = "Gold customer. " if is_gold(allocation) and column == 0 else ""
             return (
                 f"{gold}{allocation.order_ref} line {allocation.line_no}, placed {placed}: "

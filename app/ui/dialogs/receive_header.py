@@ -13,6 +13,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.services.formatting import day
 from app.services.purchasing import ReceivablePO
 from app.ui.dialogs.widgets import heading_label, plural
 
@@ -82,7 +83,7 @@ class PurchaseOrderHeader(QWidget):
 
     def show_po(self, po: ReceivablePO) -> None:
         self.title.setText(f"Receive {po.ref}")
-        expected = po.expected_date.strftime("%a %d %b %Y") if po.expected_date else "no date"
+        expected = day(po.expected_date, empty="no date")
         if po.expected_date and po.expected_date < date.today():
             expected += " (overdue)"
         outstanding = sum(line.qty_outstanding for line in po.lines)

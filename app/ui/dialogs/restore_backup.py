@@ -26,6 +26,7 @@ from app.db.config import backup_dir_for, load_settings
 from app.db.opening import backup_stem, restore_backup
 from app.domain.errors import ShopError
 from app.services.changes import Changes
+from app.services.formatting import moment
 from app.ui import events
 from app.ui.background import run_in_background
 from app.ui.dialogs.settings_backups import describe_size
@@ -42,7 +43,7 @@ LABELS = {
 
 
 def when(info: BackupInfo) -> str:
-    return info.taken_at.astimezone().strftime("%a %d %b %Y, %H:%M")
+    return moment(info.taken_at)
 
 
 class RestoreBackupDialog(QDialog):

@@ -27,6 +27,7 @@ from app.db.backup import list_backups
 from app.db.config import backup_dir_for, load_settings, save_settings
 from app.db.opening import backup_database, backup_stem
 from app.domain.errors import BackupFailed, ShopError
+from app.services.formatting import moment
 from app.ui.background import run_in_background
 from app.ui.dialogs.widgets import SOMETHING_WENT_WRONG, MessageLabel
 
@@ -120,7 +121,7 @@ class BackupsPage(QWidget):
         if not backups:
             self.summary.setText("No backups yet.")
             return
-        newest = backups[0].taken_at.astimezone().strftime("%a %d %b %Y, %H:%M")
+        newest = moment(backups[0].taken_at)
         total = describe_size(sum(info.size for info in backups))
         count = len(backups)
         self.summary.setText(

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
 from app.domain.errors import InvalidQuantity
+from app.services.formatting import money
+from app.services.shop_settings import DEFAULT_CURRENCY, get_currency
 from app.services.suggestions import (
     CreatedDrafts,
     SuggestedLine,
@@ -210,6 +212,9 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
         self.resize(1280, 540)
         self.message = MessageLabel()
         suggestions = guarded(self.message, lambda: read_with(database, suggest_purchase_orders))
+        self.currency = (
+            guarded(self.message, lambda: read_with(database, get_currency)) or DEFAULT_CURRENCY
+        )
         self.model = SuggestionsModel(suggestions or [], self)
         self.model.changed.connect(self._update)
         self.table = make_table(
@@ -254,7 +259,8 @@ class SuggestPurchaseOrdersDialog(KeyboardDialog):
         units = sum(po.units for po in drafts)
         cost = sum((po.cost for po in drafts), Decimal("0.00"))
         orphans = sum(1 for row in self.model.rows if not row.orderable)
-        text = f"{plural(len(drafts), 'draft')} · {plural(units, 'unit')} · cost {cost:,.2f}"
+        cost_text = money(cost, self.currency)
+        text = f"{plural(len(drafts), 'draft')} · {plural(units, 'unit')} · cost {cost_text}"
         if orphans:
             text += f" · {plural(orphans, 'product')} with no supplier (not drafted)"
         self.footer.setText(text)

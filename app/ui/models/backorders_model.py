@@ -17,6 +17,7 @@ from app.domain.enums import QueuePolicy
 from app.domain.queue import ordinal
 from app.services import views
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
+from app.services.formatting import day
 from app.services.queue import get_queue_policy
 from app.services.views import BackorderQuery, BackorderRow, Count
 from app.ui.models.paged_model import Column, PagedTableModel, format_value
@@ -44,9 +45,9 @@ def eta_tip(row: BackorderRow) -> str | None:
     if eta.status == IN_STOCK:
         parts.append("Units available now cover this line: offer them to it")
     elif eta.likely is not None:
-        parts.append(f"Likely {eta.likely:%a %d %b}; late case {eta.late:%a %d %b}")
+        parts.append(f"Likely {day(eta.likely)}; late case {day(eta.late)}")
         if eta.expected is not None:
-            parts.append(f"Supplier's expected date: {eta.expected:%a %d %b}")
+            parts.append(f"Supplier's expected date: {day(eta.expected)}")
         if eta.confidence:
             parts.append(f"{eta.po_ref}'s supplier: {eta.confidence}")
     elif eta.status != NOT_ON_ORDER:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain import OrderStatus
-from app.services import views
+from app.services import formatting, views
 from app.services.eta import NOT_ON_ORDER
 from app.services.views import OrderQuery
 from app.ui.models.paged_model import Column, PagedTableModel
@@ -36,7 +36,7 @@ class OrdersModel(PagedTableModel):
             tooltip="Partial: what is here ships now. Complete: held until every unit is "
             "here (* chosen for this order by a manager)",
         ),
-        Column("Placed at", lambda r: r.placed_at, "placed_at", width=130),
+        Column("Placed at", lambda r: r.placed_at, "placed_at", width=150),
         Column("Lines", lambda r: r.lines, width=60, numeric=True),
         Column("Ordered", lambda r: r.ordered, width=76, numeric=True),
         Column(
@@ -56,9 +56,16 @@ class OrdersModel(PagedTableModel):
         ),
         Column("Shipped", lambda r: r.shipped, width=76, numeric=True),
         Column(
+            "Total",
+            lambda r: formatting.money(r.total, r.currency),
+            width=100,
+            numeric=True,
+            tooltip="What the order comes to: its units not cancelled at their line prices",
+        ),
+        Column(
             "ETA",
             lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),
-            width=130,
+            width=180,
             tone=lambda r: (
                 "warn"
                 if r.eta is not None

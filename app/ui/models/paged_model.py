@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.errors import ShopError
+from app.services import formatting
 from app.services.views import PAGE_SIZE, Count
 
 Index = QModelIndex | QPersistentModelIndex
@@ -42,6 +43,7 @@ _TONES = {
     "warn": QBrush(QColor(160, 90, 0)),
     "good": QBrush(QColor(20, 120, 60)),
     "quiet": QBrush(QColor(130, 130, 130)),
+    "bad": QBrush(QColor(179, 38, 30)),  #: something late or wrong: an overdue delivery
 }
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -59,12 +61,13 @@ class Column:
     tooltip: str = ""
     numeric: bool = False  #: right-aligned, thousands separators
     waiting: bool = False  #: a backordered quantity: dim when zero, highlight when positive
-    tone: Callable[[Any], str | None] | None = None  #: "warn", "good" or "quiet" text colour
+    tone: Callable[[Any], str | None] | None = None  #: "warn", "good", "quiet" or "bad" colour
     tip: Callable[[Any], str | None] | None = None  #: a cell's own tooltip, if it has one
 
 
 def format_value(value: object) -> str:
-    """How a cell shows a value: 1,234 / local "2026-11-28 14:05" / enum labels."""
+    """How a cell shows a value: 1,234 / dates and times as ``formatting`` shows them / enum
+    labels."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -72,9 +75,9 @@ def format_value(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return formatting.moment(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return formatting.day(value)
     if isinstance(value, Enum):
         label = getattr(value, "label", None)
         return str(label) if label is not None else str(value.value)

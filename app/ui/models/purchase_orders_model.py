@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.domain import PurchaseOrderStatus
-from app.services import views
+from app.services import formatting, views
+from app.services.formatting import day
 from app.services.views import PurchaseOrderQuery, PurchaseOrderRow
 from app.ui.models.paged_model import Column, PagedTableModel
 
@@ -28,7 +29,7 @@ def expected_text(row: PurchaseOrderRow) -> str:
     if row.expected_date is None:
         return ""
     late = " (overdue)" if days_overdue(row) else ""
-    return f"{row.expected_date.isoformat()}{late}"
+    return f"{day(row.expected_date)}{late}"
 
 
 def expected_tip(row: PurchaseOrderRow) -> str | None:
@@ -40,12 +41,12 @@ class PurchaseOrdersModel(PagedTableModel):
     columns = (
         Column("Ref", lambda r: r.ref, "ref", width=110),
         Column("Supplier", lambda r: r.supplier, "supplier", width=220, stretch=True),
-        Column("Ordered at", lambda r: r.ordered_at, "ordered_at", width=130),
+        Column("Ordered at", lambda r: r.ordered_at, "ordered_at", width=150),
         Column(
             "Expected",
             expected_text,
             "expected_date",
-            width=150,
+            width=180,
             tone=lambda r: "warn" if days_overdue(r) else None,
             tip=expected_tip,
         ),
@@ -64,6 +65,13 @@ class PurchaseOrdersModel(PagedTableModel):
             width=92,
             numeric=True,
             tooltip="Units ordered and not yet received",
+        ),
+        Column(
+            "Total",
+            lambda r: formatting.money(r.total, r.currency),
+            width=100,
+            numeric=True,
+            tooltip="What the purchase order costs: units ordered at their line costs",
         ),
     )
     query_type = PurchaseOrderQuery

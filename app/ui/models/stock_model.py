@@ -2,9 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from app.domain.enums import BackorderPolicy
 from app.services import views
-from app.services.views import StockQuery
+from app.services.formatting import day
+from app.services.views import StockQuery, StockRow
 from app.ui.models.paged_model import Column, PagedTableModel
+
+#: The backorder policy as a policy (what the shop does), never read as a stock status.
+POLICY_TEXT = {BackorderPolicy.BACKORDER: "Backorder", BackorderPolicy.OUT_OF_STOCK: "Stock only"}
+
+
+def days_overdue(row: StockRow, today: date | None = None) -> int:
+    """Days since the soonest open purchase order for the product was due (0: none late)."""
+    if row.next_expected is None:
+        return 0
+    return max(0, ((today or date.today()) - row.next_expected).days)
+
+
+def expected_text(row: StockRow) -> str:
+    if row.next_expected is None:
+        return ""
+    return (
+        f"{day(row.next_expected)} \N{MIDDLE DOT} overdue"
+        if days_overdue(row)
+        else (day(row.next_expected))
+    )
+
+
+def expected_tip(row: StockRow) -> str | None:
+    days = days_overdue(row)
+    if not days:
+        return None
+    return (
+        f"Overdue: an open purchase order for {row.sku} was expected {days:,} "
+        f"day{'' if days == 1 else 's'} ago and has not all arrived. Chase the supplier, or "
+        "give the purchase order a new expected date."
+    )
 
 
 class StockModel(PagedTableModel):
@@ -44,9 +79,11 @@ class StockModel(PagedTableModel):
         ),
         Column(
             "Next expected",
-            lambda r: r.next_expected,
-            width=110,
+            expected_text,
+            width=180,
             tooltip="The soonest expected date of an open purchase order for this product",
+            tone=lambda r: "bad" if days_overdue(r) else None,
+            tip=expected_tip,
         ),
         Column(
             "Backordered",
@@ -58,12 +95,13 @@ class StockModel(PagedTableModel):
         ),
         Column(
             "Policy",
-            lambda r: r.policy,
+            lambda r: POLICY_TEXT[r.policy],
             "policy",
-            width=110,
+            width=100,
             tooltip=(
+                "What the shop does when more is ordered than is available:\n"
                 "Backorder: keep selling, customers wait.\n"
-                "Out of stock: sell only what is available"
+                "Stock only: sell only what is available"
             ),
         ),
     )

@@ -14,6 +14,7 @@ from app.db import Database
 from app.domain import PurchaseOrderStatus
 from app.services import purchasing
 from app.services.changes import Area
+from app.services.formatting import day
 from app.services.views import PurchaseOrderRow
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
 from app.ui.tabs.base import TableTab
@@ -24,7 +25,7 @@ _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_inc
 class PurchaseOrdersTab(TableTab):
     singular = "purchase order"
     plural = "purchase orders"
-    areas = frozenset({Area.PURCHASE_ORDERS, Area.STOCK, Area.CATALOG})
+    areas = frozenset({Area.PURCHASE_ORDERS, Area.STOCK, Area.CATALOG, Area.SETTINGS})
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -125,7 +126,7 @@ class PurchaseOrdersTab(TableTab):
             return
 
         def done(change: purchasing.PurchaseOrderChange) -> None:
-            expected = change.expected_date.isoformat() if change.expected_date else "no date"
+            expected = day(change.expected_date, empty="no date")
             self.message.emit(f"Purchase order {change.ref} sent; expected {expected}")
 
         self.write(
