@@ -37,6 +37,7 @@ from app.db import Database
 from app.domain.errors import ShopError
 from app.services.changes import Area, Changes
 from app.ui import events
+from app.ui.actions import TabAction
 from app.ui.models.paged_model import PagedTableModel
 from app.ui.writing import Writer, failure_text
 
@@ -53,12 +54,14 @@ READ_ONLY_MESSAGE = "Read-only window: open Shopkeeper's other window to change 
 #: Dialogs (``app.ui.dialogs.<module>``) worth looking at in a read-only window: they open
 #: with their saving buttons disabled. Every other dialog only changes the shop, so a
 #: read-only window does not open it (saving would only fail).
-LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority"})
+LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority", "order_detail"})
 
 
 class TableTab(QWidget):
     #: A line for the status bar: an outcome or a plain-words error.
     message = Signal(str)
+    #: The selection changed, so which of the tab's menu actions apply may have too.
+    actions_changed = Signal()
 
     #: The areas whose changes this tab shows (it refreshes when one of them changed).
     areas: frozenset[Area] = frozenset(Area)
@@ -143,6 +146,7 @@ class TableTab(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between rows
         table.setWordWrap(False)
         table.setShowGrid(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -239,6 +243,11 @@ class TableTab(QWidget):
 
     def _selection_changed(self, *_args: object) -> None:
         self.selection_changed(self.selected_row())
+        self.actions_changed.emit()
+
+    def menu_actions(self) -> list[TabAction]:
+        """Override: what this tab offers in the main window's menus (``app.ui.actions``)."""
+        return []
 
     def selection_changed(self, row: Any | None) -> None:
         """Override to enable or disable buttons for the selected row."""
