@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QLabel,
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 import app
 from app.db import Database
 from app.db.opening import sqlite_path
+from app.ui import window_state
 from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
 from app.ui.tabs.backorders_tab import BackordersTab
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         where.setObjectName("databaseLabel")
         where.setToolTip(database.url if sqlite_path(database.url) else "PostgreSQL database")
         self.statusBar().addPermanentWidget(where)
+        self._layout_restored = False
         self._build_menus()
         if read_only:
             self._go_read_only()
@@ -138,6 +140,18 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")
+
+    # --- layout remembered across runs (window_state.py) --------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._layout_restored:  # the first show: where it was last time, on screen
+            self._layout_restored = True
+            window_state.restore_window(self, [tab.table for tab in self.all_tabs])
+        super().showEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        window_state.remember_window(self, [tab.table for tab in self.all_tabs])
+        super().closeEvent(event)
 
     def _shell_actions(self) -> list[TabAction]:
         """The window's own actions: moving between tabs, and receiving and adjusting stock

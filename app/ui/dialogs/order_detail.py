@@ -146,7 +146,13 @@ class OrderDetailDialog(QDialog):
         self.lines = _table("orderDetailLines", self.lines_model)
         for column, width in enumerate((32, 80, 160, 62, 70, 62, 62, 74, 84, 84, 150)):
             self.lines.horizontalHeader().resizeSection(column, width)
-        self.lines.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
+        self.lines.selectionModel().currentRowChanged.connect(lambda *_: self._line_chosen())
+        #: The selected line in words (where its units came from, its ETA): readable at any
+        #: width, where the table's last columns may be scrolled out of sight.
+        self.line_info = QLabel()
+        self.line_info.setObjectName("orderDetailLineInfo")
+        self.line_info.setWordWrap(True)
+        self.line_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.history_model = TextRowsModel(HISTORY_HEADERS, frozenset(), self)
         self.history = _table("orderDetailHistory", self.history_model)
         self.history.horizontalHeader().resizeSection(0, 150)
@@ -158,6 +164,7 @@ class OrderDetailDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self._caption("&Lines", self.lines))
         box.addWidget(self.lines, 1)
+        box.addWidget(self.line_info)
         box.addWidget(self.total)
         history_box = QWidget()
         box = QVBoxLayout(history_box)
@@ -237,6 +244,11 @@ class OrderDetailDialog(QDialog):
         )
         if detail.lines:
             self.lines.selectRow(min(row, len(detail.lines) - 1))
+        self._line_chosen()
+
+    def _line_chosen(self) -> None:
+        line = self.selected_line()
+        self.line_info.setText("" if line is None else _line_words(line))
         self._enable()
 
     @Slot(object)
@@ -310,6 +322,19 @@ def _line_cells(line: DetailLine, currency: str) -> tuple[str, ...]:
         line.eta_text,
         line.allocations_text,
     )
+
+
+def _line_words(line: DetailLine) -> str:
+    """ "Line 1 (MUG Blue mug): 2 from stock when ordered · 3 wait: 7 Dec · #2 in queue"."""
+    parts = [line.allocations_text or "nothing allocated yet"]
+    if line.waiting:
+        parts.append(f"{line.waiting:,} waiting: {line.eta_text}")
+    if line.shipped:
+        parts.append(f"{line.shipped:,} shipped")
+    if line.cancelled:
+        reason = f" ({line.cancel_reason})" if line.cancel_reason else ""
+        parts.append(f"{line.cancelled:,} cancelled{reason}")
+    return f"Line {line.line_no} ({line.sku} {line.name}): " + " \N{MIDDLE DOT} ".join(parts)
 
 
 def _line_tips(line: DetailLine) -> tuple[str, ...]:

@@ -16,10 +16,12 @@ import logging
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.changes import Area, Changes
-from app.ui import events
+from app.ui import events, window_state
 from app.ui.actions import TabAction
 from app.ui.models.paged_model import PagedTableModel
 from app.ui.writing import Writer, failure_text
@@ -93,7 +95,7 @@ class TableTab(QWidget):
         self.search.setObjectName(search_name)
         self.search.setPlaceholderText(search_hint)
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(200)  # the toolbar fits a 1024-pixel-wide screen
         self.search.setMaximumWidth(320)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_search)
@@ -331,8 +333,29 @@ def open_dialog(
         disable_saving(dialog)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: _report_outcome(dialog, report))
+    window_state.restore_dialog_size(dialog)
+    dialog.finished.connect(lambda _result: window_state.remember_dialog_size(dialog))
+    return_focus_after(dialog, parent)
     dialog.open()
     return cast(QDialog, dialog)
+
+
+def return_focus_after(dialog: QDialog, parent: QWidget) -> None:
+    """When ``dialog`` closes, the keyboard goes back where it was (the table, on its row),
+    or else to ``parent``'s window."""
+    focus = QApplication.focusWidget()
+    if focus is None or focus.window() is not parent.window():
+        focus = parent.focusWidget() or getattr(parent, "table", None) or parent
+
+    def back() -> None:
+        target = focus if shiboken6.isValid(focus) else None
+        if target is None or not target.isVisible():
+            return
+        target.window().activateWindow()
+        target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    # After the dialog is gone (Qt gives the focus back to the window in between).
+    dialog.finished.connect(lambda _result: QTimer.singleShot(0, back))
 
 
 def disable_saving(dialog: QWidget) -> None:

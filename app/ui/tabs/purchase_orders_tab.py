@@ -37,13 +37,13 @@ class PurchaseOrdersTab(TableTab):
         )
         self.setObjectName("purchaseOrdersTab")
         self.add_button(
-            "New purchase order…",
+            "New PO…",
             "newPurchaseOrderButton",
             self.new_purchase_order,
             tip="Order goods from a supplier",
         )
         self.add_button(
-            "Suggest purchase orders…",
+            "Suggest POs…",
             "suggestPurchaseOrdersButton",
             self.suggest_purchase_orders,
             tip="Draft POs for what waiting customers and reorder points need",
@@ -61,7 +61,7 @@ class PurchaseOrdersTab(TableTab):
             tip="Mark the selected draft as ordered: its units become incoming",
         )
         self.date_button = self.add_button(
-            "Change expected date…",
+            "Expected date…",
             "changeExpectedDateButton",
             self.change_expected_date,
             tip="Move the date the supplier is expected to deliver",
