@@ -259,3 +259,23 @@ def test_a_read_only_window_disables_every_action_that_writes(
         reader.close()
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Tab, Qt.Key.Key_Backtab])
+def test_ctrl_shift_tab_goes_back_a_tab(window: MainWindow, qtbot: QtBot, key: Qt.Key) -> None:
+    window.show_tab(window.orders_tab)
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.orders_tab.table, key, modifiers)
+    assert window.tabs.currentWidget() is window.stock_tab
+    assert window.stock_tab.table.hasFocus()
+
+
+def test_enter_on_a_waiting_line_opens_its_order(window: MainWindow, qtbot: QtBot) -> None:
+    tab = window.backorders_tab
+    window.show_tab(tab)
+    tab.table.selectRow(0)
+    ref = tab.selected_row().order_ref
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    opened = [d for d in visible_dialogs(window) if type(d).__name__ == "OrderDetailDialog"]
+    assert len(opened) == 1 and opened[0].ref == ref
+    close_dialogs(window)

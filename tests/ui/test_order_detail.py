@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
@@ -112,7 +112,7 @@ def test_cancel_a_line_from_the_detail_view_part_of_it_with_a_reason(
     box = cancel.line_question.box
     assert box is not None and box.isVisible()
     assert box.text() == "Cancel 2 of the 3 units still open on line 1 (MUG Blue mug)?"
-    assert "The other 1 unit stay on the order, in their place." in box.informativeText()
+    assert "The other unit stays on the order, in its place." in box.informativeText()
     assert "Reason: Waiting too long" in box.informativeText()
     confirm_cancel(qtbot, cancel.line_question)
     wait_for_saves(qtbot)
@@ -177,3 +177,39 @@ def test_an_unknown_order_says_so(qtbot: QtBot, sqlite_db: Database, shop: Shop)
     qtbot.addWidget(dialog)
     assert "No order has the reference" in dialog.message.text()
     assert not dialog.ship_button.isEnabled()
+
+
+def test_ship_from_the_detail_view_and_the_view_follows(
+    qtbot: QtBot, sqlite_db: Database, window: MainWindow, shop: Shop
+) -> None:
+    ref = shop.orders["C001"]  # 2 tea allocated
+    detail = open_detail(qtbot, window, ref)
+    qtbot.mouseClick(detail.ship_button, Qt.MouseButton.LeftButton)
+    ship = next(d for d in detail.findChildren(QDialog) if type(d).__name__ == "ShipOrderDialog")
+    ship.submit()
+    wait_for_saves(qtbot)
+    qtbot.waitUntil(lambda: cells(detail, 1)["Shipped"] == "2")
+    assert history(detail)[-1] == "Shipped 2 units: 2 \N{MULTIPLICATION SIGN} TEA"
+    assert not detail.ship_button.isEnabled()  # nothing allocated any more
+    assert window.statusBar().currentMessage().startswith(f"Shipped 2 units of {ref}; ")
+
+
+def test_cancelling_part_of_an_allocated_line_offers_the_freed_units(
+    qtbot: QtBot, sqlite_db: Database, shop: Shop
+) -> None:
+    ref = shop.orders["C001"]  # tea: 2 allocated, 1 waiting; Eva waits for 2 tea
+    dialog = CancelOrderDialog(sqlite_db, ref, 2)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    assert dialog.selected_line().sku == "TEA" and dialog.qty.maximum() == 3
+    dialog.qty.setValue(2)
+    qtbot.mouseClick(dialog.line_button, Qt.MouseButton.LeftButton)
+    info = dialog.line_question.box.informativeText()
+    assert info.startswith(
+        "1 waiting unit leaves the queue and 1 allocated unit becomes available again."
+    )
+    confirm_cancel(qtbot, dialog.line_question)
+    qtbot.waitUntil(lambda: dialog.freed_dialog is not None)  # Eva is offered the freed tea
+    qtbot.keyClick(dialog.freed_dialog, Qt.Key.Key_Escape)  # kept in stock
+    assert line_state(sqlite_db, ref, 2) == (1, 0)
+    assert dialog.outcome.startswith(f"Order {ref}: 2 units cancelled; 1 unit available again")

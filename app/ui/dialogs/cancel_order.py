@@ -290,12 +290,16 @@ class CancelOrderDialog(KeyboardDialog):
         from_waiting = min(qty, line.backordered)
         freed = qty - from_waiting
         what = [
-            f"{plural(from_waiting, 'waiting unit')} leave the queue" if from_waiting else "",
-            f"{plural(freed, 'allocated unit')} become available again" if freed else "",
+            _verb(from_waiting, "waiting unit", "leaves the queue", "leave the queue"),
+            _verb(freed, "allocated unit", "becomes available again", "become available again"),
         ]
         rest = line.open - qty
         stays = (
-            f" The other {plural(rest, 'unit')} stay on the order, in their place." if rest else ""
+            " The other unit stays on the order, in its place."
+            if rest == 1
+            else f" The other {rest:,} units stay on the order, in their place."
+            if rest
+            else ""
         )
         self.line_question.ask(
             f"{' and '.join(w for w in what if w)}.{stays}{self._reason_said()}",
@@ -316,12 +320,12 @@ class CancelOrderDialog(KeyboardDialog):
         units = sum(line.open for line in open_lines)
         freed = sum(line.allocated for line in open_lines)
         shipped = sum(line.shipped for line in self.lines.lines)
-        self.order_question.ask(
-            f"{plural(units, 'unit')} on {plural(len(open_lines), 'line')} will be cancelled"
-            + (f"; {plural(freed, 'allocated unit')} become available again" if freed else "")
-            + (f". {plural(shipped, 'shipped unit')} stay shipped" if shipped else "")
-            + f".{self._reason_said()}"
-        )
+        text = f"{plural(units, 'unit')} on {plural(len(open_lines), 'line')} will be cancelled"
+        if freed:
+            text += f"; {_verb(freed, 'allocated unit', 'becomes', 'become')} available again"
+        if shipped:
+            text += f". {_verb(shipped, 'shipped unit', 'stays', 'stay')} shipped"
+        self.order_question.ask(f"{text}.{self._reason_said()}")
 
     def _reason_said(self) -> str:
         reason = self.reason_text()
@@ -380,3 +384,10 @@ class CancelOrderDialog(KeyboardDialog):
         if outcome:
             self.outcome += f"; {outcome}"
         self.accept()
+
+
+def _verb(n: int, noun: str, one: str, many: str) -> str:
+    """ "1 waiting unit leaves the queue", "2 waiting units leave the queue"; "" for none."""
+    if n <= 0:
+        return ""
+    return f"{plural(n, noun)} {one if n == 1 else many}"
