@@ -75,6 +75,15 @@ _ACTIONS = (
 )
 
 
+#: The actions' menu texts, with their Alt letters.
+_MENU_TEXT = {
+    "pin_action": "&Pin to front",
+    "unpin_action": "U&npin",
+    "up_action": "Move &up",
+    "down_action": "Move &down",
+}
+
+
 class BackordersTab(TableTab):
     singular = "line waiting"
     plural = "lines waiting"
@@ -143,14 +152,14 @@ class BackordersTab(TableTab):
         specs = [
             TabAction(
                 f"{getattr(self, attribute).objectName()}Action",
-                text,
+                _MENU_TEXT[attribute],
                 getattr(self, attribute).trigger,
                 "&Backorders",
                 keys,
                 enabled=getattr(self, attribute).isEnabled,
                 tip=tip,
             )
-            for attribute, text, keys, _name, tip in _ACTIONS
+            for attribute, _text, keys, _name, tip in _ACTIONS
         ]
         specs.append(
             TabAction(
@@ -159,6 +168,7 @@ class BackordersTab(TableTab):
                 self._change_policy,
                 "&Backorders",
                 "Ctrl+Shift+F",
+                anywhere=True,  # a shop-wide setting
                 writes=False,  # it opens with saving disabled in a read-only window
                 separator_before=True,
             )
