@@ -113,6 +113,7 @@ def test_focus_returns_to_the_orders_table_and_row_after_the_detail_view(
         ("stock_tab", "Ctrl+J", "AdjustStockDialog"),
         ("orders_tab", "Ctrl+Shift+C", "CustomerDialog"),
         ("purchase_orders_tab", "Ctrl+R", "ReceiveStockDialog"),
+        ("backorders_tab", "Ctrl+,", "SettingsDialog"),
     ],
 )
 def test_focus_returns_to_the_table_after_a_dialog_opened_by_shortcut(

@@ -253,7 +253,9 @@ class OrderDetailDialog(QDialog):
 
     @Slot(object)
     def _on_data_changed(self, changes: Changes) -> None:
-        if changes.touches({Area.ORDERS, Area.QUEUE, Area.PURCHASE_ORDERS, Area.SETTINGS}):
+        if changes.touches(
+            {Area.ORDERS, Area.QUEUE, Area.STOCK, Area.PURCHASE_ORDERS, Area.SETTINGS}
+        ):
             self.load()
 
     def selected_line(self) -> DetailLine | None:

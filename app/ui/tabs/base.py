@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -288,7 +288,9 @@ class TableTab(QWidget):
         """Override: a row was double-clicked (or Enter was pressed on it)."""
 
     def open_dialog(self, module: str, name: str, *args: Any) -> QDialog | None:
-        return open_dialog(
+        """Open a dialog over this tab; what it (or a dialog it opens) reports on its own
+        ``report`` signal, if it has one, shows in the status bar too."""
+        dialog = open_dialog(
             self,
             self.database,
             module,
@@ -297,6 +299,10 @@ class TableTab(QWidget):
             report=self.message.emit,
             read_only=self.read_only,
         )
+        report = getattr(dialog, "report", None)
+        if isinstance(report, SignalInstance):
+            report.connect(self.message)
+        return dialog
 
 
 def open_dialog(
@@ -333,11 +339,17 @@ def open_dialog(
         disable_saving(dialog)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: _report_outcome(dialog, report))
+    keep_layout_and_focus(dialog, parent)
+    dialog.open()
+    return cast(QDialog, dialog)
+
+
+def keep_layout_and_focus(dialog: QDialog, parent: QWidget) -> None:
+    """Open ``dialog`` at its size of last time (fitted to the screen), remember its size when
+    it closes, and give the keyboard back to where it was then (call before ``open()``)."""
     window_state.restore_dialog_size(dialog)
     dialog.finished.connect(lambda _result: window_state.remember_dialog_size(dialog))
     return_focus_after(dialog, parent)
-    dialog.open()
-    return cast(QDialog, dialog)
 
 
 def return_focus_after(dialog: QDialog, parent: QWidget) -> None:

@@ -165,10 +165,7 @@ class OrdersTab(TableTab):
             self.open_order_detail(row.ref)
 
     def open_order_detail(self, ref: str) -> None:
-        dialog = self.open_dialog("order_detail", "OrderDetailDialog", ref)
-        report = getattr(dialog, "report", None)
-        if report is not None:
-            report.connect(self.message)
+        self.open_dialog("order_detail", "OrderDetailDialog", ref)
 
     def selected_order(self) -> OrderRow | None:
         row = self.selected_row()
