@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QWidget
 
@@ -110,6 +112,58 @@ class MenuActions:
         if owner is not None:
             _give_up_shortcuts(owner, spec.shortcuts)
         return action
+
+    def add_tab_navigation(self, menu: str) -> None:
+        """Next and previous tab (Ctrl+Tab, Ctrl+PgDn; Ctrl+Shift+Tab, Ctrl+PgUp) and "Go to"
+        each tab (Ctrl+1, Ctrl+2, ...), for the tabs there are when called."""
+        self.add_all(
+            [
+                TabAction(
+                    "nextTabAction",
+                    "&Next tab",
+                    partial(self._step_tab, 1),
+                    menu,
+                    "Ctrl+Tab",
+                    also=("Ctrl+PgDown",),
+                    writes=False,
+                ),
+                TabAction(
+                    "previousTabAction",
+                    "&Previous tab",
+                    partial(self._step_tab, -1),
+                    menu,
+                    "Ctrl+Shift+Tab",
+                    also=("Ctrl+PgUp",),
+                    writes=False,
+                ),
+            ]
+        )
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            if tab is None:
+                continue
+            self.add(
+                TabAction(
+                    f"{tab.objectName()}GoAction",
+                    f"Go to {self.tabs.tabText(index)}",
+                    partial(self.show_tab, tab),
+                    menu,
+                    f"Ctrl+{index + 1}" if index < 9 else "",
+                    writes=False,
+                    separator_before=index == 0,
+                )
+            )
+
+    def _step_tab(self, step: int) -> None:
+        tab = self.tabs.widget((self.tabs.currentIndex() + step) % self.tabs.count())
+        if tab is not None:
+            self.show_tab(tab)
+
+    def show_tab(self, tab: QWidget) -> None:
+        """Show ``tab`` with the keyboard in its table (on its selected row, if any)."""
+        self.tabs.setCurrentWidget(tab)
+        table = getattr(tab, "table", None)
+        (table if isinstance(table, QWidget) else tab).setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def action(self, name: str) -> QAction:
         return next(entry.action for entry in self.entries if entry.spec.name == name)

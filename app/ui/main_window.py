@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -120,6 +119,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
 
         self.menus = MenuActions(self, self.tabs)
+        self.menus.add_tab_navigation("&View")
         self.menus.add_all(self._shell_actions())
         for tab in self.all_tabs:
             self.menus.add_all(tab.menu_actions(), tab)
@@ -154,43 +154,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _shell_actions(self) -> list[TabAction]:
-        """The window's own actions: moving between tabs, and receiving and adjusting stock
-        (they start from whatever is selected on the tab on show)."""
-        specs = [
-            TabAction(
-                "nextTabAction",
-                "&Next tab",
-                lambda: self._step_tab(1),
-                "&View",
-                "Ctrl+Tab",
-                also=("Ctrl+PgDown",),
-                writes=False,
-            ),
-            TabAction(
-                "previousTabAction",
-                "&Previous tab",
-                lambda: self._step_tab(-1),
-                "&View",
-                "Ctrl+Shift+Tab",
-                also=("Ctrl+PgUp",),
-                writes=False,
-            ),
-        ]
-        for number, tab in enumerate(self.all_tabs, start=1):
-            title = self.tabs.tabText(self.tabs.indexOf(tab))
-            specs.append(
-                TabAction(
-                    f"{tab.objectName()}GoAction",
-                    f"Go to {title}",
-                    partial(self.show_tab, tab),
-                    "&View",
-                    f"Ctrl+{number}" if number < 10 else "",
-                    writes=False,
-                    separator_before=number == 1,
-                )
-            )
+        """The window's own actions: receiving and adjusting stock start from whatever is
+        selected on the tab on show."""
         return [
-            *specs,
             TabAction(
                 "receiveStockAction",
                 "&Receive stock…",
@@ -211,16 +177,8 @@ class MainWindow(QMainWindow):
             ),
         ]
 
-    def _step_tab(self, step: int) -> None:
-        tab = self.tabs.widget((self.tabs.currentIndex() + step) % self.tabs.count())
-        if tab is not None:
-            self.show_tab(tab)
-
     def show_tab(self, tab: QWidget) -> None:
-        """Show ``tab`` with the keyboard in its table (on its selected row, if any)."""
-        self.tabs.setCurrentWidget(tab)
-        if isinstance(tab, TableTab):
-            tab.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.menus.show_tab(tab)
 
     def _action(
         self,

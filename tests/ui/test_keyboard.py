@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
+from app.services import purchasing
+from app.services.ordering import LineRequest
 from app.ui.main_window import MainWindow
 from app.ui.tabs.base import TableTab
 from tests.ui.shop_data import open_window, show_active
@@ -279,3 +281,36 @@ def test_enter_on_a_waiting_line_opens_its_order(window: MainWindow, qtbot: QtBo
     opened = [d for d in visible_dialogs(window) if type(d).__name__ == "OrderDetailDialog"]
     assert len(opened) == 1 and opened[0].ref == ref
     close_dialogs(window)
+
+
+def test_draft_shortcuts_edit_and_send_it(
+    window: MainWindow, qtbot: QtBot, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as s:
+        purchasing.create_purchase_order(
+            s, "ACME", [LineRequest("GLUE", 4)], ref="PO-D", draft=True
+        )
+    tab = window.purchase_orders_tab
+    window.show_tab(tab)
+    tab.reload()
+    assert tab.select_key("PO-D")
+    qtbot.keySequence(tab.table, QKeySequence("Ctrl+E"))
+    assert [type(d).__name__ for d in visible_dialogs(window)] == ["EditDraftDialog"]
+    close_dialogs(window)
+    qtbot.keySequence(tab.table, QKeySequence("Ctrl+Shift+D"))
+    qtbot.waitUntil(lambda: "PO-D sent" in window.statusBar().currentMessage())
+    assert not action(window, "sendPurchaseOrderAction").isEnabled()  # no longer a draft
+
+
+def test_move_and_unpin_from_the_keyboard_in_the_window(window: MainWindow, qtbot: QtBot) -> None:
+    tab = window.backorders_tab
+    window.show_tab(tab)
+    tab.table.selectRow(0)
+    line = tab.selected_key()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Moved down"))
+    assert tab.selected_key() == line and tab.table.currentIndex().row() == 1
+    qtbot.keySequence(tab.table, QKeySequence("Ctrl+Shift+P"))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Pinned"))
+    qtbot.keySequence(tab.table, QKeySequence("Ctrl+Shift+U"))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Unpinned"))
