@@ -37,7 +37,13 @@ from app.services.changes import Area, Changes
 from app.services.formatting import day, moment, money
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
-from app.ui.dialogs.widgets import MessageLabel, guarded, heading_label, read_with
+from app.ui.dialogs.widgets import (
+    FIT_COLUMNS_MAX_ROWS,
+    MessageLabel,
+    guarded,
+    heading_label,
+    read_with,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -133,7 +139,7 @@ class OrderDetailDialog(QDialog):
         self.read_only = bool(getattr(parent, "read_only", False))
         self.setObjectName("OrderDetailDialog")
         self.setWindowTitle(f"Order {ref}")
-        self.resize(960, 560)
+        self.resize(1000, 600)
         self.setMinimumSize(640, 420)
         self.title = heading_label(f"Order {ref}", "orderDetailTitle", 1.3)
         self.summary = QLabel()
@@ -234,6 +240,7 @@ class OrderDetailDialog(QDialog):
             [_line_cells(line, currency) for line in detail.lines],
             [_line_tips(line) for line in detail.lines],
         )
+        self._fit_columns()
         self.history_model.set_rows(
             [(moment(e.at, empty="(time not recorded)"), e.text) for e in detail.events], []
         )
@@ -250,6 +257,16 @@ class OrderDetailDialog(QDialog):
         line = self.selected_line()
         self.line_info.setText("" if line is None else _line_words(line))
         self._enable()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their contents (an order has few lines), the product's name
+        and the ETA within reason, so the last column (where the units came from) shows."""
+        if self.lines_model.rowCount() > FIT_COLUMNS_MAX_ROWS:
+            return
+        self.lines.resizeColumnsToContents()
+        header = self.lines.horizontalHeader()
+        for column, most in ((2, 200), (10, 170)):
+            header.resizeSection(column, min(header.sectionSize(column), most))
 
     @Slot(object)
     def _on_data_changed(self, changes: Changes) -> None:
