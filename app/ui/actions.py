@@ -16,6 +16,7 @@ used on its own) gives its shortcut up to the menu's when the tab is put in the 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +24,12 @@ from functools import partial
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QWidget
+
+#: On macOS "Ctrl" in a shortcut means Command (Command+Tab is the system's app switcher):
+#: there the physical Control key ("Meta" to Qt) with Tab moves between tabs, as in browsers.
+_MAC_CONTROL_KEY: dict[str, tuple[str, ...]] = (
+    {"Tab": ("Meta+Tab",), "Shift+Tab": ("Meta+Shift+Tab",)} if sys.platform == "darwin" else {}
+)
 
 
 def _always() -> bool:
@@ -124,7 +131,7 @@ class MenuActions:
                     partial(self._step_tab, 1),
                     menu,
                     "Ctrl+Tab",
-                    also=("Ctrl+PgDown",),
+                    also=("Ctrl+PgDown", *_MAC_CONTROL_KEY.get("Tab", ())),
                     writes=False,
                 ),
                 TabAction(
@@ -133,7 +140,7 @@ class MenuActions:
                     partial(self._step_tab, -1),
                     menu,
                     "Ctrl+Shift+Tab",
-                    also=("Ctrl+PgUp",),
+                    also=("Ctrl+PgUp", *_MAC_CONTROL_KEY.get("Shift+Tab", ())),
                     writes=False,
                 ),
             ]
