@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QLabel,
@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 import app
 from app.db import Database
 from app.db.opening import sqlite_path
+from app.ui import window_state
+from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         where.setObjectName("databaseLabel")
         where.setToolTip(database.url if sqlite_path(database.url) else "PostgreSQL database")
         self.statusBar().addPermanentWidget(where)
+        self._layout_restored = False
         self._build_menus()
         if read_only:
             self._go_read_only()
@@ -94,7 +97,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh)
+        self._action(
+            file_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refreshAction"
+        )
         file_menu.addSeparator()
         self.backup_action = self._action(
             file_menu, "&Back up now", self.back_up_now, None, "backUpNowAction"
@@ -113,33 +118,67 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
 
-        stock_menu = bar.addMenu("&Stock")
-        self.receive_action = self._action(
-            stock_menu, "&Receive stock…", self.receive_stock, "Ctrl+R", "receiveStockAction"
-        )
-        self.adjust_action = self._action(
-            stock_menu, "&Adjust stock…", self.adjust_stock, None, "adjustStockAction"
-        )
-        self.write_actions: list[QAction] = [self.receive_action, self.adjust_action]
-
-        orders_menu = bar.addMenu("&Orders")
-        self.new_order_action = self._action(
-            orders_menu, "&New order…", self.orders_tab.new_order, "Ctrl+N", "newOrderAction"
-        )
-        new_po = self._action(
-            orders_menu, "New &purchase order…", self.purchase_orders_tab.new_purchase_order
-        )
-        suggest = self._action(
-            orders_menu,
-            "&Suggest purchase orders…",
-            self.purchase_orders_tab.suggest_purchase_orders,
-            None,
-            "suggestPurchaseOrdersAction",
-        )
-        self.write_actions += [self.new_order_action, new_po, suggest, self.restore_action]
+        self.menus = MenuActions(self, self.tabs)
+        self.menus.add_tab_navigation("&View")
+        self.menus.add_all(self._shell_actions())
+        for tab in self.all_tabs:
+            self.menus.add_all(tab.menu_actions(), tab)
+            tab.actions_changed.connect(self.menus.update)
+        self.tabs.currentChanged.connect(lambda _index: self.menus.update())
+        self.receive_action = self.menus.action("receiveStockAction")
+        self.adjust_action = self.menus.action("adjustStockAction")
+        self.new_order_action = self.menus.action("newOrderAction")
+        self.write_actions: list[QAction] = [
+            self.receive_action,
+            self.adjust_action,
+            self.new_order_action,
+            self.menus.action("newPurchaseOrderAction"),
+            self.menus.action("suggestPurchaseOrdersAction"),
+            self.restore_action,
+        ]
+        self.menus.update()
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")
+
+    # --- layout remembered across runs (window_state.py) --------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._layout_restored:  # the first show: where it was last time, on screen
+            self._layout_restored = True
+            window_state.restore_window(self, [tab.table for tab in self.all_tabs])
+        super().showEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        window_state.remember_window(self, [tab.table for tab in self.all_tabs])
+        super().closeEvent(event)
+
+    def _shell_actions(self) -> list[TabAction]:
+        """The window's own actions: receiving and adjusting stock start from whatever is
+        selected on the tab on show."""
+        return [
+            TabAction(
+                "receiveStockAction",
+                "&Receive stock…",
+                self.receive_stock,
+                "&Stock",
+                "Ctrl+R",
+                anywhere=True,
+                tip="Receive against the purchase order selected on its tab, or a delivery",
+            ),
+            TabAction(
+                "adjustStockAction",
+                "&Adjust stock…",
+                self.adjust_stock,
+                "&Stock",
+                "Ctrl+J",
+                anywhere=True,
+                tip="Correct on hand of the product selected on the Stock tab, or another",
+            ),
+        ]
+
+    def show_tab(self, tab: QWidget) -> None:
+        self.menus.show_tab(tab)
 
     def _action(
         self,
@@ -162,7 +201,11 @@ class MainWindow(QMainWindow):
 
     @property
     def all_tabs(self) -> tuple[TableTab, ...]:
-        return (self.stock_tab, self.orders_tab, self.purchase_orders_tab, self.backorders_tab)
+        return tuple(
+            tab
+            for tab in (self.tabs.widget(n) for n in range(self.tabs.count()))
+            if isinstance(tab, TableTab)
+        )
 
     def current_tab(self) -> TableTab:
         tab = self.tabs.currentWidget()
@@ -211,6 +254,8 @@ class MainWindow(QMainWindow):
         return banner
 
     def _go_read_only(self) -> None:
+        self.menus.read_only = True
+        self.menus.update()
         for action in self.write_actions:
             action.setEnabled(False)
             action.setToolTip("Not in a read-only window")

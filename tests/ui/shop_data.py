@@ -173,3 +173,11 @@ def answer_risky_by_keyboard(qtbot: QtBot, question: Question, *, stray_scan: st
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is question.risky_button
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+
+
+def confirm_cancel(qtbot: QtBot, question: Question) -> None:
+    """Answer yes to the cancel dialog's question (its default is to keep the units)."""
+    qtbot.waitUntil(lambda: question.box is not None and question.box.isVisible())
+    button = question.risky_button
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -18,6 +18,7 @@ from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import (
     Shop,
     build_shop,
+    confirm_cancel,
     held_until,
     line_state,
     show_active,
@@ -58,6 +59,7 @@ def test_cancel_then_allocate_freed_stock_then_confirm(qtbot, sqlite_db, shop):
     show_active(qtbot, cancel)
     qtbot.keyClicks(cancel.reason, "changed mind")
     qtbot.mouseClick(cancel.order_button, Qt.MouseButton.LeftButton)
+    confirm_cancel(qtbot, cancel.order_question)
     qtbot.waitUntil(lambda: cancel.freed_dialog is not None)  # who waits is read meanwhile
     freed = cancel.freed_dialog
     assert isinstance(freed, AllocateFreedDialog) and freed.isVisible()

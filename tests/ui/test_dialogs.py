@@ -22,7 +22,15 @@ from app.ui.dialogs.adjust_stock import parse_change
 from app.ui.dialogs.cancel_order import OrderLinesModel
 from app.ui.dialogs.lookups import stock_of
 from tests.ui.conftest import wait_for_saves
-from tests.ui.shop_data import Shop, build_shop, line_state, show_active, snapshot
+from tests.ui.shop_data import (
+    Shop,
+    answer_risky_by_keyboard,
+    build_shop,
+    confirm_cancel,
+    line_state,
+    show_active,
+    snapshot,
+)
 
 
 @pytest.fixture
@@ -208,6 +216,7 @@ def test_cancel_a_whole_order(qtbot, sqlite_db, shop):
     assert dialog.lines.rowCount() == 2
     qtbot.keyClicks(dialog.reason, "customer changed mind")
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    confirm_cancel(qtbot, dialog.order_question)
     # Eva waits for tea: the freed tea is offered to her first (issue 3); keep it in stock.
     qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     assert dialog.freed_dialog is not None and dialog.freed_dialog.isVisible()
@@ -227,10 +236,13 @@ def test_cancel_the_selected_line_from_the_keyboard(qtbot, sqlite_db, shop):
     assert dialog.table.hasFocus()
     qtbot.keyClick(dialog.table, Qt.Key.Key_Down)  # line 2: the tea
     qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
+    assert dialog.qty.hasFocus() and dialog.qty.value() == 3  # the whole line by default
+    qtbot.keyClick(dialog.qty, Qt.Key.Key_Tab)
     qtbot.keyClicks(dialog.reason, "duplicate")
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
     assert dialog.line_button.hasFocus()
     qtbot.keyClick(dialog.line_button, Qt.Key.Key_Return)
+    answer_risky_by_keyboard(qtbot, dialog.line_question, stray_scan="x")
     # The freed tea is offered to Eva (issue 3); Escape keeps it in stock.
     qtbot.waitUntil(lambda: dialog.freed_dialog is not None)
     assert dialog.freed_dialog is not None

@@ -62,7 +62,7 @@ def test_window_has_four_tabs_menus_and_a_titled_database(window: MainWindow) ->
     names = [window.tabs.widget(i).objectName() for i in range(window.tabs.count())]
     assert names == ["stockTab", "ordersTab", "purchaseOrdersTab", "backordersTab"]
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
-    assert menus == ["File", "Stock", "Orders", "Help"]
+    assert menus == ["File", "View", "Stock", "Orders", "Purchasing", "Backorders", "Help"]
     assert window.receive_action.shortcut().toString() == "Ctrl+R"
     assert window.new_order_action.shortcut().toString() == "Ctrl+N"
     assert window.statusBar().isVisible()

@@ -21,7 +21,15 @@ from app.ui.dialogs.cancel_order import CancelOrderDialog
 from app.ui.dialogs.plan_preview import READING
 from app.ui.dialogs.receive_stock import ReceiveStockDialog
 from tests.ui.conftest import wait_for_saves
-from tests.ui.shop_data import MUG_BARCODE, Shop, build_shop, show_active, snapshot, wait_for_plan
+from tests.ui.shop_data import (
+    MUG_BARCODE,
+    Shop,
+    build_shop,
+    confirm_cancel,
+    show_active,
+    snapshot,
+    wait_for_plan,
+)
 
 
 @pytest.fixture
@@ -168,6 +176,7 @@ def test_after_a_cancel_who_waits_is_read_while_the_window_stays_responsive(
     show_active(qtbot, dialog)
     _timer, ticks = ticking(50, lambda: dialog.freed_dialog is None)
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    confirm_cancel(qtbot, dialog.order_question)
     wait_for_saves(qtbot)
     assert dialog.message.text().startswith("Checking who waits")
     qtbot.waitUntil(lambda: dialog.freed_dialog is not None, timeout=5000)
@@ -185,6 +194,7 @@ def test_closing_the_cancel_dialog_during_the_read_drops_the_offer(
     qtbot.addWidget(dialog)
     show_active(qtbot, dialog)
     qtbot.mouseClick(dialog.order_button, Qt.MouseButton.LeftButton)
+    confirm_cancel(qtbot, dialog.order_question)
     qtbot.waitUntil(lambda: calls == [0])
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     gate.set()

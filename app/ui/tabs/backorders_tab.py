@@ -33,6 +33,7 @@ from app.db import Database
 from app.services import queue
 from app.services.changes import Area
 from app.services.views import BackorderRow
+from app.ui.actions import TabAction
 from app.ui.models.backorders_model import BackordersModel
 from app.ui.tabs.base import READ_ONLY_MESSAGE, SEARCH_DELAY_MS, TableTab
 
@@ -72,6 +73,15 @@ _ACTIONS = (
         "Serve this line just after the line behind it",
     ),
 )
+
+
+#: The actions' menu texts, with their Alt letters.
+_MENU_TEXT = {
+    "pin_action": "&Pin to front",
+    "unpin_action": "U&npin",
+    "up_action": "Move &up",
+    "down_action": "Move &down",
+}
 
 
 class BackordersTab(TableTab):
@@ -135,6 +145,40 @@ class BackordersTab(TableTab):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.queue_model.countChanged.connect(self._show_policy)
+
+    def menu_actions(self) -> list[TabAction]:
+        """The pin and move actions (their shortcuts move to these menu items), and who is
+        served first."""
+        specs = [
+            TabAction(
+                f"{getattr(self, attribute).objectName()}Action",
+                _MENU_TEXT[attribute],
+                getattr(self, attribute).trigger,
+                "&Backorders",
+                keys,
+                enabled=getattr(self, attribute).isEnabled,
+                tip=tip,
+            )
+            for attribute, _text, keys, _name, tip in _ACTIONS
+        ]
+        specs.append(
+            TabAction(
+                "queuePriorityAction",
+                "Who is served &first…",
+                self._change_policy,
+                "&Backorders",
+                "Ctrl+Shift+F",
+                anywhere=True,  # a shop-wide setting
+                writes=False,  # it opens with saving disabled in a read-only window
+                separator_before=True,
+            )
+        )
+        return specs
+
+    def row_activated(self, row: Any) -> None:
+        """Enter or a double-click: the line's order in full."""
+        if isinstance(row, BackorderRow):
+            self.open_dialog("order_detail", "OrderDetailDialog", row.order_ref)
 
     def _build_filters(self) -> None:
         """The second row: product, customer and age filters, and "not on order" only."""

@@ -16,10 +16,12 @@ import logging
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -36,7 +38,8 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain.errors import ShopError
 from app.services.changes import Area, Changes
-from app.ui import events
+from app.ui import events, window_state
+from app.ui.actions import TabAction
 from app.ui.models.paged_model import PagedTableModel
 from app.ui.writing import Writer, failure_text
 
@@ -53,12 +56,14 @@ READ_ONLY_MESSAGE = "Read-only window: open Shopkeeper's other window to change 
 #: Dialogs (``app.ui.dialogs.<module>``) worth looking at in a read-only window: they open
 #: with their saving buttons disabled. Every other dialog only changes the shop, so a
 #: read-only window does not open it (saving would only fail).
-LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority"})
+LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority", "order_detail"})
 
 
 class TableTab(QWidget):
     #: A line for the status bar: an outcome or a plain-words error.
     message = Signal(str)
+    #: The selection changed, so which of the tab's menu actions apply may have too.
+    actions_changed = Signal()
 
     #: The areas whose changes this tab shows (it refreshes when one of them changed).
     areas: frozenset[Area] = frozenset(Area)
@@ -90,7 +95,7 @@ class TableTab(QWidget):
         self.search.setObjectName(search_name)
         self.search.setPlaceholderText(search_hint)
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(200)  # the toolbar fits a 1024-pixel-wide screen
         self.search.setMaximumWidth(320)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_search)
@@ -143,6 +148,7 @@ class TableTab(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between rows
         table.setWordWrap(False)
         table.setShowGrid(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -239,6 +245,11 @@ class TableTab(QWidget):
 
     def _selection_changed(self, *_args: object) -> None:
         self.selection_changed(self.selected_row())
+        self.actions_changed.emit()
+
+    def menu_actions(self) -> list[TabAction]:
+        """Override: what this tab offers in the main window's menus (``app.ui.actions``)."""
+        return []
 
     def selection_changed(self, row: Any | None) -> None:
         """Override to enable or disable buttons for the selected row."""
@@ -277,7 +288,9 @@ class TableTab(QWidget):
         """Override: a row was double-clicked (or Enter was pressed on it)."""
 
     def open_dialog(self, module: str, name: str, *args: Any) -> QDialog | None:
-        return open_dialog(
+        """Open a dialog over this tab; what it (or a dialog it opens) reports on its own
+        ``report`` signal, if it has one, shows in the status bar too."""
+        dialog = open_dialog(
             self,
             self.database,
             module,
@@ -286,6 +299,10 @@ class TableTab(QWidget):
             report=self.message.emit,
             read_only=self.read_only,
         )
+        report = getattr(dialog, "report", None)
+        if isinstance(report, SignalInstance):
+            report.connect(self.message)
+        return dialog
 
 
 def open_dialog(
@@ -322,8 +339,35 @@ def open_dialog(
         disable_saving(dialog)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: _report_outcome(dialog, report))
+    keep_layout_and_focus(dialog, parent)
     dialog.open()
     return cast(QDialog, dialog)
+
+
+def keep_layout_and_focus(dialog: QDialog, parent: QWidget) -> None:
+    """Open ``dialog`` at its size of last time (fitted to the screen), remember its size when
+    it closes, and give the keyboard back to where it was then (call before ``open()``)."""
+    window_state.restore_dialog_size(dialog)
+    dialog.finished.connect(lambda _result: window_state.remember_dialog_size(dialog))
+    return_focus_after(dialog, parent)
+
+
+def return_focus_after(dialog: QDialog, parent: QWidget) -> None:
+    """When ``dialog`` closes, the keyboard goes back where it was (the table, on its row),
+    or else to ``parent``'s window."""
+    focus = QApplication.focusWidget()
+    if focus is None or focus.window() is not parent.window():
+        focus = parent.focusWidget() or getattr(parent, "table", None) or parent
+
+    def back() -> None:
+        target = focus if shiboken6.isValid(focus) else None
+        if target is None or not target.isVisible():
+            return
+        target.window().activateWindow()
+        target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    # After the dialog is gone (Qt gives the focus back to the window in between).
+    dialog.finished.connect(lambda _result: QTimer.singleShot(0, back))
 
 
 def disable_saving(dialog: QWidget) -> None:

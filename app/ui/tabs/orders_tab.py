@@ -3,6 +3,7 @@ manager's choice of how one order ships (partial or complete, over the customer'
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Slot
@@ -14,6 +15,7 @@ from app.domain import OrderStatus
 from app.domain.enums import ShipPreference
 from app.services import shipping
 from app.services.views import OrderRow
+from app.ui.actions import TabAction
 from app.ui.models.orders_model import OrdersModel
 from app.ui.tabs.base import TableTab
 
@@ -50,11 +52,7 @@ class OrdersTab(TableTab):
         self.preference_menu = QMenu(self.preference_button)
         self.preference_menu.setObjectName("shipPreferenceMenu")
         self.preference_actions = QActionGroup(self.preference_menu)
-        for preference, text in (
-            (None, "As the customer prefers"),
-            (ShipPreference.PARTIAL, "Ship partial (this order)"),
-            (ShipPreference.COMPLETE, "Ship complete (this order)"),
-        ):
+        for preference, text in _PREFERENCES:
             action = QAction(text, self.preference_menu, checkable=True)
             action.setData(preference)
             action.triggered.connect(lambda _=False, p=preference: self.set_ship_preference(p))
@@ -84,6 +82,90 @@ class OrdersTab(TableTab):
         self.toolbar.addWidget(self.status_filter)
         self.toolbar.addWidget(self.search)
         self.selection_changed(None)
+
+    def menu_actions(self) -> list[TabAction]:
+        menu = "&Orders"
+        selected = self.selected_order
+        specs = [
+            TabAction(
+                "newOrderAction", "&New order…", self.new_order, menu, "Ctrl+N", anywhere=True
+            ),
+            TabAction(
+                "orderDetailsAction",
+                "Order &details…",
+                self.open_selected,
+                menu,
+                "Ctrl+I",
+                enabled=lambda: selected() is not None,
+                writes=False,
+                tip="Lines, allocations, ETAs and history of the selected order (or Enter)",
+                separator_before=True,
+            ),
+            TabAction(
+                "shipOrderAction",
+                "&Ship…",
+                self.ship_selected,
+                menu,
+                "Ctrl+Shift+S",
+                enabled=self.ship_button.isEnabled,
+            ),
+            TabAction(
+                "cancelOrderAction",
+                "&Cancel order or line…",
+                self.cancel_selected,
+                menu,
+                "Ctrl+Shift+X",
+                enabled=self.cancel_button.isEnabled,
+            ),
+            TabAction(
+                "editCustomerAction",
+                "C&ustomer…",
+                self.edit_customer,
+                menu,
+                "Ctrl+Shift+C",
+                enabled=self.customer_button.isEnabled,
+            ),
+        ]
+        for (preference, text), keys, name in zip(
+            _PREFERENCES,
+            ("Ctrl+Shift+A", "Ctrl+Shift+L", "Ctrl+Shift+M"),
+            ("shipAsCustomerPrefersAction", "shipPartialAction", "shipCompleteAction"),
+            strict=True,
+        ):
+            specs.append(
+                TabAction(
+                    name,
+                    text,
+                    partial(self.set_ship_preference, preference),
+                    menu,
+                    keys,
+                    enabled=self.preference_button.isEnabled,
+                    submenu="How the order &ships",
+                    checked=partial(self._preference_chosen, preference),
+                )
+            )
+        return specs
+
+    def _preference_chosen(self, preference: ShipPreference | None) -> bool:
+        order = self.selected_order()
+        return order is not None and (order.ship_preference if order.overridden else None) == (
+            preference
+        )
+
+    def open_selected(self) -> None:
+        order = self.selected_order()
+        if order is None:
+            self.message.emit("Select an order first")
+            return
+        self.row_activated(order)
+
+    def row_activated(self, row: Any) -> None:
+        """Enter or a double-click: the order in full (its detail view)."""
+        if isinstance(row, OrderRow):
+            self.open_order_detail(row.ref)
+
+    def open_order_detail(self, ref: str) -> None:
+        self.open_dialog("order_detail", "OrderDetailDialog", ref)
 
     def selected_order(self) -> OrderRow | None:
         row = self.selected_row()
@@ -152,6 +234,13 @@ class OrdersTab(TableTab):
             done=done,
         )
 
+
+#: The choices of how one order ships (None: as its customer prefers).
+_PREFERENCES: tuple[tuple[ShipPreference | None, str], ...] = (
+    (None, "As the customer prefers"),
+    (ShipPreference.PARTIAL, "Ship partial (this order)"),
+    (ShipPreference.COMPLETE, "Ship complete (this order)"),
+)
 
 #: How an order ships, as the end of "SO-000010 now ships …".
 _HOW = {

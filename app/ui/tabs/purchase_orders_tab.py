@@ -16,6 +16,7 @@ from app.services import purchasing
 from app.services.changes import Area
 from app.services.formatting import day
 from app.services.views import PurchaseOrderRow
+from app.ui.actions import TabAction
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
 from app.ui.tabs.base import TableTab
 
@@ -37,13 +38,13 @@ class PurchaseOrdersTab(TableTab):
         )
         self.setObjectName("purchaseOrdersTab")
         self.add_button(
-            "New purchase order…",
+            "New PO…",
             "newPurchaseOrderButton",
             self.new_purchase_order,
             tip="Order goods from a supplier",
         )
         self.add_button(
-            "Suggest purchase orders…",
+            "Suggest POs…",
             "suggestPurchaseOrdersButton",
             self.suggest_purchase_orders,
             tip="Draft POs for what waiting customers and reorder points need",
@@ -61,7 +62,7 @@ class PurchaseOrdersTab(TableTab):
             tip="Mark the selected draft as ordered: its units become incoming",
         )
         self.date_button = self.add_button(
-            "Change expected date…",
+            "Expected date…",
             "changeExpectedDateButton",
             self.change_expected_date,
             tip="Move the date the supplier is expected to deliver",
@@ -80,6 +81,60 @@ class PurchaseOrdersTab(TableTab):
         )
         self.finish_toolbar()
         self.selection_changed(None)
+
+    def menu_actions(self) -> list[TabAction]:
+        menu = "&Purchasing"
+        return [
+            TabAction(
+                "newPurchaseOrderAction",
+                "&New purchase order…",
+                self.new_purchase_order,
+                menu,
+                "Ctrl+Shift+N",
+                anywhere=True,
+            ),
+            TabAction(
+                "suggestPurchaseOrdersAction",
+                "&Suggest purchase orders…",
+                self.suggest_purchase_orders,
+                menu,
+                "Ctrl+Shift+G",
+                anywhere=True,
+            ),
+            TabAction(
+                "editDraftAction",
+                "&Edit draft…",
+                self.edit_selected,
+                menu,
+                "Ctrl+E",
+                enabled=self.edit_button.isEnabled,
+                separator_before=True,
+            ),
+            TabAction(
+                "sendPurchaseOrderAction",
+                "Sen&d to supplier",
+                self.send_selected,
+                menu,
+                "Ctrl+Shift+D",
+                enabled=self.send_button.isEnabled,
+            ),
+            TabAction(
+                "changeExpectedDateAction",
+                "Change e&xpected date…",
+                self.change_expected_date,
+                menu,
+                "Ctrl+Shift+E",
+                enabled=self.date_button.isEnabled,
+            ),
+            TabAction(
+                "cancelPurchaseOrderAction",
+                "&Cancel PO…",
+                self.cancel_selected,
+                menu,
+                "Ctrl+Shift+K",
+                enabled=self.cancel_button.isEnabled,
+            ),
+        ]
 
     def selected_ref(self) -> str | None:
         row = self.selected_row()
