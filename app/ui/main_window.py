@@ -1,4 +1,4 @@
-"""The main window: a thin shell around the four tabs, the menus and the status bar."""
+"""The main window: a thin shell around the tabs, the menus and the status bar."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from app.db.opening import sqlite_path
 from app.ui.banner import Banner
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
+from app.ui.tabs.catalog_tabs import CustomersTab, ProductsTab, SuppliersTab
 from app.ui.tabs.orders_tab import OrdersTab
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
 from app.ui.tabs.stock_tab import StockTab
@@ -42,6 +43,8 @@ def database_name(url: str) -> str:
 class MainWindow(QMainWindow):
     #: Settings changed which database to open: the app closes this window and opens that.
     reopen_requested = Signal()
+    #: Open the window again on this database URL instead (the welcome's demo shop).
+    switch_requested = Signal(str)
 
     def __init__(
         self, database: Database, parent: QWidget | None = None, *, read_only: bool = False
@@ -59,6 +62,9 @@ class MainWindow(QMainWindow):
         self.orders_tab = OrdersTab(database)
         self.purchase_orders_tab = PurchaseOrdersTab(database)
         self.backorders_tab = BackordersTab(database)
+        self.products_tab = ProductsTab(database)
+        self.suppliers_tab = SuppliersTab(database)
+        self.customers_tab = CustomersTab(database)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
@@ -67,6 +73,9 @@ class MainWindow(QMainWindow):
             (self.orders_tab, "Orders"),
             (self.purchase_orders_tab, "Purchase orders"),
             (self.backorders_tab, "Backorders"),
+            (self.products_tab, "Products"),
+            (self.suppliers_tab, "Suppliers"),
+            (self.customers_tab, "Customers"),
         ):
             self.tabs.addTab(tab, title)
             tab.message.connect(self.show_message)
@@ -79,6 +88,8 @@ class MainWindow(QMainWindow):
         layout.addLayout(self.banners)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        if not read_only:
+            self._offer_welcome()
         # Only the tab on show reads its rows now; each other one reads them when first shown.
         self.current_tab().ensure_loaded()
 
@@ -138,8 +149,44 @@ class MainWindow(QMainWindow):
         )
         self.write_actions += [self.new_order_action, new_po, suggest, self.restore_action]
 
+        self._build_catalog_menu(bar.addMenu("&Catalog"))
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Shopkeeper", self.about, None, "aboutAction")
+
+    def _build_catalog_menu(self, menu: Any) -> None:
+        for text, tab, shortcut, name in (
+            ("New &product…", self.products_tab, "Ctrl+Shift+N", "newProductAction"),
+            ("New &supplier…", self.suppliers_tab, "Ctrl+Shift+L", "newSupplierAction"),
+            ("New &customer…", self.customers_tab, "Ctrl+Shift+M", "newCustomerAction"),
+        ):
+            self.write_actions.append(self._action(menu, text, tab.new_record, shortcut, name))
+        menu.addSeparator()
+        self.write_actions.append(
+            self._action(menu, "&Import CSV files…", self.import_csv, None, "importCsvAction")
+        )
+
+    def _offer_welcome(self) -> None:
+        """A brand-new shop (no products) gets the welcome above the tabs (``welcome``)."""
+        from app.ui.welcome import WelcomePanel
+
+        panel = WelcomePanel(self.database)
+        if not panel.offered():
+            panel.deleteLater()
+            return
+        panel.add_product_requested.connect(self.products_tab.new_record)
+        panel.import_requested.connect(self.import_csv)
+        panel.demo_requested.connect(self.open_demo)
+        self.welcome = panel
+        self.banners.addWidget(panel)
+
+    def import_csv(self) -> None:
+        self._open("import_csv", "ImportDialog")
+
+    def open_demo(self) -> None:
+        from app.ui.welcome import make_demo_shop
+
+        self.switch_requested.emit(make_demo_shop())
 
     def _action(
         self,
@@ -162,7 +209,10 @@ class MainWindow(QMainWindow):
 
     @property
     def all_tabs(self) -> tuple[TableTab, ...]:
-        return (self.stock_tab, self.orders_tab, self.purchase_orders_tab, self.backorders_tab)
+        return (
+            self.stock_tab, self.orders_tab, self.purchase_orders_tab, self.backorders_tab,
+            self.products_tab, self.suppliers_tab, self.customers_tab,
+        )  # fmt: skip
 
     def current_tab(self) -> TableTab:
         tab = self.tabs.currentWidget()
