@@ -208,3 +208,59 @@ def test_opening_stock_goes_through_the_ledger_and_the_check_stays_happy(db: Dat
         catalog.create_product(s, "BAD", "Bad", opening_stock=-3)
     with pytest.raises(InvalidQuantity, match="Opening stock"), db.write() as s:
         catalog.enter_opening_stock(s, "CUP", 0)
+
+
+def test_archived_products_and_suppliers_are_not_suggested_for_purchase_orders(
+    shop: Database,
+):
+    from app.services.suggestions import suggest_purchase_orders
+
+    order(shop, "ANN", ("WIDGET", 3), ("GADGET", 2), ref="SO-1")
+    with shop.write() as s:
+        catalog.archive_product(s, "GADGET")
+    with shop.read() as s:
+        (po,) = suggest_purchase_orders(s)
+        assert (po.supplier_code, [line.sku for line in po.lines]) == ("SUP", ["WIDGET"])
+    with shop.write() as s:
+        catalog.archive_supplier(s, "SUP")
+    with shop.read() as s:
+        (po,) = suggest_purchase_orders(s)
+        assert (po.supplier_code, [line.sku for line in po.lines]) == (None, ["WIDGET"])
+
+
+def test_the_catalog_tabs_hide_archived_records_unless_asked_and_search_in_sql(shop: Database):
+    from app.services import views
+    from app.services.views import CatalogQuery
+
+    with shop.write() as s:
+        catalog.update_product(s, "GADGET", barcode="4006381333931", price=Decimal("9.99"))
+        catalog.archive_product(s, "RARE")
+        catalog.archive_customer(s, "BOB")
+        catalog.create_supplier(s, "OLD", "Old Supplies", contact_name="Jo")
+        catalog.archive_supplier(s, "OLD")
+    with shop.read() as s:
+        active = views.products_page(s, CatalogQuery(), 0, 50)
+        assert [row.sku for row in active] == ["GADGET", "WIDGET"]
+        every = views.products_page(s, CatalogQuery(archived=True), 0, 50)
+        assert [(row.sku, row.archived) for row in every] == [
+            ("GADGET", False),
+            ("RARE", True),
+            ("WIDGET", False),
+        ]
+        assert views.count_catalog_products(s, CatalogQuery()).value == 2
+        by_price = views.products_page(s, CatalogQuery(sort="price", descending=True), 0, 50)
+        assert by_price[0].sku == "GADGET" and by_price[0].price == Decimal("9.99")
+        assert by_price[0].supplier == "SUP"
+        found = views.products_page(s, CatalogQuery(search="333931"), 0, 50)
+        assert [row.sku for row in found] == ["GADGET"]
+        assert [r.code for r in views.customers_page(s, CatalogQuery(), 0, 50)] == [
+            "ANN",
+            "CAT",
+            "DAN",
+        ]
+        assert [r.code for r in views.suppliers_page(s, CatalogQuery(search="jo"), 0, 50)] == []
+        assert [
+            (r.code, r.archived)
+            for r in views.suppliers_page(s, CatalogQuery(search="jo", archived=True), 0, 50)
+        ] == [("OLD", True)]
+        assert not views.shop_is_empty(s)

@@ -202,7 +202,7 @@ class ProductDialog(KeyboardDialog):
         self._policy_changed()
 
     def _policy_changed(self, *_args: object) -> None:
-        self.max_waiting.setEnabled(self.policy.currentData() is BackorderPolicy.BACKORDER)
+        self.max_waiting.setEnabled(self.policy.currentData() == BackorderPolicy.BACKORDER)
 
     def _check_barcode(self) -> None:
         """A barcode is checked as it is scanned or typed: a misread scan says so at once."""
@@ -231,7 +231,7 @@ class ProductDialog(KeyboardDialog):
             limit_text = self.max_waiting.text().strip()
             limit = (
                 parse_qty(limit_text, allow_zero=True, what="Most units waiting")
-                if limit_text and self.policy.currentData() is BackorderPolicy.BACKORDER
+                if limit_text and self.policy.currentData() == BackorderPolicy.BACKORDER
                 else None
             )
             opening = 0
