@@ -169,3 +169,21 @@ def test_a_supplier_code_already_taken_is_said(qtbot, shop: Database):
     qtbot.keyClicks(dialog.name, "Another Acme")
     submit(qtbot, dialog)
     assert dialog.message.text() == "A supplier with code ACME already exists"
+
+
+def test_an_archived_product_scanned_at_the_counter_is_refused_in_plain_words(
+    qtbot, shop: Database
+):
+    from app.ui.dialogs.new_order import NewOrderDialog
+
+    with shop.write() as s:
+        catalog.create_customer(s, "ANA", "Ana Lima")
+        catalog.archive_product(s, "MUG")
+    dialog = show(qtbot, NewOrderDialog(shop))
+    qtbot.keyClicks(dialog.customer, "ANA")
+    qtbot.keyClick(dialog.customer, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.scan, MUG_BARCODE)
+    qtbot.keyClick(dialog.scan, Qt.Key.Key_Return)
+    submit(qtbot, dialog)
+    assert "Product MUG is archived" in dialog.message.text()
+    assert dialog.placed is None

@@ -178,3 +178,24 @@ def test_csv_files_are_imported_all_or_nothing_from_the_welcome(
     with sqlite_db.read() as s:
         assert catalog.get_supplier(s, "BOLT").lead_time_days == 3
         assert shop_is_empty(s)  # the good row was not imported either
+
+
+def test_the_demo_shop_opens_in_place_of_the_empty_shop_which_stays_empty(
+    qtbot, sqlite_db: Database
+):
+    from app.db import open_database
+
+    window = open_window(qtbot, sqlite_db)
+    button = window.findChild(QPushButton, "welcomeDemoButton")
+    with qtbot.waitSignal(window.switch_requested, timeout=60_000) as switched:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    (url,) = switched.args
+    assert url != sqlite_db.url
+    demo = open_database(url)
+    try:
+        with demo.read() as s:
+            assert not shop_is_empty(s)
+    finally:
+        demo.dispose()
+    with sqlite_db.read() as s:
+        assert shop_is_empty(s)
