@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -56,6 +55,20 @@ def _field(name: str, *, placeholder: str = "", right: bool = False, width: int 
     if width:
         field.setMaximumWidth(width)
     return field
+
+
+def _align_labels(forms: list[QFormLayout]) -> None:
+    """One label column across the dialog's groups, so their fields line up."""
+    labels: list[QLabel] = []
+    for form in forms:
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = item.widget() if item is not None else None
+            if isinstance(label, QLabel):
+                labels.append(label)
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
 
 
 class ProductDialog(KeyboardDialog):
@@ -130,7 +143,8 @@ class ProductDialog(KeyboardDialog):
         runs_out.addRow("&Most units waiting:", self.max_waiting)
         out_box = titled_group("When it runs out")
         out_box.setLayout(runs_out)
-        for form in (about, bought, runs_out):
+        forms = [about, bought, runs_out]
+        for form in forms:
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
 
         label = "Save" if sku else "Add product"
@@ -143,15 +157,15 @@ class ProductDialog(KeyboardDialog):
         layout.addWidget(supplier_box)
         layout.addWidget(out_box)
         if not sku:
-            stock_row = QHBoxLayout()
-            opening_label = QLabel("Opening &stock (units on the shelf now):")
-            opening_label.setBuddy(self.opening)
-            stock_row.addWidget(opening_label)
-            stock_row.addWidget(self.opening)
-            stock_row.addStretch(1)
-            layout.addLayout(stock_row)
+            on_shelf = QFormLayout()
+            on_shelf.addRow("On the s&helf now:", self.opening)
+            stock_box = titled_group("Opening stock")
+            stock_box.setLayout(on_shelf)
+            layout.addWidget(stock_box)
+            forms.append(on_shelf)
         else:
             self.opening.hide()
+        _align_labels(forms)
         layout.addWidget(self.message)
         layout.addStretch(1)
         layout.addWidget(self.buttons)

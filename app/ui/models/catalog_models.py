@@ -98,11 +98,11 @@ class SuppliersModel(CatalogModel):
         Column("Code", lambda r: r.code, "code", width=110),
         Column("Name", lambda r: r.name, "name", width=240, stretch=True),
         Column("Contact", lambda r: r.contact_name, "contact", width=160),
-        Column("Email", lambda r: r.email, width=200),
+        Column("Email", lambda r: r.email, width=260),
         Column("Phone", lambda r: r.phone, width=130),
         Column(
-            "Lead time (days)", lambda r: r.lead_time_days, "lead_time", width=110, numeric=True,
-            tooltip="Usual days from ordering to delivery",
+            "Lead time", lambda r: f"{r.lead_time_days:,} days", "lead_time", width=90,
+            numeric=True, tooltip="Usual days from ordering to delivery",
         ),
     )  # fmt: skip
     read_page = staticmethod(views.suppliers_page)

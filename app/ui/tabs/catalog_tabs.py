@@ -164,7 +164,7 @@ class SuppliersTab(CatalogTab):
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(
             database, SuppliersModel(database), name="suppliers",
-            hint="Search code, name, contact, email or phone", parent=parent,
+            hint="Search code, name, contact or email", parent=parent,
         )  # fmt: skip
         self.finish_toolbar()
 
