@@ -186,3 +186,21 @@ def test_a_read_only_window_offers_no_catalog_changes(qtbot: QtBot, reader: Main
         )
         assert not action.isEnabled()
     assert reader.findChild(QAbstractButton, "welcomeAddProductButton") is None
+
+
+def test_a_customer_is_edited_from_the_customers_tab(qtbot: QtBot, catalog_shop: Database):
+    from app.ui.dialogs.customer import CustomerDialog
+
+    window = open_window(qtbot, catalog_shop)
+    tab = window.customers_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.table.selectRow(0)
+    qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
+    dialog = tab.findChild(CustomerDialog)
+    assert dialog is not None and dialog.windowTitle() == "Edit customer"
+    show_active(qtbot, dialog)
+    dialog.phone.setText("020 7946 0100")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_for_saves(qtbot)
+    assert cells(tab.model, "Phone") == ["020 7946 0100"]
+    assert window.statusBar().currentMessage() == "Customer ANA saved"
