@@ -181,16 +181,19 @@ def test_csv_files_are_imported_all_or_nothing_from_the_welcome(
 
 
 def test_the_demo_shop_opens_in_place_of_the_empty_shop_which_stays_empty(
-    qtbot, sqlite_db: Database
+    qtbot, sqlite_db: Database, tmp_path: Path, monkeypatch
 ):
+    import tempfile
+
     from app.db import open_database
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the demo's folder goes here
     window = open_window(qtbot, sqlite_db)
     button = window.findChild(QPushButton, "welcomeDemoButton")
     with qtbot.waitSignal(window.switch_requested, timeout=60_000) as switched:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     (url,) = switched.args
-    assert url != sqlite_db.url
+    assert url != sqlite_db.url and str(tmp_path) in url
     demo = open_database(url)
     try:
         with demo.read() as s:
