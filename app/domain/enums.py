@@ -13,7 +13,7 @@ class BackorderPolicy(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"backorder": "Backorder", "out_of_stock": "Out of stock"}[self.value]
+        return {"backorder": "Backorder", "out_of_stock": "Stock only"}[self.value]
 
 
 class CustomerTier(StrEnum):

@@ -32,7 +32,7 @@ from app.domain.errors import (
     NotFound,
 )
 from app.domain.quantities import check_quantity
-from app.services.catalog import default_location_id, find_product, get_customer
+from app.services.catalog import check_active, default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
 from app.services.eta import store_new_order_etas
 from app.services.pricing import parse_price
@@ -207,7 +207,7 @@ def quote_lines(session: Session, customer_id: int | None, lines: Sequence[LineR
     """Preview an order before it is placed (for the New-order dialog): per line, how many
     units ship now, how many wait, or why the line would be refused. Writes nothing and
     locks nothing, so the real decision (``place_order``) may differ if stock moves."""
-    products = [find_product(session, request.code) for request in lines]
+    products = [_orderable(find_product(session, request.code)) for request in lines]
     ids = {p.id for p in products}
     rows = session.execute(
         select(StockBalance.product_id, StockBalance.on_hand - StockBalance.allocated).where(
@@ -245,6 +245,12 @@ def unit_prices(
     ]
 
 
+def _orderable(product: Product) -> Product:
+    """The product, unless it is archived (no new orders for it; old ones keep it)."""
+    check_active(product.archived_at, f"Product {product.sku}")
+    return product
+
+
 def next_order_ref(session: Session) -> str:
     """The next free order reference, SO-000001 style."""
     return next_free_ref(session, SalesOrder.id, SalesOrder.ref, "SO-", 6)
@@ -268,6 +274,7 @@ def place_order(
     if not lines:
         raise InvalidInput("An order needs at least one line")
     customer = get_customer(session, customer_code)
+    check_active(customer.archived_at, f"Customer {customer.code}")
     if ref is not None:
         ref = checked_ref(session, ref, SalesOrder.ref, "order", max_length=MAX_REF_LENGTH)
     if placed_at is not None and placed_at.tzinfo is None:
@@ -276,7 +283,7 @@ def place_order(
     products: list[Product] = []
     for request in lines:
         check_quantity(request.qty, what=f"Quantity of {request.code}")
-        products.append(find_product(session, request.code))
+        products.append(_orderable(find_product(session, request.code)))
     prices = unit_prices(session, lines, products)
     balances = lock_balances(session, [p.id for p in products])
 

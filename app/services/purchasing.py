@@ -27,7 +27,7 @@ from app.domain import (
 from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity, parse_quantity
-from app.services.catalog import find_product, get_supplier
+from app.services.catalog import check_active, find_product, get_supplier
 from app.services.changes import Area, Changes
 from app.services.eta import (
     NO_HISTORY,
@@ -99,6 +99,7 @@ def create_purchase_order(
     if not lines:
         raise InvalidInput("A purchase order needs at least one line")
     supplier = get_supplier(session, supplier_code)
+    check_active(supplier.archived_at, f"Supplier {supplier.code}")
     if ref is not None:
         ref = checked_ref(session, ref, PurchaseOrder.ref, "purchase order")
     ordered_at = ordered_at or utcnow()
@@ -114,6 +115,7 @@ def create_purchase_order(
     for line_no, request in enumerate(lines, start=1):
         check_quantity(request.qty, what=f"Quantity of {request.code}")
         product: Product = find_product(session, request.code)
+        check_active(product.archived_at, f"Product {product.sku}")
         po.lines.append(
             PurchaseOrderLine(
                 line_no=line_no,
@@ -416,6 +418,7 @@ def add_draft_line(session: Session, po_ref: str, code: str, qty: int | str) -> 
     number."""
     po = _editable_draft(session, po_ref)
     product = find_product(session, code)
+    check_active(product.archived_at, f"Product {product.sku}")
     units = parse_quantity(qty, what=f"Quantity of {product.sku}")
     existing = next((line for line in po.lines if line.product_id == product.id), None)
     if existing is not None:

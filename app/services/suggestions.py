@@ -147,7 +147,10 @@ def suggest_purchase_orders(session: Session) -> list[SuggestedPO]:
     )
     # Only products that could need ordering: someone waits, or a reorder point is set.
     waiting = select(OrderLine.product_id).where(OrderLine.qty_backordered > 0)
-    candidates = select(Product.id).where((Product.reorder_point > 0) | Product.id.in_(waiting))
+    candidates = select(Product.id).where(
+        (Product.reorder_point > 0) | Product.id.in_(waiting),
+        Product.archived_at.is_(None),  # an archived product is not bought again
+    )
     balances = {
         pid: (int(on_hand or 0), int(allocated or 0))
         for pid, on_hand, allocated in session.execute(
@@ -184,6 +187,10 @@ def suggest_purchase_orders(session: Session) -> list[SuggestedPO]:
     suppliers = {
         s.id: s for s in session.scalars(select(Supplier).where(Supplier.id.in_(list(groups))))
     }
+    for supplier in [s for s in suppliers.values() if s.archived_at is not None]:
+        # The shop no longer buys from it: its products wait for a supplier to be chosen.
+        groups.setdefault(None, []).extend(groups.pop(supplier.id))
+        del suppliers[supplier.id]
     suggestions = [
         SuggestedPO(s.code, s.name, s.lead_time_days, tuple(groups[s.id]))
         for s in sorted(suppliers.values(), key=lambda s: (s.name, s.code))

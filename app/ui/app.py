@@ -325,7 +325,7 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
     window = MainWindow(database, read_only=read_only)
     window.resize(1200, 760)
     live = LiveRefresh(database, window)
-    reopen = False
+    reopen: Reopen = False
 
     def request_reopen() -> None:
         nonlocal reopen
@@ -333,6 +333,13 @@ def _run_window(app: QApplication, url: str | None, *, smoke_test: bool) -> tupl
         app.exit(0)
 
     window.reopen_requested.connect(request_reopen)
+
+    def switch_to(other: str) -> None:
+        nonlocal reopen
+        reopen = other
+        app.exit(0)
+
+    window.switch_requested.connect(switch_to)
     later = AfterFirstPaint(
         window, database, keep_backups=settings.keep_backups, read_only=read_only
     )

@@ -1,4 +1,4 @@
-"""The main window: a thin shell around the four tabs, the menus and the status bar."""
+"""The main window: a thin shell around the tabs, the menus and the status bar."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
+from app.ui.tabs.catalog_tabs import (
+    CustomersTab,
+    ProductsTab,
+    SuppliersTab,
+    catalog_menu_actions,
+)
 from app.ui.tabs.orders_tab import OrdersTab
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
 from app.ui.tabs.stock_tab import StockTab
@@ -44,6 +50,8 @@ def database_name(url: str) -> str:
 class MainWindow(QMainWindow):
     #: Settings changed which database to open: the app closes this window and opens that.
     reopen_requested = Signal()
+    #: Open the window again on this database URL instead (the welcome's demo shop).
+    switch_requested = Signal(str)
 
     def __init__(
         self, database: Database, parent: QWidget | None = None, *, read_only: bool = False
@@ -61,6 +69,9 @@ class MainWindow(QMainWindow):
         self.orders_tab = OrdersTab(database)
         self.purchase_orders_tab = PurchaseOrdersTab(database)
         self.backorders_tab = BackordersTab(database)
+        self.products_tab = ProductsTab(database)
+        self.suppliers_tab = SuppliersTab(database)
+        self.customers_tab = CustomersTab(database)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
@@ -69,6 +80,9 @@ class MainWindow(QMainWindow):
             (self.orders_tab, "Orders"),
             (self.purchase_orders_tab, "Purchase orders"),
             (self.backorders_tab, "Backorders"),
+            (self.products_tab, "Products"),
+            (self.suppliers_tab, "Suppliers"),
+            (self.customers_tab, "Customers"),
         ):
             self.tabs.addTab(tab, title)
             tab.message.connect(self.show_message)
@@ -81,6 +95,8 @@ class MainWindow(QMainWindow):
         layout.addLayout(self.banners)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        if not read_only:
+            self._offer_welcome()
         # Only the tab on show reads its rows now; each other one reads them when first shown.
         self.current_tab().ensure_loaded()
 
@@ -99,6 +115,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(
             file_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refreshAction"
+        )
+        file_menu.addSeparator()
+        self.import_action = self._action(
+            file_menu, "&Import CSV files…", self.import_csv, None, "importCsvAction"
         )
         file_menu.addSeparator()
         self.backup_action = self._action(
@@ -124,6 +144,7 @@ class MainWindow(QMainWindow):
         for tab in self.all_tabs:
             self.menus.add_all(tab.menu_actions(), tab)
             tab.actions_changed.connect(self.menus.update)
+        self.menus.add_all(catalog_menu_actions(self.tabs))
         self.tabs.currentChanged.connect(lambda _index: self.menus.update())
         self.receive_action = self.menus.action("receiveStockAction")
         self.adjust_action = self.menus.action("adjustStockAction")
@@ -135,6 +156,7 @@ class MainWindow(QMainWindow):
             self.menus.action("newPurchaseOrderAction"),
             self.menus.action("suggestPurchaseOrdersAction"),
             self.restore_action,
+            self.import_action,
         ]
         self.menus.update()
 
@@ -179,6 +201,28 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, tab: QWidget) -> None:
         self.menus.show_tab(tab)
+
+    def _offer_welcome(self) -> None:
+        """A brand-new shop (no products) gets the welcome above the tabs (``welcome``)."""
+        from app.ui.welcome import WelcomePanel
+
+        panel = WelcomePanel(self.database)
+        if not panel.offered():
+            panel.deleteLater()
+            return
+        panel.add_product_requested.connect(self.products_tab.new_record)
+        panel.import_requested.connect(self.import_csv)
+        panel.demo_requested.connect(self.open_demo)
+        self.welcome = panel
+        self.banners.addWidget(panel)
+
+    def import_csv(self) -> None:
+        self._open("import_csv", "ImportDialog")
+
+    def open_demo(self) -> None:
+        from app.ui.welcome import make_demo_shop
+
+        self.switch_requested.emit(make_demo_shop())
 
     def _action(
         self,

@@ -895,3 +895,15 @@ def test_a_quote_an_export_put_before_a_formula_character_is_taken_off(
     with db.read() as session:
         product = catalog.find_product(session, stored)
         assert (product.sku, product.name) == (stored, stored)
+
+
+def test_a_policy_may_be_written_as_the_window_shows_it() -> None:
+    from app.services.importing.csvfile import parse_choice
+
+    for written in ("Stock only", "stock only", "out_of_stock", "Out of stock"):
+        assert parse_choice(BackorderPolicy, written, "Policy", BackorderPolicy.BACKORDER) == (
+            BackorderPolicy.OUT_OF_STOCK
+        )
+    assert parse_choice(BackorderPolicy, "", "Policy", BackorderPolicy.BACKORDER) == (
+        BackorderPolicy.BACKORDER
+    )

@@ -46,6 +46,14 @@ TAB_ACTIONS = {
         "backordersMoveDownAction",
         "queuePriorityAction",
     ],
+    "productsTab": [
+        "newProductAction",
+        "editRecordAction",
+        "archiveRecordAction",
+        "openingStockAction",
+    ],
+    "suppliersTab": ["newSupplierAction", "editRecordAction", "archiveRecordAction"],
+    "customersTab": ["newCustomerAction", "editRecordAction", "archiveRecordAction"],
 }
 
 
@@ -74,6 +82,16 @@ BUTTON_ACTIONS = {
     "backordersMoveUpButton": ["backordersMoveUpAction"],
     "backordersMoveDownButton": ["backordersMoveDownAction"],
     "backordersChangePolicy": ["queuePriorityAction"],
+    "newProductButton": ["newProductAction"],
+    "newSupplierButton": ["newSupplierAction"],
+    "newCustomerButton": ["newCustomerAction"],
+    "editCatalogProductButton": ["editRecordAction"],
+    "editCatalogSupplierButton": ["editRecordAction"],
+    "editCatalogCustomerButton": ["editRecordAction"],
+    "archiveProductButton": ["archiveRecordAction"],
+    "archiveSupplierButton": ["archiveRecordAction"],
+    "archiveCustomerButton": ["archiveRecordAction"],
+    "openingStockButton": ["openingStockAction"],
 }
 
 

@@ -57,12 +57,22 @@ def model_of(win: MainWindow, tab_name: str) -> PagedTableModel:
     return model
 
 
-def test_window_has_four_tabs_menus_and_a_titled_database(window: MainWindow) -> None:
+def test_window_has_four_main_tabs_first_menus_and_a_titled_database(window: MainWindow) -> None:
     assert window.windowTitle() == "shop.sqlite3 — Shopkeeper"  # the name once
     names = [window.tabs.widget(i).objectName() for i in range(window.tabs.count())]
-    assert names == ["stockTab", "ordersTab", "purchaseOrdersTab", "backordersTab"]
+    assert names[:4] == ["stockTab", "ordersTab", "purchaseOrdersTab", "backordersTab"]
+    assert names[4:] == ["productsTab", "suppliersTab", "customersTab"]  # the catalog after
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
-    assert menus == ["File", "View", "Stock", "Orders", "Purchasing", "Backorders", "Help"]
+    assert menus == [
+        "File",
+        "View",
+        "Stock",
+        "Orders",
+        "Purchasing",
+        "Backorders",
+        "Catalog",
+        "Help",
+    ]
     assert window.receive_action.shortcut().toString() == "Ctrl+R"
     assert window.new_order_action.shortcut().toString() == "Ctrl+N"
     assert window.statusBar().isVisible()

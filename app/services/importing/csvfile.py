@@ -266,10 +266,15 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 def parse_choice(enum: type[_E], text: str, what: str, default: _E) -> _E:
-    """An enum value as written in a file ("out_of_stock", "Out of stock", "gold")."""
+    """An enum value as written in a file ("out_of_stock", "Out of stock", "gold"), or as
+    the window labels it ("Stock only")."""
     cleaned = text.strip().lower().replace("-", "_").replace(" ", "_")
     if not cleaned:
         return default
+    for member in enum:
+        label = getattr(member, "label", None)
+        if isinstance(label, str) and label.lower().replace(" ", "_") == cleaned:
+            return member
     try:
         return enum(cleaned)
     except ValueError:

@@ -7,7 +7,8 @@ backordered, line totals) are then computed for those ids alone, so a page costs
 with a hundred order lines as with a million. Counts are capped (``Count.exact``) so the
 footer of a huge table never scans it all. No Qt.
 
-One module per tab (``stock``, ``orders``, ``purchase_orders``, ``backorders``), with the
+One module per tab (``stock``, ``orders``, ``purchase_orders``, ``backorders``; ``catalog``
+for Products, Suppliers and Customers), with the
 paging and search helpers they share in ``common`` and ``search``, and the stored ETAs'
 wording in ``etas``; this package re-exports their public names, so
 ``from app.services.views import X`` keeps working.
@@ -20,6 +21,19 @@ from app.services.views.backorders import (
     backorders_page,
     count_backorders,
     units_waiting,
+)
+from app.services.views.catalog import (
+    CatalogQuery,
+    CustomerListRow,
+    ProductRow,
+    SupplierRow,
+    count_catalog_products,
+    count_customers,
+    count_suppliers,
+    customers_page,
+    products_page,
+    shop_is_empty,
+    suppliers_page,
 )
 from app.services.views.common import COUNT_CAP, PAGE_SIZE, Count
 from app.services.views.etas import (
@@ -73,20 +87,28 @@ __all__ = [
     "STOCK_SORTS",
     "BackorderQuery",
     "BackorderRow",
+    "CatalogQuery",
     "Count",
+    "CustomerListRow",
     "LineEtaView",
     "OrderEta",
     "OrderQuery",
     "OrderRow",
+    "ProductRow",
     "PurchaseOrderQuery",
     "PurchaseOrderRow",
     "StockQuery",
     "StockRow",
+    "SupplierRow",
     "backorders_page",
     "count_backorders",
+    "count_catalog_products",
+    "count_customers",
     "count_orders",
     "count_products",
     "count_purchase_orders",
+    "count_suppliers",
+    "customers_page",
     "eta_text",
     "line_etas",
     "next_expected_dates",
@@ -94,9 +116,12 @@ __all__ = [
     "order_rows",
     "orders_page",
     "padded_order_ref",
+    "products_page",
     "purchase_orders_page",
+    "shop_is_empty",
     "stock_figures",
     "stock_page",
     "stock_rows",
+    "suppliers_page",
     "units_waiting",
 ]

@@ -124,13 +124,21 @@ def stock_of(session: Session, product_ids: Iterable[int]) -> dict[int, Stock]:
 
 
 def customer_choices(session: Session) -> list[Choice]:
-    rows = session.execute(select(Customer.code, Customer.name).order_by(Customer.name)).all()
+    """Customers a new order may be for (archived ones are not)."""
+    rows = session.execute(
+        select(Customer.code, Customer.name)
+        .where(Customer.archived_at.is_(None))
+        .order_by(Customer.name)
+    ).all()
     return [Choice(code, name) for code, name in rows]
 
 
 def supplier_choices(session: Session) -> list[Choice]:
+    """Suppliers a new purchase order may go to (archived ones are not)."""
     rows = session.execute(
-        select(Supplier.code, Supplier.name, Supplier.lead_time_days).order_by(Supplier.name)
+        select(Supplier.code, Supplier.name, Supplier.lead_time_days)
+        .where(Supplier.archived_at.is_(None))
+        .order_by(Supplier.name)
     ).all()
     return [Choice(code, name, lead) for code, name, lead in rows]
 

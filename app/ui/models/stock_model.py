@@ -11,7 +11,6 @@ from app.services.views import StockQuery, StockRow
 from app.ui.models.paged_model import Column, PagedTableModel
 
 #: The backorder policy as a policy (what the shop does), never read as a stock status.
-POLICY_TEXT = {BackorderPolicy.BACKORDER: "Backorder", BackorderPolicy.OUT_OF_STOCK: "Stock only"}
 
 
 def days_overdue(row: StockRow, today: date | None = None) -> int:
@@ -95,7 +94,7 @@ class StockModel(PagedTableModel):
         ),
         Column(
             "Policy",
-            lambda r: POLICY_TEXT[r.policy],
+            lambda r: BackorderPolicy(r.policy).label,
             "policy",
             width=100,
             tooltip=(
