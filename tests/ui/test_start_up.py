@@ -20,6 +20,7 @@ from app.db import Database, open_database
 from app.db.backup import backup_sqlite
 from app.services.catalog import create_customer
 from app.ui import app as gui
+from app.ui.after_first_paint import AfterFirstPaint
 from app.ui.main_window import MainWindow
 from tests.conditions import fake_server, never_answers, read_only
 from tests.ui.shop_data import open_window
@@ -107,7 +108,7 @@ def test_a_daily_backup_that_fails_shows_a_banner_and_the_window_works(
     backups = path.parent / "backups"
     backups.mkdir()
     window = open_window(qtbot, sqlite_db)
-    later = gui.AfterFirstPaint(window, sqlite_db, keep_backups=3, read_only=False)
+    later = AfterFirstPaint(window, sqlite_db, keep_backups=3, read_only=False)
     with read_only(backups):
         later.start()
         later.join()
