@@ -35,6 +35,7 @@ from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
     guarded,
+    line_field,
     no_auto_default,
     parse_qty,
     read_with,
@@ -44,17 +45,6 @@ from app.ui.dialogs.widgets import (
 )
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def _field(name: str, *, placeholder: str = "", right: bool = False, width: int = 0) -> QLineEdit:
-    field = QLineEdit()
-    field.setObjectName(name)
-    field.setPlaceholderText(placeholder)
-    if right:
-        field.setAlignment(_RIGHT)
-    if width:
-        field.setMaximumWidth(width)
-    return field
 
 
 def _align_labels(forms: list[QFormLayout]) -> None:
@@ -85,19 +75,19 @@ class ProductDialog(KeyboardDialog):
         self.setWindowTitle("Edit product" if sku else "New product")
         self.message = MessageLabel()
         currency = guarded(self.message, lambda: read_with(database, get_currency)) or ""
-        self.sku = _field("productSkuInput", placeholder="Your code, e.g. MUG-BLUE", width=220)
+        self.sku = line_field("productSkuInput", placeholder="Your code, e.g. MUG-BLUE", width=220)
         self.sku.setMaxLength(64)
-        self.name = _field("productNameInput", placeholder="As customers know it")
-        self.barcode = _field(
+        self.name = line_field("productNameInput", placeholder="As customers know it")
+        self.barcode = line_field(
             "productBarcodeInput", placeholder="Scan or type the EAN/UPC (optional)", width=220
         )
         self.barcode.setMaxLength(14)
         self.barcode.editingFinished.connect(self._check_barcode)
-        self.price = _field("productPriceInput", placeholder="0.00", right=True, width=120)
-        self.cost = _field("productCostInput", placeholder="0.00", right=True, width=120)
+        self.price = line_field("productPriceInput", placeholder="0.00", right=True, width=120)
+        self.cost = line_field("productCostInput", placeholder="0.00", right=True, width=120)
         self.supplier = QComboBox()
         self.supplier.setObjectName("productSupplierInput")
-        self.supplier_sku = _field(
+        self.supplier_sku = line_field(
             "productSupplierSkuInput", placeholder="Their code (optional)", width=220
         )
         self.policy = QComboBox()
@@ -109,17 +99,19 @@ class ProductDialog(KeyboardDialog):
             "delivery.\nSell from stock only: refuse more than is available."
         )
         self.policy.currentIndexChanged.connect(self._policy_changed)
-        self.max_waiting = _field(
+        self.max_waiting = line_field(
             "productMaxBackorderInput", placeholder="no limit", right=True, width=120
         )
         self.max_waiting.setToolTip(
             "Most units that may wait for this product at once (e.g. what the supplier can "
             "still deliver); empty for no limit"
         )
-        self.reorder_point = _field("productReorderPointInput", placeholder="0", right=True)
+        self.reorder_point = line_field("productReorderPointInput", placeholder="0", right=True)
         self.reorder_point.setMaximumWidth(120)
         self.reorder_point.setToolTip("Suggest a purchase order when available falls to this")
-        self.opening = _field("productOpeningStockInput", placeholder="0", right=True, width=120)
+        self.opening = line_field(
+            "productOpeningStockInput", placeholder="0", right=True, width=120
+        )
         self.opening.setToolTip(
             "Units already on the shelf: booked in the stock ledger as opening stock"
         )
@@ -299,7 +291,7 @@ class OpeningStockDialog(KeyboardDialog):
         self.setObjectName("OpeningStockDialog")
         self.setWindowTitle("Opening stock")
         self.message = MessageLabel()
-        self.qty = _field("openingStockInput", placeholder="units", right=True, width=120)
+        self.qty = line_field("openingStockInput", placeholder="units", right=True, width=120)
         form = QFormLayout()
         form.addRow("Product:", QLabel(sku))
         form.addRow("&Units on the shelf:", self.qty)

@@ -3,8 +3,7 @@ lead time, and who to talk to there."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -16,6 +15,7 @@ from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
     guarded,
+    line_field,
     no_auto_default,
     parse_qty,
     read_with,
@@ -38,22 +38,14 @@ class SupplierDialog(KeyboardDialog):
         self.setWindowTitle("Edit supplier" if code else "New supplier")
         self.message = MessageLabel()
 
-        def field(name: str, placeholder: str = "") -> QLineEdit:
-            edit = QLineEdit()
-            edit.setObjectName(name)
-            edit.setPlaceholderText(placeholder)
-            return edit
-
-        self.code = field("supplierCodeInput", "Short code, e.g. ACME")
+        self.code = line_field("supplierCodeInput", placeholder="Short code, e.g. ACME")
         self.code.setMaxLength(40)
-        self.name = field("supplierNameInput", "Company name")
-        self.lead_time = field("supplierLeadTimeInput", "7")
-        self.lead_time.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.lead_time.setMaximumWidth(90)
+        self.name = line_field("supplierNameInput", placeholder="Company name")
+        self.lead_time = line_field("supplierLeadTimeInput", placeholder="7", right=True, width=90)
         self.lead_time.setToolTip("Usual days from ordering to delivery: it sets expected dates")
-        self.contact = field("supplierContactInput", "Who you talk to (optional)")
-        self.email = field("supplierEmailInput", "orders@example.com (optional)")
-        self.phone = field("supplierPhoneInput", "(optional)")
+        self.contact = line_field("supplierContactInput", placeholder="Who you talk to (optional)")
+        self.email = line_field("supplierEmailInput", placeholder="orders@example.com (optional)")
+        self.phone = line_field("supplierPhoneInput", placeholder="(optional)")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("C&ode:", self.code)

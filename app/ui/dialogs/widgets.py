@@ -136,6 +136,21 @@ def commit_editor(view: QAbstractItemView) -> None:
         view.setFocus()
 
 
+def line_field(
+    name: str, *, placeholder: str = "", right: bool = False, width: int = 0
+) -> QLineEdit:
+    """A named text field (``name`` for tests and accessibility), right-aligned for numbers
+    and amounts, at most ``width`` pixels wide when given."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setPlaceholderText(placeholder)
+    if right:
+        field.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if width:
+        field.setMaximumWidth(width)
+    return field
+
+
 def tab_order(*widgets: QWidget) -> None:
     """Tab moves through ``widgets`` in this order."""
     for first, second in itertools.pairwise(widgets):
