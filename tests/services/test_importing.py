@@ -907,3 +907,29 @@ def test_a_policy_may_be_written_as_the_window_shows_it() -> None:
     assert parse_choice(BackorderPolicy, "", "Policy", BackorderPolicy.BACKORDER) == (
         BackorderPolicy.BACKORDER
     )
+
+
+@pytest.mark.parametrize("method", ["bulk", "place_order"])
+def test_an_orders_file_naming_an_archived_product_or_customer_places_nothing(
+    shop: Database, tmp_path: Path, method: str
+) -> None:
+    with shop.write() as session:
+        catalog.archive_product(session, "GADGET")
+        catalog.archive_customer(session, "BOB")
+    rows = (
+        "OK-1,ANN,2026-01-01T08:00Z,WIDGET,1\n"
+        "OK-2,ANN,2026-01-01T09:00Z,GADGET,1\n"  # row 3: an archived product
+        "OK-3,BOB,2026-01-01T10:00Z,WIDGET,1\n"  # row 4: an archived customer
+    )
+    path = write(tmp_path, "orders.csv", ORDERS_HEADER + rows)
+    with pytest.raises(ImportRowError) as caught:
+        run_import(shop, "orders", path, method=method)
+    assert caught.value.row == 3
+    assert "archived" in str(caught.value) and "GADGET" in str(caught.value)
+    assert count(shop, SalesOrder) == 0
+    with shop.write() as session:
+        catalog.archive_product(session, "GADGET", archived=False)
+    with pytest.raises(ImportRowError) as caught:
+        run_import(shop, "orders", path, method=method)
+    assert caught.value.row == 4 and "'BOB' is archived" in str(caught.value)
+    assert count(shop, SalesOrder) == 0

@@ -217,6 +217,7 @@ def import_orders(
     )
     taken = existing_refs(session, SalesOrder.ref, documents)
     check_known(source, documents, customers, "customer", products, taken, "An order")
+    refuse_archived(session, source, documents, customers, products)
 
     ordered = serving_sequence(documents.values())
     changes = Changes.of(
@@ -259,6 +260,45 @@ def check_known(
     if problems:
         row, reason = min(problems)
         raise ImportRowError(source, row, reason)
+
+
+def refuse_archived(
+    session: Session,
+    source: str,
+    documents: dict[str, OrderDocument],
+    customers: dict[str, int],
+    products: dict[str, ProductRef],
+) -> None:
+    """Raise for the first row naming an archived customer or product: a new order may not
+    use one (as in the window), and the bulk path places orders without ``place_order``."""
+    archived_customers = _archived(session, Customer, customers.values())
+    archived_products = _archived(session, Product, (p.id for p in products.values()))
+    problems: list[tuple[int, str]] = []
+    for document in documents.values():
+        if customers[document.party] in archived_customers:
+            problems.append((document.row, f"customer {document.party[:40]!r} is archived"))
+        for line in document.lines:
+            if products[line.code].id in archived_products:
+                problems.append((line.row, f"product {products[line.code].sku!r} is archived"))
+                break
+    if problems:
+        row, reason = min(problems)
+        raise ImportRowError(source, row, f"{reason}: unarchive it in the catalog first")
+
+
+def _archived(
+    session: Session, model: type[Customer] | type[Product], ids: Iterable[int]
+) -> set[int]:
+    found: set[int] = set()
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            session.scalars(
+                select(model.id).where(model.id.in_(chunk), model.archived_at.is_not(None))
+            )
+        )
+    return found
 
 
 def _place_one_by_one(
