@@ -231,3 +231,18 @@ def test_f2_edits_and_ctrl_shift_h_archives_the_selected_record_of_the_tab_on_sh
     assert window.statusBar().currentMessage() == "Product MUG archived"
     window.menus.show_tab(window.stock_tab)  # not a catalog tab: nothing to edit there
     assert not window.menus.action("editRecordAction").isEnabled()
+
+
+def test_at_1024_pixels_product_names_keep_their_width_and_the_table_scrolls_sideways(
+    qtbot: QtBot, catalog_shop: Database
+):
+    window = open_window(qtbot, catalog_shop)
+    tab = window.products_tab
+    window.tabs.setCurrentWidget(tab)
+    name = next(i for i, c in enumerate(tab.model.columns) if c.title == "Name")
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: tab.table.horizontalHeader().sectionSize(name) >= 240)
+    assert tab.table.horizontalScrollBar().maximum() > 0  # the rest is a scroll away
+    window.resize(1800, 800)  # room again: the name takes what is left
+    qtbot.waitUntil(lambda: tab.table.horizontalHeader().sectionSize(name) > 300)
+    assert tab.table.horizontalScrollBar().maximum() == 0

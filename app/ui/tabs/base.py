@@ -41,6 +41,7 @@ from app.services.changes import Area, Changes
 from app.ui import events, window_state
 from app.ui.actions import TabAction
 from app.ui.models.paged_model import PagedTableModel
+from app.ui.tabs.column_fit import KeepStretchReadable
 from app.ui.writing import Writer, failure_text
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,8 @@ class TableTab(QWidget):
                 else QHeaderView.ResizeMode.Interactive
             )
             header.setSectionResizeMode(number, mode)
+            if column.stretch:
+                KeepStretchReadable(table, number, column.width)
         # Show the model's own order before sorting is enabled (which sorts by the indicator).
         header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
         table.setSortingEnabled(True)
