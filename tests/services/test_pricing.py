@@ -61,9 +61,8 @@ def place(db: Database, *lines: LineRequest, ref: str = "SO-1") -> None:
 def test_a_line_s_price_defaults_to_the_product_s_price_when_ordered(priced: Database) -> None:
     place(priced, LineRequest("WIDGET", 2), LineRequest("GADGET", 1))
     with priced.write() as session:  # a later price change leaves the placed order alone
-        session.execute(
-            catalog.Product.__table__.update().values(price=Decimal("12.00"))  # type: ignore[attr-defined]
-        )
+        catalog.update_product(session, "WIDGET", price=Decimal("12.00"))
+        catalog.update_product(session, "GADGET", price=Decimal("0.20"))
     assert prices_of(priced, "SO-1") == [Decimal("9.99"), Decimal("0.10")]
 
 
