@@ -249,6 +249,17 @@ def backed_up_today(backup_dir: Path, stem: str) -> bool:
     return any(info.taken_at.date() == today for info in list_backups(backup_dir, stem))
 
 
+def reader_uri(path: Path) -> str:
+    """A SQLite URI that reads ``path`` without writing anything, beside it either.
+
+    Without a ``-wal`` file the main file is the whole database: read it as immutable, which
+    needs no ``-shm`` file (a read-only folder cannot hold one). With one, read through it.
+    """
+    wal = path.with_name(path.name + "-wal")
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    return f"{path.resolve().as_uri()}?" + ("mode=ro" if has_wal else "immutable=1")
+
+
 def restore_sqlite(backup: Path, target: Path) -> None:
     """Replace the contents of the shop file ``target`` with the backup ``backup``.
 
@@ -260,7 +271,9 @@ def restore_sqlite(backup: Path, target: Path) -> None:
     """
     if backup.stat().st_size == 0:
         raise ValueError(f"{backup.name} is empty (0 bytes)")
-    src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    # Read without writing beside it: a damaged file whose header happens to say "WAL"
+    # would otherwise leave -wal and -shm files in the backups folder.
+    src = sqlite3.connect(reader_uri(backup), uri=True)
     try:
         if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
             raise ValueError(f"{backup.name} is damaged")

@@ -24,7 +24,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
 from app.db import migrate
-from app.db.backup import newest_good_backup, restore_sqlite
+from app.db.backup import newest_good_backup, reader_uri, restore_sqlite
 from app.db.driver_errors import translate_error
 from app.domain.catalog import DEFAULT_LOCATION_CODE, Location
 from app.domain.errors import DatabaseCorrupt, DatabaseError, DatabaseNotFound
@@ -99,17 +99,6 @@ def _advice(path: Path, backups: Path) -> str:
         f" If it should hold your shop, restore it from a backup (there is none in {backups}); "
         "to start a new shop there, delete or move the file first."
     )
-
-
-def reader_uri(path: Path) -> str:
-    """A SQLite URI that reads ``path`` without writing anything, beside it either.
-
-    Without a ``-wal`` file the main file is the whole database: read it as immutable, which
-    needs no ``-shm`` file (a read-only folder cannot hold one). With one, read through it.
-    """
-    wal = path.with_name(path.name + "-wal")
-    has_wal = wal.exists() and wal.stat().st_size > 0
-    return f"{path.resolve().as_uri()}?" + ("mode=ro" if has_wal else "immutable=1")
 
 
 def read_only_uri(path: Path) -> str:

@@ -140,3 +140,16 @@ def test_a_damaged_backup_is_not_put_in_place(tmp_path: Path) -> None:
     with pytest.raises(DatabaseCorrupt, match="nothing was changed"):
         replace_with_backup(path, bad)
     assert neighbours(tmp_path) == sorted([path.name, bad.name])
+
+
+def test_a_damaged_backup_whose_header_says_wal_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    """Checking a backup only reads it: no -wal or -shm file is made in the backups folder,
+    even when its damaged header claims write-ahead logging (bytes 18-19 = 2)."""
+    path = tmp_path / "shop.sqlite3"
+    path.write_bytes(b"")
+    bad = tmp_path / "shop-20260101-000000-000000-daily.sqlite3"
+    header = b"SQLite format 3\x00" + bytes([0x10, 0x00, 2, 2])
+    bad.write_bytes(header + bytes(range(256)) * 16 + b"\xff" * (4096 - len(header)))
+    with pytest.raises(DatabaseCorrupt, match="nothing was changed"):
+        replace_with_backup(path, bad)
+    assert neighbours(tmp_path) == sorted([path.name, bad.name])
