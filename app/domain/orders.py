@@ -99,6 +99,8 @@ class OrderLine(Base):
     #: Breaks ties between lines with the same queue time after a manager's move (lower first).
     queue_nudge: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: When units of this line were last cancelled (None: never, or before migration 0007).
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.domain import AllocationEvent, OrderLine, OrderStatus, SalesOrder
+from app.domain.base import utcnow
 from app.domain.errors import InvalidQuantity, InvalidTransition, NotFound
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
@@ -84,6 +85,7 @@ def _cancel(
     reason: str,
     qty: int | None = None,
 ) -> CancelResult:
+    cancelled_at = utcnow()
     open_lines = [line for line in lines if line.qty_open > 0]
     if not open_lines:
         what = f"line {lines[0].line_no}" if len(lines) == 1 else "everything"
@@ -106,6 +108,7 @@ def _cancel(
         line.qty_backordered -= from_waiting
         line.qty_allocated -= freed
         line.cancel_reason = reason.strip()[:200]
+        line.cancelled_at = cancelled_at
         balance.allocated -= freed
         balance.version += 1
         if freed:

@@ -122,13 +122,14 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         # order_line.pinned and queue_nudge.
         # 0006 product, supplier and customer archived_at, supplier contact_name and phone,
         # order_line.unit_price (today's product price: the price at the time was not kept).
+        # 0007 order_line.cancelled_at (none).
         assert _rows(connection) == {
             **before,
             "product": [(*row, None, None, None) for row in before["product"]],
             "supplier": [(*row, None, "", "") for row in before["supplier"]],
             "customer": [(*row, "partial", None) for row in before["customer"]],
             "sales_order": [(*row, None) for row in before["sales_order"]],
-            "order_line": [(*row, False, 0, Decimal("9.50")) for row in before["order_line"]],
+            "order_line": [(*row, False, 0, Decimal("9.50"), None) for row in before["order_line"]],
         }
         assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
     database = Database(empty_engine.url.render_as_string(hide_password=False))
@@ -273,3 +274,6 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
             assert set(archived) == {None}
         contact = connection.execute(text("SELECT contact_name, phone FROM supplier")).one()
         assert tuple(contact) == ("", "")
+        # 0007: no line has a cancellation time it was never given.
+        cancelled = connection.execute(text("SELECT cancelled_at FROM order_line")).scalars()
+        assert set(cancelled) == {None}

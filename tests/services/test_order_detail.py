@@ -80,11 +80,12 @@ def test_history_lists_receipts_shipments_and_cancellations_with_their_reason(
     assert (lamp.cancelled, lamp.waiting, lamp.cancel_reason) == (1, 1, "too long to wait")
     assert lamp.total == Decimal("12.50")  # the cancelled lamp is not charged
     kinds = [e.kind for e in view.events]
-    assert kinds == ["placed", "allocated", "shipped", "cancelled"]  # undated cancel last
-    received, shipped, cancelled = view.events[1:]
+    assert kinds == ["placed", "allocated", "cancelled", "shipped"]  # in the order they came
+    received, cancelled, shipped = view.events[1:]
     assert received.text.startswith("Line 1 (WIDGET): 3 from receipt of PO-1")
     assert shipped.text == "Shipped 5 units: 5 \N{MULTIPLICATION SIGN} WIDGET"
-    assert cancelled.at is None
+    assert cancelled.at is not None and received.at is not None and shipped.at is not None
+    assert received.at <= cancelled.at <= shipped.at  # a waiting unit's cancel is dated too
     assert cancelled.text == "Line 2 (LAMP): 1 unit waiting cancelled \N{EM DASH} too long to wait"
 
 

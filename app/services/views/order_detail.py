@@ -227,7 +227,7 @@ def order_detail(session: Session, ref: str) -> OrderDetail:
             reason = f" \N{EM DASH} {line.cancel_reason}" if line.cancel_reason else ""
             history.append(
                 OrderEvent(
-                    None,
+                    line.cancelled_at,
                     "cancelled",
                     f"Line {line.line_no} ({sku}): {_units(cancelled_waiting)} waiting "
                     f"cancelled{reason}",
