@@ -3,9 +3,10 @@ searched in SQL, archived ones only when asked for. No Qt."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from app.domain.enums import BackorderPolicy, ShipPreference
 from app.domain.errors import NotFound
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order, _ordered
 from app.services.views.search import _like
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +177,11 @@ def suppliers_page(
     )
     if not ids:
         return []
-    stmt = select(
-        Supplier.id, Supplier.code, Supplier.name, Supplier.contact_name, Supplier.email,
-        Supplier.phone, Supplier.lead_time_days, Supplier.archived_at,
-    ).where(Supplier.id.in_(ids))  # fmt: skip
-    rows = [SupplierRow(*row[:-1], archived=row[-1] is not None) for row in session.execute(stmt)]
-    return _in_page_order(ids, rows, lambda row: row.supplier_id)
+    return _listed(
+        session, ids, Supplier, SupplierRow, lambda row: row.supplier_id,
+        Supplier.code, Supplier.name, Supplier.contact_name, Supplier.email, Supplier.phone,
+        Supplier.lead_time_days,
+    )  # fmt: skip
 
 
 def count_suppliers(session: Session, query: CatalogQuery, cap: int = COUNT_CAP) -> Count:
@@ -201,14 +203,25 @@ def customers_page(
     )
     if not ids:
         return []
-    stmt = select(
-        Customer.id, Customer.code, Customer.name, Customer.email, Customer.phone,
-        Customer.tier, Customer.ship_preference, Customer.archived_at,
-    ).where(Customer.id.in_(ids))  # fmt: skip
-    rows = [
-        CustomerListRow(*row[:-1], archived=row[-1] is not None) for row in session.execute(stmt)
-    ]
-    return _in_page_order(ids, rows, lambda row: row.customer_id)
+    return _listed(
+        session, ids, Customer, CustomerListRow, lambda row: row.customer_id,
+        Customer.code, Customer.name, Customer.email, Customer.phone, Customer.tier,
+        Customer.ship_preference,
+    )  # fmt: skip
+
+
+def _listed(
+    session: Session,
+    ids: list[int],
+    model: type[Supplier] | type[Customer],
+    make: Callable[..., _Row],
+    key: Callable[[_Row], int],
+    *columns: Any,
+) -> list[_Row]:
+    """The rows of ``ids`` (their id, ``columns`` and whether archived), in page order."""
+    stmt = select(model.id, *columns, model.archived_at).where(model.id.in_(ids))
+    rows = [make(*row[:-1], archived=row[-1] is not None) for row in session.execute(stmt)]
+    return _in_page_order(ids, rows, key)
 
 
 def count_customers(session: Session, query: CatalogQuery, cap: int = COUNT_CAP) -> Count:
