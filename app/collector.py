@@ -62,3 +62,19 @@ def freeze_start_up() -> int:
 def unfreeze() -> None:
     """Give the frozen objects back to the collector (the window that froze them closed)."""
     gc.unfreeze()
+
+
+def is_paused() -> bool:
+    """Whether a :func:`paused` block is running in some thread."""
+    with _lock:
+        return _pauses > 0
+
+
+def due_generation() -> int | None:
+    """The oldest generation whose allocation threshold is crossed (as the automatic
+    collector would collect it now), or None when none is."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if thresholds[generation] and counts[generation] > thresholds[generation]:
+            return generation
+    return None

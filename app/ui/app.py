@@ -39,6 +39,7 @@ from app.db.paths import log_dir
 from app.db.shop_file import replace_with_backup
 from app.domain.errors import DatabaseCorrupt, ShopError
 from app.services import formatting
+from app.ui import gui_collector
 from app.ui.after_first_paint import AfterFirstPaint
 from app.ui.style import apply_style
 
@@ -124,6 +125,7 @@ def run_gui(
     if icon_file.is_file():
         app.setWindowIcon(QIcon(str(icon_file)))
     apply_style(app)
+    gui_collector.install(app)  # cycles are collected on the GUI thread only
     # Dates and amounts in the user's own format (a desktop program gets no LANG on Windows).
     formatting.set_locale(QLocale.system().name())
     log_file = setup_logging()

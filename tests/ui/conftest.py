@@ -10,6 +10,7 @@ import pytest
 from app.db import Database
 from app.db.opening import sqlite_path
 from app.ui.background import reads_under_way
+from app.ui.gui_collector import GuiThreadCollector
 from app.ui.writing import writes_under_way
 from tests.ui.shop_data import Shop, build_shop
 
@@ -29,8 +30,18 @@ def hold_write_lock(database: Database) -> sqlite3.Connection:
     return other
 
 
+@pytest.fixture
+def gui_thread_collector(qapp) -> Iterator[GuiThreadCollector]:
+    """Cycles are collected on the GUI thread only, as in the app (``app.ui.gui_collector``):
+    a background read's thread must never finalise a test's Qt objects."""
+    collector = GuiThreadCollector(qapp)
+    yield collector
+    collector.stop()
+    collector.deleteLater()
+
+
 @pytest.fixture(autouse=True)
-def background_work_ends(qtbot) -> Iterator[None]:
+def background_work_ends(qtbot, gui_thread_collector: GuiThreadCollector) -> Iterator[None]:
     """A dialog reads who waits and saves off the GUI thread; let anything still running
     report back before the next test, so tests stay independent."""
     yield
