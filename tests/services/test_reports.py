@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
 
 from app.db import Database
 from app.services.cancelling import cancel_line
@@ -96,4 +98,37 @@ def test_lost_demand_counts_cancelled_units_by_product_and_reason(shop: Database
         LostDemandRow("WIDGET", "Widget", "found elsewhere", 5, 2),
         LostDemandRow("GADGET", "Gadget", "too slow", 2, 1),
     ]
+    assert empty == []
+
+
+def test_supplier_on_time_measures_receipts_against_the_po_expected_date(
+    shop: Database,
+) -> None:
+    from sqlalchemy import update
+
+    from app.domain import PurchaseOrder, Receipt
+    from app.services.reports.suppliers import SupplierOnTimeRow, supplier_on_time
+    from tests.services.shop import confirm, make_po, preview
+
+    expected = date(2026, 2, 10)
+    received_days = {"PO-1": date(2026, 2, 8), "PO-2": date(2026, 2, 12), "PO-3": date(2026, 2, 20)}
+    for ref, day in received_days.items():
+        lines = make_po(shop, ("WIDGET", 1), ref=ref)
+        with shop.write() as session:
+            session.execute(
+                update(PurchaseOrder).where(PurchaseOrder.ref == ref).values(expected_date=expected)
+            )
+        confirm(shop, preview(shop, ("WIDGET", 1), po_lines=lines, po_ref=ref))
+        with shop.write() as session:
+            po_id = session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.ref == ref))
+            session.execute(
+                update(Receipt)
+                .where(Receipt.purchase_order_id == po_id)
+                .values(received_at=datetime.combine(day, time(15), tzinfo=UTC))
+            )
+    with shop.read() as session:
+        rows = supplier_on_time(session, date(2026, 2, 1), date(2026, 2, 28))
+        empty = supplier_on_time(session, date(2026, 3, 1), date(2026, 3, 31))
+    # Early by 2 (on time), late by 2 (1-3), late by 10 (>7): mean lateness (0 + 2 + 10) / 3.
+    assert rows == [SupplierOnTimeRow("SUP", 3, 1, 1, 0, 1, 4.0)]
     assert empty == []
