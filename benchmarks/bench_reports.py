@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.domain import SalesOrder
 from app.services.reports.backorders import backorder_aging, lost_demand
+from app.services.reports.suppliers import supplier_on_time
 from benchmarks.common import goal_line, machine, median, raw_connect, scale_path, timed
 
 
@@ -37,6 +38,9 @@ def main() -> None:
     reports: dict[str, Callable[[Any], Any]] = {
         "backorder aging": lambda s: backorder_aging(s, as_of),
         "lost demand (90 days)": lambda s: lost_demand(s, as_of - timedelta(days=90), as_of),
+        "supplier on-time (365 days)": lambda s: supplier_on_time(
+            s, as_of - timedelta(days=365), as_of
+        ),
     }
     for name, report in reports.items():
         times = []
