@@ -28,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import astuple
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -52,11 +54,12 @@ from app.domain.errors import (
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
 from app.services.exporting import KINDS as EXPORT_KINDS
-from app.services.exporting import export_csv, export_to_path
+from app.services.exporting import export_csv, export_to_path, write_csv
 from app.services.formatting import day, set_locale
 from app.services.importing import KINDS as IMPORT_KINDS
 from app.services.importing import import_csv
 from app.services.receiving import AllocationPlan
+from app.services.reports import backorders
 
 PROG = "shopkeeper"
 
@@ -147,6 +150,18 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("kind", choices=EXPORT_KINDS)
     exporter.add_argument("file", metavar="FILE.csv", help="'-' writes to standard output")
 
+    reporter = commands.add_parser(
+        "report",
+        parents=common,
+        help="print a report's table (or write it as CSV)",
+    )
+    reporter.add_argument("name", choices=REPORT_NAMES)
+    reporter.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    reporter.add_argument(
+        "--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD", help="default: today"
+    )
+    reporter.add_argument("--csv", metavar="FILE.csv", help="'-' writes to standard output")
+
     commands.add_parser(
         "check",
         parents=common,
@@ -195,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_check(database)
             if args.command == "backup":
                 return cmd_backup(database)
+            if args.command == "report":
+                return cmd_report(database, args.name, args.start, args.end, args.csv)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -411,4 +428,38 @@ def cmd_export(database: Database, kind: str, file: str) -> int:
             return 0
         count = export_to_path(session, kind, Path(file))
     print(f"Exported {count} {'row' if count == 1 else 'rows'} of {kind} to {file}")
+    return 0
+
+
+REPORT_NAMES = ("aging", "lost-demand")
+
+
+def cmd_report(
+    database: Database, name: str, start: date | None, end: date | None, csv_file: str | None
+) -> int:
+    """``aging`` is as of ``--to``; ``lost-demand`` covers ``--from``..``--to`` (UTC days;
+    ``--from`` defaults to 30 days before ``--to``)."""
+
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=30)
+    columns: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    with database.read() as session:
+        if name == "aging":
+            columns = ("age (days)", "units", "lines", "orders")
+            rows = [astuple(r) for r in backorders.backorder_aging(session, end)]
+        else:
+            columns = ("sku", "name", "reason", "units", "lines")
+            rows = [astuple(r) for r in backorders.lost_demand(session, start, end)]
+    if csv_file == "-":
+        write_csv(sys.stdout, columns, rows)
+    elif csv_file:
+        with open(csv_file, "w", newline="", encoding="utf-8") as out:
+            write_csv(out, columns, rows)
+        print(f"Exported {len(rows)} {'row' if len(rows) == 1 else 'rows'} of {name} to {csv_file}")
+    else:
+        cells = [columns, *[tuple(str(c) for c in row) for row in rows]]
+        widths = [max(len(str(row[i])) for row in cells) for i in range(len(columns))]
+        for row in cells:
+            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return 0

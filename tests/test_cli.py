@@ -420,3 +420,24 @@ def test_export_refuses_a_link_a_pipe_or_a_folder_and_leaves_it_alone(
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
     assert precious.read_text() == "keep me\n"
     assert sorted(p.name for p in folder.iterdir()) == ["precious.txt", "stock.csv"]
+
+
+def test_report_aging_prints_a_table_and_writes_csv(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SO-1 (3 widgets) and SO-2 (1 gadget) wait since 2026-01-05: 4 days old on the 9th.
+    code, out, _err = run(capsys, "--db", str(db_path), "report", "aging", "--to", "2026-01-09")
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "age (days)  units  lines  orders",
+        "0-3         0      0      0",
+        "4-7         4      2      2",
+    ]
+    target = tmp_path / "aging.csv"
+    args = ("--db", str(db_path), "report", "aging", "--to", "2026-01-09", "--csv", str(target))
+    assert run(capsys, *args)[0] == 0
+    assert target.read_text().splitlines()[:3] == [
+        "age (days),units,lines,orders",
+        "0-3,0,0,0",
+        "4-7,4,2,2",
+    ]
