@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -28,10 +27,9 @@ from app.services.catalog import CustomerRow, SavedCustomer
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
+    form_dialog,
     guarded,
-    no_auto_default,
     read_with,
-    submit_buttons,
     tab_order,
 )
 
@@ -208,14 +206,9 @@ class CustomerDialog(KeyboardDialog):
         form.addRow("&Tier:", self.tier)
         form.addRow("&Shipping:", self.preference)
         label = "Save" if code else "Add customer"
-        self.buttons, self.save_button, cancel = submit_buttons(
-            self, label, "saveCustomerButton", "Save the customer"
+        self.buttons, self.save_button, cancel = form_dialog(
+            self, form, self.message, label, "saveCustomerButton", "Save the customer"
         )
-        no_auto_default(self.save_button, cancel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
         tab_order(
             self.name, self.code, self.email, self.phone, self.tier, self.preference,
             self.save_button, cancel,

@@ -34,6 +34,7 @@ from app.ui.dialogs.scanning import keep_for_next_scan
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
+    form_dialog,
     guarded,
     line_field,
     no_auto_default,
@@ -295,14 +296,10 @@ class OpeningStockDialog(KeyboardDialog):
         form = QFormLayout()
         form.addRow("Product:", QLabel(sku))
         form.addRow("&Units on the shelf:", self.qty)
-        self.buttons, self.save_button, cancel = submit_buttons(
-            self, "Book opening stock", "saveOpeningStockButton", "Add them to on hand"
-        )
-        no_auto_default(self.save_button, cancel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.buttons, self.save_button, _cancel = form_dialog(
+            self, form, self.message, "Book opening stock", "saveOpeningStockButton",
+            "Add them to on hand",
+        )  # fmt: skip
         self.qty.setFocus()
 
     def submit(self) -> None:

@@ -3,7 +3,7 @@ lead time, and who to talk to there."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QWidget
 from sqlalchemy.orm import Session
 
 from app.db import Database
@@ -14,12 +14,11 @@ from app.services.views import catalog as views
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
+    form_dialog,
     guarded,
     line_field,
-    no_auto_default,
     parse_qty,
     read_with,
-    submit_buttons,
     tab_order,
 )
 
@@ -54,14 +53,10 @@ class SupplierDialog(KeyboardDialog):
         form.addRow("&Contact:", self.contact)
         form.addRow("&Email:", self.email)
         form.addRow("&Phone:", self.phone)
-        self.buttons, self.save_button, cancel = submit_buttons(
-            self, "Save" if code else "Add supplier", "saveSupplierButton", "Save the supplier"
-        )
-        no_auto_default(self.save_button, cancel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.buttons, self.save_button, cancel = form_dialog(
+            self, form, self.message, "Save" if code else "Add supplier", "saveSupplierButton",
+            "Save the supplier",
+        )  # fmt: skip
         tab_order(
             self.code, self.name, self.lead_time, self.contact, self.email, self.phone,
             self.save_button, cancel,

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -286,6 +288,20 @@ def submit_buttons(
     cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
     submit.clicked.connect(dialog.submit)
     cancel.clicked.connect(dialog.reject)
+    return buttons, submit, cancel
+
+
+def form_dialog(
+    dialog: KeyboardDialog, form: QLayout, message: QWidget, text: str, name: str, tip: str
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """Lay a one-form dialog out: the form, its message line, then :func:`submit_buttons`
+    (neither button a default, so Enter in a field never submits). Returns as that does."""
+    buttons, submit, cancel = submit_buttons(dialog, text, name, tip)
+    no_auto_default(submit, cancel)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(message)
+    layout.addWidget(buttons)
     return buttons, submit, cancel
 
 
