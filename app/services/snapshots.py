@@ -43,6 +43,12 @@ def _read_queues(session: Session, ids: list[int]) -> QueueSnapshot:
     times: _Memo[Any, datetime] = _Memo(_utc)
     tiers: _Memo[Any, CustomerTier] = _Memo(CustomerTier)
     days: _Memo[datetime, int] = _Memo(lambda placed_at: (now - placed_at).days)
+    # Versions first. On PostgreSQL (READ COMMITTED) each statement sees what was committed
+    # when it started: read after the queue, a version could already include a cancel that
+    # the queue read missed, and confirm would then take a stale plan for a fresh one (seen:
+    # a receipt giving a unit to a line cancelled in between). Read before, any change in
+    # between leaves the version behind, and confirm refuses the plan as stale.
+    versions = _balance_versions(session, ids)
     connection = session.connection()
     products: dict[int, tuple[str, str]] = {}
     lines: dict[int, list[QueueLine]] = {pid: [] for pid in ids}
@@ -94,7 +100,7 @@ def _read_queues(session: Session, ids: list[int]) -> QueueSnapshot:
     return QueueSnapshot(
         products=products,
         lines=lines,
-        versions=_balance_versions(session, ids),
+        versions=versions,
         order_waiting=_waiting_per_order(connection, order_ids),
         taken_at=now,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.db import Database
 from app.domain import (
@@ -411,6 +411,33 @@ def test_a_change_to_another_product_does_not_make_the_plan_stale(shop: Database
         cancel_order(session, "SO-2")
     confirm(shop, plan)
     assert line_of(shop, "SO-1").allocated == 2
+
+
+def test_a_cancel_between_the_previews_reads_makes_the_plan_stale(shop: Database) -> None:
+    """A cancel committed while the preview reads (after the queue, before the versions)
+    must leave the plan stale: on PostgreSQL each statement of a read sees its own commits,
+    and a version read after the queue once let a receipt give a unit to a cancelled line
+    (found by the eight-till race)."""
+    order(shop, "ANN", ("WIDGET", 3), ref="SO-1")
+    cancelled = []
+
+    def cancel_after_the_queue_read(conn, cursor, statement, *args: object) -> None:
+        if not cancelled and "FROM order_line" in statement and "qty_backordered >" in statement:
+            cancelled.append(True)
+            with shop.write() as session:
+                cancel_order(session, "SO-1")
+
+    engine = shop.engine
+    event.listen(engine, "after_cursor_execute", cancel_after_the_queue_read)
+    try:
+        plan = preview(shop, ("WIDGET", 2))
+    finally:
+        event.remove(engine, "after_cursor_execute", cancel_after_the_queue_read)
+    assert cancelled and given_of(plan.allocations) == [("SO-1", 2)]
+    before = snapshot(shop)
+    with pytest.raises(StalePlan):
+        confirm(shop, plan)
+    assert snapshot(shop) == before
 
 
 def test_a_plan_can_be_confirmed_only_once(shop: Database) -> None:
