@@ -8,13 +8,14 @@ left out. Computed in SQL; the day difference is the one dialect-specific expres
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Date, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain import PurchaseOrder, Receipt, Supplier
+from app.services.reports.periods import range_bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ def _days_late(session: Session) -> ColumnElement[int]:
 
 def supplier_on_time(session: Session, start: date, end: date) -> list[SupplierOnTimeRow]:
     """Per supplier, receipts whose ``received_at`` falls in [start, end] (UTC days)."""
+    low, high = range_bounds(start, end)
     late = _days_late(session)
     rows = session.execute(
         select(
@@ -61,8 +63,8 @@ def supplier_on_time(session: Session, start: date, end: date) -> list[SupplierO
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .where(
             PurchaseOrder.expected_date.is_not(None),
-            Receipt.received_at >= datetime.combine(start, time.min, tzinfo=UTC),
-            Receipt.received_at < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+            Receipt.received_at >= low,
+            Receipt.received_at < high,
         )
         .group_by(Supplier.code)
         .order_by(Supplier.code)
