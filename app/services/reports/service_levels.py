@@ -79,28 +79,30 @@ def fill_rate(session: Session, start: date, end: date) -> FillRateReport:
     period = period_for(start, end)
     bucket = sql_period_start(session, SalesOrder.placed_at, period).label("bucket")
     waited = OrderLine.qty_backordered_at_order
+    known = waited.is_not(None)
+    # One pass over the range's lines: lines of unknown first wait are counted apart.
     rows = session.execute(
         select(
             bucket,
-            func.count(OrderLine.id),
-            func.sum(OrderLine.qty_ordered),
+            func.count(waited),
+            func.sum(case((known, OrderLine.qty_ordered), else_=0)),
             func.sum(case((waited > 0, 1), else_=0)),
             func.sum(waited),
+            func.sum(case((known, 0), else_=1)),
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(SalesOrder.placed_at >= low, SalesOrder.placed_at < high, waited.is_not(None))
+        .where(SalesOrder.placed_at >= low, SalesOrder.placed_at < high)
         .group_by(bucket)
     ).all()
-    found = {as_date(b): (int(n), int(u), int(lw), int(uw)) for b, n, u, lw, uw in rows}
-    unknown = session.scalar(
-        select(func.count(OrderLine.id))
-        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(SalesOrder.placed_at >= low, SalesOrder.placed_at < high, waited.is_(None))
-    )
+    found = {
+        as_date(b): (int(n), int(u or 0), int(lw or 0), int(uw or 0))
+        for b, n, u, lw, uw, _unknown in rows
+    }
+    unknown = sum(int(row[5] or 0) for row in rows)
     result = []
     for first in period_starts(start, end, period):
         lines, units, lines_waited, units_waited = found.get(first, (0, 0, 0, 0))
         result.append(
             FillRateRow(first, lines, units, units - units_waited, lines_waited, units_waited)
         )
-    return FillRateReport(period, result, int(unknown or 0))
+    return FillRateReport(period, result, unknown)
