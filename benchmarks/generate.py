@@ -126,7 +126,7 @@ WAITED_SHIPPED = 0.08
 WAITED_READY = 0.3
 #: Share of cancelled lines that were waiting when cancelled (the rest were allocated).
 CANCELLED_WHILE_WAITING = 0.8
-CANCEL_REASONS = _words("found-elsewhere too-slow changed-mind price ordered-by-mistake")
+CANCEL_REASONS = _words("found-elsewhere too-slow customer-changed-mind price ordered-by-mistake")
 #: Days a receipt came after its PO's expected date (negative: early), and how often.
 LATENESS_DAYS = (-3, -1, 0, 0, 0, 1, 2, 3, 5, 7, 10, 15)
 

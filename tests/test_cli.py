@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import types
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from app.cli import main
 from app.db import Database, open_database
 from app.services import catalog, purchasing, stock
+from app.services.formatting import day
 from app.services.ordering import LineRequest, place_order
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -429,7 +430,7 @@ def test_report_aging_prints_a_table_and_writes_csv(
     code, out, _err = run(capsys, "--db", str(db_path), "report", "aging", "--to", "2026-01-09")
     assert code == 0
     assert out.splitlines()[:4] == [
-        "4 units waiting on 2 orders on 2026-01-09",
+        f"4 units waiting on 2 orders on {day(date(2026, 1, 9))}",
         "age (days)  units  lines  orders",
         "0-3         0      0      0",
         "4-7         4      2      2",

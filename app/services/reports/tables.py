@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput
+from app.services.formatting import day
 from app.services.reports.backorders import backorder_aging, lost_demand, most_backordered
 from app.services.reports.periods import Period
 from app.services.reports.service_levels import fill_rate
@@ -85,8 +86,8 @@ def _aging(session: Session, start: date, end: date) -> ReportTable:
         end,
         ("age (days)", "units", "lines", "orders"),
         tuple((r.bucket, r.units, r.lines, r.orders) for r in rows),
-        f"{sum(r.units for r in rows)} units waiting on {sum(r.orders for r in rows)} orders"
-        f" on {end.isoformat()}",
+        f"{sum(r.units for r in rows):,} units waiting on {sum(r.orders for r in rows):,} orders"
+        f" on {day(end)}",
         Chart(
             ChartKind.BARS,
             tuple(r.bucket for r in rows),
@@ -109,10 +110,10 @@ def _fill_rate(session: Session, start: date, end: date) -> ReportTable:
     summary = (
         f"Fill rate {_percent(total.units_from_stock, total.units_ordered) or 0:.1f}%,"
         f" backorder rate {_percent(total.lines_backordered, total.lines) or 0:.1f}%"
-        f" over {total.lines} lines"
+        f" over {total.lines:,} lines"
     )
     if report.unknown_lines:
-        summary += f" ({report.unknown_lines} older lines did not record their wait)"
+        summary += f" ({report.unknown_lines:,} older lines did not record their wait)"
     rows = report.rows
     return ReportTable(
         "fill-rate",
@@ -171,7 +172,7 @@ def _wait(session: Session, start: date, end: date) -> ReportTable:
         ("wait (days)", "allocations", "units"),
         tuple((b.bucket, b.allocations, b.units) for b in report.buckets),
         f"Average wait {_days(report.average_days)}, 90% within {_days(report.p90_days)}"
-        f" ({report.allocations} allocations, {report.units} units)",
+        f" ({report.allocations:,} allocations, {report.units:,} units)",
         Chart(
             ChartKind.BARS,
             tuple(b.bucket for b in report.buckets),
@@ -208,7 +209,7 @@ def _on_time(session: Session, start: date, end: date) -> ReportTable:
     rows = supplier_on_time(session, start, end)
     deliveries = sum(r.deliveries for r in rows)
     on_time = sum(r.on_time for r in rows)
-    buckets = ("on time", "1-3 days late", "4-7 days late", ">7 days late")
+    buckets = ("on time or early", "1-3 days late", "4-7 days late", ">7 days late")
     return ReportTable(
         "on-time",
         "Supplier on-time deliveries",
@@ -237,7 +238,7 @@ def _on_time(session: Session, start: date, end: date) -> ReportTable:
             )
             for r in rows
         ),
-        f"{on_time} of {deliveries} deliveries on time"
+        f"{on_time:,} of {deliveries:,} deliveries on time"
         + (f" ({_percent(on_time, deliveries)}%)" if deliveries else ""),
         Chart(
             ChartKind.BARS,
@@ -272,7 +273,7 @@ def _lost_demand(session: Session, start: date, end: date) -> ReportTable:
         end,
         ("sku", "name", "reason", "units", "lines"),
         tuple((r.sku, r.name, r.reason, r.units, r.lines) for r in rows),
-        f"{sum(r.units for r in rows)} units cancelled on {sum(r.lines for r in rows)} lines",
+        f"{sum(r.units for r in rows):,} units cancelled on {sum(r.lines for r in rows):,} lines",
         Chart(
             ChartKind.HORIZONTAL_BARS,
             tuple(reason for reason, _ in reasons),

@@ -1,0 +1,184 @@
+"""A report's chart (``app.services.reports.tables.Chart``) drawn with Qt Charts.
+
+Qt Charts (PySide6-Addons) was chosen over pyqtgraph and matplotlib (figures in
+docs/DEVELOPING.md): it imports in milliseconds, ships ~4 MB in the installer, draws with the
+window's own fonts, and renders the same chart into a PDF page through ``QChartView.render``.
+
+Colours are the Okabe-Ito palette, which stays distinct for the common kinds of colour
+blindness; the lines also differ by pen style and point shape, so no figure is told apart
+by colour alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from PySide6.QtCharts import (
+    QAbstractAxis,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QDateTimeAxis,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDateTime, QMargins, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from app.services.reports.tables import Chart, ChartKind
+
+#: Okabe-Ito: blue, orange, bluish green, vermilion, sky blue, reddish purple.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7")
+LINE_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
+#: Most categories a horizontal bar chart shows (the table beneath has every row).
+MAX_BARS = 15
+
+
+class ReportChartView(QChartView):
+    """Shows one report's chart; :meth:`show_chart` replaces it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportChart")
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMinimumHeight(180)
+        self.shown: Chart | None = None
+        self.setChart(_empty_chart())
+
+    def show_chart(self, chart: Chart) -> None:
+        old = self.chart()
+        self.setChart(build_chart(chart, self.font()))
+        old.deleteLater()
+        self.shown = chart
+
+
+def _empty_chart() -> QChart:
+    chart = QChart()
+    chart.setBackgroundVisible(False)
+    chart.legend().hide()
+    return chart
+
+
+def build_chart(spec: Chart, font: QFont) -> QChart:
+    """A QChart of ``spec``: bars, horizontal bars or lines, with titled axes."""
+    chart = _empty_chart()
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+    if spec.kind is ChartKind.LINES:
+        _lines(chart, spec)
+    else:
+        _bars(chart, spec)
+    legend = chart.legend()
+    legend.setVisible(len(spec.series) > 1)
+    legend.setAlignment(Qt.AlignmentFlag.AlignTop)
+    legend.setFont(font)
+    for axis in chart.axes():
+        axis.setLabelsFont(font)
+        title = QFont(font)
+        title.setBold(True)
+        axis.setTitleFont(title)
+        axis.setGridLineColor(QColor(225, 225, 230))
+    return chart
+
+
+def _value_axis(spec: Chart, values: list[float]) -> QValueAxis:
+    axis = QValueAxis()
+    axis.setTitleText(spec.value_axis)
+    if spec.percent:
+        axis.setRange(0, 100)
+        axis.setLabelFormat("%.0f%%")
+        axis.setTickCount(6)
+    else:
+        axis.setRange(0, max([1.0, *values]))
+        axis.applyNiceNumbers()
+        axis.setLabelFormat("%.0f")
+    return axis
+
+
+def _bars(chart: QChart, spec: Chart) -> None:
+    horizontal = spec.kind is ChartKind.HORIZONTAL_BARS
+    categories = list(spec.categories[:MAX_BARS] if horizontal else spec.categories)
+    series: QBarSeries | QHorizontalBarSeries = (
+        QHorizontalBarSeries() if horizontal else QBarSeries()
+    )
+    values: list[float] = []
+    for number, data in enumerate(spec.series):
+        bar_set = QBarSet(data.name)
+        shown = [v or 0.0 for v in data.values[: len(categories)]]
+        if horizontal:
+            shown.reverse()  # the largest at the top
+        bar_set.append(shown)
+        bar_set.setColor(QColor(PALETTE[number % len(PALETTE)]))
+        bar_set.setBorderColor(QColor(PALETTE[number % len(PALETTE)]))
+        series.append(bar_set)
+        values.extend(shown)
+    series.setBarWidth(0.7)
+    chart.addSeries(series)
+    category_axis = QBarCategoryAxis()
+    category_axis.append(list(reversed(categories)) if horizontal else categories)
+    category_axis.setTitleText(spec.category_axis)
+    category_axis.setTruncateLabels(False)  # a SKU or a reason in full, never "…"
+    value_axis = _value_axis(spec, values)
+    _attach(
+        chart,
+        series,
+        category_axis,
+        value_axis,
+        Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom,
+        Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft,
+    )
+
+
+def _lines(chart: QChart, spec: Chart) -> None:
+    days = [date.fromisoformat(text) for text in spec.categories]
+    # Midday UTC: the same calendar day on the axis in any time zone within ±11 hours.
+    moments = [int(datetime.combine(day, time(12), tzinfo=UTC).timestamp() * 1000) for day in days]
+    every: list[float] = []
+    added: list[QLineSeries] = []
+    for number, data in enumerate(spec.series):
+        line = QLineSeries()
+        line.setName(data.name)
+        pen = QPen(QColor(PALETTE[number % len(PALETTE)]), 2.5)
+        pen.setStyle(LINE_STYLES[number % len(LINE_STYLES)])
+        line.setPen(pen)
+        line.setPointsVisible(len(days) <= 40)
+        for moment, value in zip(moments, data.values, strict=True):
+            if value is not None:  # a period without orders has no rate: no point
+                line.append(float(moment), value)
+                every.append(value)
+        chart.addSeries(line)
+        added.append(line)
+    time_axis = QDateTimeAxis()
+    time_axis.setTitleText(spec.category_axis)
+    time_axis.setFormat("MMM yyyy" if "month" in spec.category_axis else "d MMM")
+    time_axis.setTickCount(max(2, min(len(days), 7)))
+    if moments:
+        half_day = 12 * 3600 * 1000
+        time_axis.setRange(
+            QDateTime.fromMSecsSinceEpoch(moments[0] - half_day),
+            QDateTime.fromMSecsSinceEpoch(moments[-1] + half_day),
+        )
+    value_axis = _value_axis(spec, every)
+    chart.addAxis(time_axis, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(value_axis, Qt.AlignmentFlag.AlignLeft)
+    for line in added:
+        line.attachAxis(time_axis)
+        line.attachAxis(value_axis)
+
+
+def _attach(
+    chart: QChart,
+    series: QBarSeries | QHorizontalBarSeries,
+    category_axis: QAbstractAxis,
+    value_axis: QAbstractAxis,
+    category_side: Qt.AlignmentFlag,
+    value_side: Qt.AlignmentFlag,
+) -> None:
+    chart.addAxis(category_axis, category_side)
+    chart.addAxis(value_axis, value_side)
+    series.attachAxis(category_axis)
+    series.attachAxis(value_axis)
