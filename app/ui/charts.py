@@ -72,6 +72,9 @@ def build_chart(spec: Chart, font: QFont) -> QChart:
         _lines(chart, spec)
     else:
         _bars(chart, spec)
+    if not any(value for series in spec.series for value in series.values):
+        chart.setTitle("Nothing to show in this range")  # not an empty frame to puzzle over
+        chart.setTitleFont(font)
     legend = chart.legend()
     legend.setVisible(len(spec.series) > 1)
     legend.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -93,8 +96,14 @@ def _value_axis(spec: Chart, values: list[float]) -> QValueAxis:
         axis.setLabelFormat("%.0f%%")
         axis.setTickCount(6)
     else:
-        axis.setRange(0, max([1.0, *values]))
-        axis.applyNiceNumbers()
+        top = max([0.0, *values])
+        if top <= 10:
+            # Whole-number ticks for small counts (nice numbers would give 0.2 steps).
+            axis.setRange(0, 5 if top <= 5 else 10)
+            axis.setTickCount(6)
+        else:
+            axis.setRange(0, top)
+            axis.applyNiceNumbers()
         axis.setLabelFormat("%.0f")
     return axis
 
@@ -140,18 +149,31 @@ def _lines(chart: QChart, spec: Chart) -> None:
     every: list[float] = []
     added: list[QLineSeries] = []
     for number, data in enumerate(spec.series):
-        line = QLineSeries()
-        line.setName(data.name)
         pen = QPen(QColor(PALETTE[number % len(PALETTE)]), 2.5)
         pen.setStyle(LINE_STYLES[number % len(LINE_STYLES)])
-        line.setPen(pen)
-        line.setPointsVisible(len(days) <= 40)
+        # A period without orders has no rate: the line stops there rather than drawing a
+        # trend across it, one series per unbroken run (one legend entry per figure).
+        runs: list[list[tuple[float, float]]] = [[]]
         for moment, value in zip(moments, data.values, strict=True):
-            if value is not None:  # a period without orders has no rate: no point
-                line.append(float(moment), value)
+            if value is None:
+                if runs[-1]:
+                    runs.append([])
+            else:
+                runs[-1].append((float(moment), value))
                 every.append(value)
-        chart.addSeries(line)
-        added.append(line)
+        for run_number, run in enumerate(run for run in runs if run):
+            line = QLineSeries()
+            line.setName(data.name)
+            line.setPen(pen)
+            line.setColor(pen.color())
+            line.setPointsVisible(len(days) <= 40 or len(run) == 1)
+            for x, y in run:
+                line.append(x, y)
+            chart.addSeries(line)
+            added.append(line)
+            if run_number:
+                for marker in chart.legend().markers(line):
+                    marker.setVisible(False)
     time_axis = QDateTimeAxis()
     time_axis.setTitleText(spec.category_axis)
     time_axis.setFormat("MMM yyyy" if "month" in spec.category_axis else "d MMM")

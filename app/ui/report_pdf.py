@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCharts import QChart
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -23,7 +23,9 @@ from app.ui.charts import build_chart
 from app.ui.models.report_model import column_title, report_cell_text
 
 #: Rows the PDF's table holds at most (a long lost-demand list belongs in the CSV).
-MAX_PDF_ROWS = 600
+MAX_PDF_ROWS = 200
+#: How much larger than its place on the page the chart is laid out (see _paint_chart).
+CHART_SCALE = 1.3
 #: Drawing units per inch (points), whatever the printer's resolution.
 DPI = 72
 
@@ -121,12 +123,15 @@ def _paint(
 
 
 def _paint_chart(painter: QPainter, report: ReportTable, area: QRectF, font: QFont) -> None:
+    """The chart laid out larger than the area, then scaled down into it: its fonts are
+    sized for the screen, and a page point is larger than a screen pixel."""
     chart: QChart = build_chart(report.chart, font)
     scene = QGraphicsScene()
     scene.addItem(chart)
-    chart.resize(QSizeF(area.width(), area.height()))
-    scene.setSceneRect(QRectF(0, 0, area.width(), area.height()))
-    scene.render(painter, area, QRectF(0, 0, area.width(), area.height()))
+    laid_out = QRectF(0, 0, area.width() * CHART_SCALE, area.height() * CHART_SCALE)
+    chart.resize(laid_out.size())
+    scene.setSceneRect(laid_out)
+    scene.render(painter, area, laid_out)
     scene.removeItem(chart)
     chart.deleteLater()
 

@@ -74,7 +74,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _days(value: float | None) -> str:
-    return "none" if value is None else f"{value:.1f} days"
+    return f"{value or 0:.1f} days"
 
 
 def _aging(session: Session, start: date, end: date) -> ReportTable:
@@ -171,8 +171,12 @@ def _wait(session: Session, start: date, end: date) -> ReportTable:
         end,
         ("wait (days)", "allocations", "units"),
         tuple((b.bucket, b.allocations, b.units) for b in report.buckets),
-        f"Average wait {_days(report.average_days)}, 90% within {_days(report.p90_days)}"
-        f" ({report.allocations:,} allocations, {report.units:,} units)",
+        (
+            f"Average wait {_days(report.average_days)}, 90% within {_days(report.p90_days)}"
+            f" ({report.allocations:,} allocations, {report.units:,} units)"
+            if report.allocations
+            else "No waiting customer was given units in this range"
+        ),
         Chart(
             ChartKind.BARS,
             tuple(b.bucket for b in report.buckets),
