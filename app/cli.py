@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -437,10 +437,10 @@ def cmd_report(
     database: Database, name: str, start: date | None, end: date | None, csv_file: str | None
 ) -> int:
     """Any report of :data:`app.services.reports.tables.REPORTS` over ``--from``..``--to``
-    (UTC days; ``--to`` defaults to today, ``--from`` to 30 days before it; aging is as of
-    ``--to``): a plain table under the report's headline figures, or CSV."""
+    (the computer's local days; ``--to`` defaults to today, ``--from`` to 30 days before it;
+    aging is as of ``--to``): a plain table under the report's headline figures, or CSV."""
 
-    end = end or datetime.now(UTC).date()
+    end = end or date.today()  # the shop's local day, as the reports count days
     start = start or end - timedelta(days=30)
     with database.read() as session:
         report = run_report(session, name, start, end)

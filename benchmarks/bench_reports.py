@@ -35,7 +35,7 @@ FLOORS: dict[str, str] = {
         "WHERE l.qty_backordered > 0 GROUP BY b"
     ),
     "fill-rate": (
-        "SELECT date(o.placed_at, 'weekday 0', '-6 days') AS b, count(l.qty_backordered_at_order), "
+        "SELECT substr(o.placed_at, 1, 13) AS b, count(l.qty_backordered_at_order), "
         "sum(CASE WHEN l.qty_backordered_at_order IS NOT NULL THEN l.qty_ordered ELSE 0 END), "
         "sum(CASE WHEN l.qty_backordered_at_order > 0 THEN 1 ELSE 0 END), "
         "sum(l.qty_backordered_at_order), "

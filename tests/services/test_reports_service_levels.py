@@ -3,7 +3,8 @@ figures are computed by hand (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -13,13 +14,26 @@ from app.domain import AllocationEvent, OrderLine
 from app.domain.errors import InvalidInput
 from app.services.cancelling import cancel_line
 from app.services.reports.backorders import BackorderedSkuRow, most_backordered
-from app.services.reports.periods import Period, period_for, period_starts
+from app.services.reports.periods import (
+    Period,
+    Slots,
+    period_for,
+    period_starts,
+    range_bounds,
+)
 from app.services.reports.service_levels import FillRateRow, fill_rate
 from app.services.reports.tables import REPORTS, run_report
 from app.services.reports.waits import WaitBucket, allocation_wait
 from tests.services.shop import T0, add_stock, at, line_id, order, receive
 
 DAY0 = T0.date()  # Monday 2026-01-05
+
+SetZone = Callable[[str], None]
+
+
+@pytest.fixture(autouse=True)
+def utc_by_default(time_zone: SetZone) -> None:
+    """The hand-computed figures count UTC days unless a test sets another zone."""
 
 
 def _fill_rate_shop(shop: Database) -> None:
@@ -178,3 +192,62 @@ def test_every_report_gives_a_table_and_a_chart_on_an_empty_shop(shop: Database,
     assert report.title == REPORTS[name].title
     assert all(len(row) == len(report.columns) for row in report.rows)
     assert all(len(s.values) == len(report.chart.categories) for s in report.chart.series)
+
+
+def test_reports_count_the_shops_local_days(shop: Database, time_zone: SetZone) -> None:
+    """New York, winter (UTC-5): 02:00 UTC on the 6th is still the evening of the 5th."""
+    time_zone("America/New_York")
+    from app.domain import PurchaseOrder, Receipt
+    from tests.services.shop import confirm, make_po, preview
+
+    late_evening = 17 * 60  # 2026-01-06 02:00 UTC = Jan 5, 21:00 in New York
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-1", minute=late_evening)
+    order(shop, "BOB", ("GADGET", 1), ref="SO-2", minute=late_evening + 5 * 60)  # Jan 6 02:00
+    lines = make_po(shop, ("WIDGET", 2), ref="PO-1")
+    with shop.write() as session:
+        session.execute(
+            update(PurchaseOrder)
+            .where(PurchaseOrder.ref == "PO-1")
+            .values(expected_date=date(2026, 1, 10))
+        )
+    confirm(shop, preview(shop, ("WIDGET", 2), po_lines=lines, po_ref="PO-1"))
+    with shop.write() as session:
+        # 2026-01-11 03:00 UTC: the evening of the 10th in New York, the expected day.
+        session.execute(update(Receipt).values(received_at=at((5 * 24 + 18) * 60)))
+    with shop.read() as session:
+        days = fill_rate(session, date(2026, 1, 5), date(2026, 1, 6))
+        aging = run_report(session, "aging", DAY0, DAY0 + timedelta(days=4))
+        on_time = run_report(session, "on-time", date(2026, 1, 10), date(2026, 1, 10))
+        top = most_backordered(session, DAY0, DAY0)
+    assert [(r.period_start, r.lines) for r in days.rows] == [(DAY0, 1), (DAY0 + timedelta(1), 1)]
+    # As of the 9th: SO-2 (placed on the 6th) is 3 days old; SO-1's widgets were served.
+    assert aging.rows[0] == ("0-3", 1, 1, 1)
+    assert on_time.rows[0][:3] == ("SUP", 1, 1)  # on time, not a day late
+    assert [r.sku for r in top] == ["WIDGET"]  # SO-2 was placed on the 6th
+
+
+def test_a_half_hour_zone_splits_one_utc_hour_between_two_local_days(
+    shop: Database, time_zone: SetZone
+) -> None:
+    assert Slots.for_range(*range_bounds(DAY0, DAY0 + timedelta(days=3))) == Slots(0)
+    time_zone("Asia/Kolkata")  # UTC+5:30: local days start at 18:30 UTC
+    low, high = range_bounds(DAY0, DAY0 + timedelta(days=3))
+    assert low == datetime(2026, 1, 4, 18, 30, tzinfo=UTC)
+    assert Slots.for_range(low, high) == Slots(30)
+    order(shop, "ANN", ("WIDGET", 1), ref="SO-1", minute=9 * 60 + 20)  # 18:20 UTC: 23:50 IST
+    order(shop, "BOB", ("WIDGET", 3), ref="SO-2", minute=9 * 60 + 40)  # 18:40 UTC: 00:10 IST
+    with shop.read() as session:
+        report = fill_rate(session, DAY0, DAY0 + timedelta(days=1))
+    assert [(r.period_start, r.units_ordered) for r in report.rows] == [
+        (DAY0, 1),
+        (DAY0 + timedelta(days=1), 3),
+    ]
+
+
+def test_a_slot_reads_back_as_the_utc_time_it_starts() -> None:
+    hour = datetime(2026, 1, 5, 18, tzinfo=UTC)
+    assert Slots(0).start("2026-01-05 18") == hour
+    assert Slots(30).start("2026-01-05 180") == hour
+    assert Slots(30).start("2026-01-05 181") == hour + timedelta(minutes=30)
+    assert Slots(-1).start("2026-01-05 18:37") == hour + timedelta(minutes=37)
+    assert Slots(45).start(datetime(2026, 1, 5, 18, 45)) == hour + timedelta(minutes=45)

@@ -1,9 +1,10 @@
 """Backorder aging, lost demand and the most backordered SKUs, computed in SQL (GROUP BY and
 CASE; no rows loaded).
 
-Ages are whole days from the order's ``placed_at`` to the end of the ``as_of`` day, in UTC:
-a line placed on ``as_of`` is 0 days old. The bucket bounds are turned into timestamps in
-Python so the same query runs on SQLite and PostgreSQL with no date arithmetic in SQL.
+Ages are whole local days (see :mod:`.periods`) from the order's ``placed_at`` day to the
+``as_of`` day: a line placed on ``as_of`` is 0 days old. The bucket bounds are turned into
+timestamps in Python so the same query runs on SQLite and PostgreSQL with no date arithmetic
+in SQL.
 """
 
 from __future__ import annotations
@@ -64,11 +65,10 @@ class BackorderedSkuRow:
 def backorder_aging(session: Session, as_of: date) -> list[AgingRow]:
     """Lines waiting now (``qty_backordered > 0``) placed on or before ``as_of``, bucketed
     by age in days; every bucket is returned, empty ones with zeros."""
-    start_of = day_start(as_of)
     whens = []
     for label, low, _high in AGING_BUCKETS:
         # age >= low  <=>  placed before the start of (as_of - low + 1)
-        whens.append((SalesOrder.placed_at < start_of - timedelta(days=low - 1), label))
+        whens.append((SalesOrder.placed_at < day_start(as_of - timedelta(days=low - 1)), label))
     # Evaluate from the oldest bucket down so the first match is the right one.
     bucket = case(*reversed(whens), else_="0-3").label("bucket")
     rows = session.execute(
@@ -79,7 +79,10 @@ def backorder_aging(session: Session, as_of: date) -> list[AgingRow]:
             func.count(func.distinct(OrderLine.order_id)),
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(OrderLine.qty_backordered > 0, SalesOrder.placed_at < start_of + timedelta(days=1))
+        .where(
+            OrderLine.qty_backordered > 0,
+            SalesOrder.placed_at < day_start(as_of + timedelta(days=1)),
+        )
         .group_by(bucket)
     ).all()
     found = {row[0]: row for row in rows}
@@ -95,7 +98,7 @@ def backorder_aging(session: Session, as_of: date) -> list[AgingRow]:
 
 
 def lost_demand(session: Session, start: date, end: date) -> list[LostDemandRow]:
-    """Units cancelled on lines whose ``cancelled_at`` falls in [start, end] (UTC days),
+    """Units cancelled on lines whose ``cancelled_at`` falls in [start, end] (local days),
     per product and reason, most units first."""
     low, high = range_bounds(start, end)
     units = func.sum(OrderLine.qty_cancelled)
@@ -117,7 +120,7 @@ def most_backordered(
     session: Session, start: date, end: date, limit: int = 15
 ) -> list[BackorderedSkuRow]:
     """The ``limit`` products with the most units backordered at order time on orders placed
-    in [start, end] (UTC days), most first, with the units their customers wait for now.
+    in [start, end] (local days), most first, with the units their customers wait for now.
     Lines placed before migration 0009 did not record their first wait and are not counted."""
     low, high = range_bounds(start, end)
     waited = func.sum(OrderLine.qty_backordered_at_order)

@@ -1,18 +1,26 @@
 """Date ranges and the periods a time series is bucketed by, shared by every report.
 
-A report's range is whole UTC days, both ends included: [start 00:00, end + 1 day 00:00)
-in UTC. Bucketing by the shop's local day would need the shop's time zone in SQL, which
-SQLite cannot apply (it knows only the computer's offset, not a named zone's rules on a
-given date); the reports keep UTC days on both engines so a figure never depends on the
-engine or on the computer that printed it.
+Days are the shop's local days: the time zone of the computer running the report, with its
+daylight-saving rules on each date (Python's ``astimezone()``, which asks the operating
+system). A range is whole local days, both ends included: [start 00:00, end + 1 day 00:00)
+local time, turned into UTC instants in Python, so the SQL compares stored UTC times only.
+
+Time series cannot be bucketed by local day in SQL on both engines: SQLite knows no named
+zones, and PostgreSQL would need the zone's IANA name, which Windows does not give. So SQL
+groups by UTC hour (:class:`Slots`; ~9k groups for a year at most) and Python puts each
+hour in the local day holding it: exact, as every hour of a zone whose offsets are whole
+hours lies in one local day. For the few zones with half- or quarter-hour offsets (India,
+Nepal, Newfoundland, ...) each hour is split in two where their local days change.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Date, Float, cast, func
+from sqlalchemy import Float, String, case, cast, func, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,8 +38,16 @@ class Period(StrEnum):
 
 
 def day_start(day: date) -> datetime:
-    """Midnight UTC starting ``day`` (the UTCDateTime column type takes aware times)."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    """The instant the shop's local ``day`` starts, in UTC (the UTCDateTime column type
+    takes aware times). A local time is read with its own date's daylight-saving rule."""
+    return datetime.combine(day, time.min).astimezone().astimezone(UTC)
+
+
+def local_day(moment: datetime) -> date:
+    """The shop's local day holding ``moment`` (naive values are UTC, as stored)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().date()
 
 
 def range_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -74,28 +90,60 @@ def period_starts(start: date, end: date, period: Period) -> list[date]:
     return starts
 
 
-def sql_period_start(
-    session: Session, moment: InstrumentedAttribute[datetime], period: Period
-) -> ColumnElement[object]:
-    """SQL for the first day of the UTC period holding ``moment``: an ISO text on SQLite, a
-    DATE on PostgreSQL; :func:`as_date` reads either."""
-    if session.get_bind().dialect.name == "sqlite":
-        if period is Period.DAY:
-            return func.date(moment)
-        if period is Period.WEEK:
-            # 'weekday 0' moves to the coming Sunday (or stays on one); Monday is 6 days before.
-            return func.date(moment, "weekday 0", "-6 days")
-        return func.strftime("%Y-%m-01", moment)
-    return cast(func.date_trunc(period.value, moment), Date)
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """How SQL groups stored UTC times so that each group lies in one local day: by UTC
+    hour, split at ``split`` minutes past the hour when the zone's offset is not whole
+    hours (India: 30; Nepal: 45), or by minute for a zone that changes its odd offset in
+    the range (none does today)."""
 
+    split: int  #: 0: whole hours; -1: by minute
 
-def as_date(value: object) -> date:
-    """A period start as the database returned it (SQLite text or a date)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+    @classmethod
+    def for_range(cls, low: datetime, high: datetime) -> Slots:
+        """The slots for [low, high): the local offset is read each day and at both ends."""
+        splits: set[int] = set()
+        moment = low
+        while True:
+            offset = moment.astimezone().utcoffset() or timedelta()
+            splits.add(-int(offset.total_seconds() // 60) % 60)
+            if moment >= high:
+                break
+            moment = min(moment + timedelta(hours=23), high)
+        splits.discard(0)
+        return cls(splits.pop() if len(splits) == 1 else -1 if splits else 0)
+
+    def sql(
+        self, session: Session, moment: InstrumentedAttribute[datetime]
+    ) -> ColumnElement[Any]:
+        """SQL for the slot holding ``moment``: text on SQLite (times are ISO text there:
+        "2026-12-05 14", with "0"/"1" after it for a split hour), a timestamp on PostgreSQL.
+        :meth:`start` reads either."""
+        if session.get_bind().dialect.name == "sqlite":
+            if self.split < 0:
+                return func.substr(moment, 1, 16)
+            hour = func.substr(moment, 1, 13)
+            if not self.split:
+                return hour
+            later = func.substr(moment, 15, 2) >= f"{self.split:02d}"
+            return hour.concat(cast(later, String))
+        if self.split < 0:
+            return func.date_trunc("minute", moment)
+        hour = func.date_trunc("hour", moment)
+        if not self.split:
+            return hour
+        part = case((func.extract("minute", moment) >= self.split, self.split), else_=0)
+        return hour + part * text("interval '1 minute'")
+
+    def start(self, value: object) -> datetime:
+        """When a slot as :meth:`sql` returned it starts, as an aware UTC time."""
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        stamp = str(value)
+        if self.split < 0:
+            return datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        hour = datetime.strptime(stamp[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        return hour + timedelta(minutes=self.split) if stamp[13:] == "1" else hour
 
 
 def sql_days_between(

@@ -5,9 +5,9 @@ Fill rate: the share of ordered units that were on hand and allocated when the o
 taken (``qty_ordered - qty_backordered_at_order``); units shipped later were first allocated
 at order time or waited, so "shipped or allocated from stock at order time" is the same
 count. Backorder rate: the share of order lines that had to wait for at least one unit.
-Lines are counted in the period of their order's ``placed_at`` (UTC). Lines placed before
-migration 0009 did not record their first wait and are left out (``unknown_lines`` says
-how many).
+Lines are counted in the period of their order's ``placed_at``, by the shop's local day
+(see :mod:`.periods`). Lines placed before migration 0009 did not record their first wait
+and are left out (``unknown_lines`` says how many).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from app.domain import OrderLine, SalesOrder
 from app.services.reports.periods import (
     Period,
-    as_date,
+    Slots,
+    local_day,
     period_for,
+    period_start,
     period_starts,
     range_bounds,
-    sql_period_start,
 )
 
 
@@ -77,13 +78,15 @@ def fill_rate(session: Session, start: date, end: date) -> FillRateReport:
     empty one with zeros."""
     low, high = range_bounds(start, end)
     period = period_for(start, end)
-    bucket = sql_period_start(session, SalesOrder.placed_at, period).label("bucket")
+    slots = Slots.for_range(low, high)
+    slot = slots.sql(session, SalesOrder.placed_at).label("slot")
     waited = OrderLine.qty_backordered_at_order
     known = waited.is_not(None)
-    # One pass over the range's lines: lines of unknown first wait are counted apart.
+    # One pass over the range's lines, grouped by UTC hour; Python adds each hour to its
+    # local period. Lines of unknown first wait are counted apart.
     rows = session.execute(
         select(
-            bucket,
+            slot,
             func.count(waited),
             func.sum(case((known, OrderLine.qty_ordered), else_=0)),
             func.sum(case((waited > 0, 1), else_=0)),
@@ -92,16 +95,19 @@ def fill_rate(session: Session, start: date, end: date) -> FillRateReport:
         )
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .where(SalesOrder.placed_at >= low, SalesOrder.placed_at < high)
-        .group_by(bucket)
+        .group_by(slot)
     ).all()
-    found = {
-        as_date(b): (int(n), int(u or 0), int(lw or 0), int(uw or 0))
-        for b, n, u, lw, uw, _unknown in rows
-    }
-    unknown = sum(int(row[5] or 0) for row in rows)
+    found: dict[date, list[int]] = {}
+    unknown = 0
+    for value, lines, units, lines_waited, units_waited, unknown_lines in rows:
+        first = period_start(local_day(slots.start(value)), period)
+        sums = found.setdefault(first, [0, 0, 0, 0])
+        for place, figure in enumerate((lines, units, lines_waited, units_waited)):
+            sums[place] += int(figure or 0)
+        unknown += int(unknown_lines or 0)
     result = []
     for first in period_starts(start, end, period):
-        lines, units, lines_waited, units_waited = found.get(first, (0, 0, 0, 0))
+        lines, units, lines_waited, units_waited = found.get(first, [0, 0, 0, 0])
         result.append(
             FillRateRow(first, lines, units, units - units_waited, lines_waited, units_waited)
         )

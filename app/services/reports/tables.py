@@ -302,7 +302,7 @@ REPORTS: dict[str, ReportKind] = {
 
 
 def run_report(session: Session, name: str, start: date, end: date) -> ReportTable:
-    """The named report over [start, end] (UTC days; aging is as of ``end``)."""
+    """The named report over [start, end] (local days; aging is as of ``end``)."""
     kind = REPORTS.get(name)
     if kind is None:
         raise InvalidInput(f"There is no report called {name!r}")

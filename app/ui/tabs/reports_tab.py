@@ -10,7 +10,7 @@ only read, so the tab works the same in a read-only window.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
@@ -78,7 +78,7 @@ class ReportsTab(QWidget):
         self.picker.setObjectName("reportPicker")
         for kind in REPORTS.values():
             self.picker.addItem(kind.title, kind.name)
-        today = datetime.now(UTC).date()
+        today = date.today()  # the shop's local day, as the reports count days
         self.start_edit = self._date_edit("reportFrom", today - timedelta(days=DEFAULT_DAYS - 1))
         self.end_edit = self._date_edit("reportTo", today)
         self.status = QLabel()
