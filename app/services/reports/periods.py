@@ -113,9 +113,7 @@ class Slots:
         splits.discard(0)
         return cls(splits.pop() if len(splits) == 1 else -1 if splits else 0)
 
-    def sql(
-        self, session: Session, moment: InstrumentedAttribute[datetime]
-    ) -> ColumnElement[Any]:
+    def sql(self, session: Session, moment: InstrumentedAttribute[datetime]) -> ColumnElement[Any]:
         """SQL for the slot holding ``moment``: text on SQLite (times are ISO text there:
         "2026-12-05 14", with "0"/"1" after it for a split hour), a timestamp on PostgreSQL.
         :meth:`start` reads either."""
