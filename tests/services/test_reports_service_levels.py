@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -13,6 +14,8 @@ from app.db import Database
 from app.domain import AllocationEvent, OrderLine
 from app.domain.errors import InvalidInput
 from app.services.cancelling import cancel_line
+from app.services.importing import import_csv
+from app.services.importing.csvfile import ImportMethod
 from app.services.reports.backorders import BackorderedSkuRow, most_backordered
 from app.services.reports.periods import (
     Period,
@@ -251,3 +254,22 @@ def test_a_slot_reads_back_as_the_utc_time_it_starts() -> None:
     assert Slots(30).start("2026-01-05 181") == hour + timedelta(minutes=30)
     assert Slots(-1).start("2026-01-05 18:37") == hour + timedelta(minutes=37)
     assert Slots(45).start(datetime(2026, 1, 5, 18, 45)) == hour + timedelta(minutes=45)
+
+
+@pytest.mark.parametrize("method", ["bulk", "place_order"])
+def test_imported_orders_record_what_waited_for_the_fill_rate(
+    shop: Database, tmp_path: Path, method: ImportMethod
+) -> None:
+    add_stock(shop, "WIDGET", 3)
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_ref,customer,placed_at,sku,qty\n"
+        "SO-1,ANN,2026-01-05T10:00:00Z,WIDGET,5\n"
+        "SO-1,ANN,2026-01-05T10:00:00Z,GADGET,1\n"
+    )
+    with shop.write() as session:
+        import_csv(session, "orders", orders, method=method)
+    with shop.read() as session:
+        report = fill_rate(session, DAY0, DAY0)
+    # 3 of 5 widgets from stock, the gadget waits: 3 of 6 units, 2 of 2 lines waited.
+    assert report.rows == [FillRateRow(DAY0, 2, 6, 3, 2, 3)]
