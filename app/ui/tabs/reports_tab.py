@@ -93,7 +93,7 @@ class ReportsTab(QWidget):
         toolbar.setSpacing(6)
         for label, widget in (
             ("&Report:", self.picker),
-            ("&From:", self.start_edit),
+            ("Fro&m:", self.start_edit),
             ("&To:", self.end_edit),
         ):
             caption = QLabel(label)
