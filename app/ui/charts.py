@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.services.formatting import current_locale
 from app.services.reports.tables import Chart, ChartKind
+from app.ui.models.report_model import month_text
 
 #: Okabe-Ito: blue, orange, bluish green, vermilion, sky blue, reddish purple.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7")
@@ -194,10 +195,12 @@ def _period_axis(days: list[date], *, monthly: bool) -> QCategoryAxis:
     axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
     axis.setRange(-0.5, max(len(days), 1) - 0.5)
     step = max(1, -(-len(days) // MAX_PERIOD_LABELS))
-    skeleton = "yMMM" if monthly else "MMMd"
     for index in range(0, len(days), step):
-        label = format_skeleton(skeleton, days[index], locale=current_locale())
-        axis.append(label, index)
+        day = days[index]
+        label = (
+            month_text(day) if monthly else format_skeleton("MMMd", day, locale=current_locale())
+        )
+        axis.append(str(label), index)
     return axis
 
 

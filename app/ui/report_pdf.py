@@ -91,7 +91,9 @@ def _paint(
     y += chart_height + 10
 
     rows = report.rows[:MAX_PDF_ROWS]
-    cells = [[report_cell_text(c) for c in row] for row in rows]
+    cells = [
+        [report_cell_text(c, n) for c, n in zip(row, report.columns, strict=True)] for row in rows
+    ]
     headers = [column_title(c) for c in report.columns]
     widths = _column_widths(headers, cells, QFontMetricsF(body), QFontMetricsF(bold), page.width())
     numeric = [

@@ -87,7 +87,10 @@ def test_picking_each_report_shows_its_chart_and_rows(
         report = expected(shop, name, start, end)
         assert tab.chart.shown == report.chart
         assert tab.summary.text() == report.summary
-        assert shown_rows(tab.model) == [[report_cell_text(c) for c in r] for r in report.rows]
+        assert shown_rows(tab.model) == [
+            [report_cell_text(c, n) for c, n in zip(r, report.columns, strict=True)]
+            for r in report.rows
+        ]
         assert tab.start_edit.isEnabled() == REPORTS[name].uses_start
     tab.picker.setCurrentIndex(list(REPORTS).index("aging"))
     wait_for_report(qtbot, tab)

@@ -6,21 +6,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.dates import format_skeleton
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.services.formatting import day
+from app.services.formatting import current_locale, day
 from app.services.reports.tables import Cell, ReportTable
 from app.ui.dialogs.plan_models import ALIGN_NUMBER, cell_text
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def report_cell_text(value: Cell) -> str:
-    """A cell as the window shows it: dates the one way, shares with one decimal, none blank."""
+def month_text(first: date) -> str:
+    """A month as the window names it: "Mar 2026" (in the user's locale)."""
+    return str(format_skeleton("yMMM", first, locale=current_locale()))
+
+
+def report_cell_text(value: Cell, column: str = "") -> str:
+    """A cell as the window shows it: dates the one way (a month by its name), shares with
+    one decimal, none blank."""
     if value is None:
         return ""
     if isinstance(value, date):
-        return day(value)
+        return month_text(value) if column == "month" else day(value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     return cell_text(value)
@@ -54,7 +61,7 @@ class ReportTableModel(QAbstractTableModel):
             return None
         value = self.report.rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return report_cell_text(value)
+            return report_cell_text(value, self.report.columns[index.column()])
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
             return ALIGN_NUMBER
         return None
