@@ -28,8 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import astuple
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -54,12 +53,12 @@ from app.domain.errors import (
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
 from app.services.exporting import KINDS as EXPORT_KINDS
-from app.services.exporting import export_csv, export_to_path, write_csv
+from app.services.exporting import export_csv, export_to_path, write_csv, write_csv_to_path
 from app.services.formatting import day, set_locale
 from app.services.importing import KINDS as IMPORT_KINDS
 from app.services.importing import import_csv
 from app.services.receiving import AllocationPlan
-from app.services.reports import backorders
+from app.services.reports.tables import REPORTS, run_report
 
 PROG = "shopkeeper"
 
@@ -431,35 +430,30 @@ def cmd_export(database: Database, kind: str, file: str) -> int:
     return 0
 
 
-REPORT_NAMES = ("aging", "lost-demand")
+REPORT_NAMES = tuple(REPORTS)
 
 
 def cmd_report(
     database: Database, name: str, start: date | None, end: date | None, csv_file: str | None
 ) -> int:
-    """``aging`` is as of ``--to``; ``lost-demand`` covers ``--from``..``--to`` (UTC days;
-    ``--from`` defaults to 30 days before ``--to``)."""
+    """Any report of :data:`app.services.reports.tables.REPORTS` over ``--from``..``--to``
+    (the computer's local days; ``--to`` defaults to today, ``--from`` to 30 days before it;
+    aging is as of ``--to``): a plain table under the report's headline figures, or CSV."""
 
-    end = end or datetime.now(UTC).date()
+    end = end or date.today()  # the shop's local day, as the reports count days
     start = start or end - timedelta(days=30)
-    columns: tuple[str, ...]
-    rows: list[tuple[object, ...]]
     with database.read() as session:
-        if name == "aging":
-            columns = ("age (days)", "units", "lines", "orders")
-            rows = [astuple(r) for r in backorders.backorder_aging(session, end)]
-        else:
-            columns = ("sku", "name", "reason", "units", "lines")
-            rows = [astuple(r) for r in backorders.lost_demand(session, start, end)]
+        report = run_report(session, name, start, end)
+    rows = report.rows
     if csv_file == "-":
-        write_csv(sys.stdout, columns, rows)
+        write_csv(sys.stdout, report.columns, rows)
     elif csv_file:
-        with open(csv_file, "w", newline="", encoding="utf-8") as out:
-            write_csv(out, columns, rows)
-        print(f"Exported {len(rows)} {'row' if len(rows) == 1 else 'rows'} of {name} to {csv_file}")
+        count = write_csv_to_path(Path(csv_file), report.columns, rows)
+        print(f"Exported {count} {'row' if count == 1 else 'rows'} of {name} to {csv_file}")
     else:
-        cells = [columns, *[tuple(str(c) for c in row) for row in rows]]
-        widths = [max(len(str(row[i])) for row in cells) for i in range(len(columns))]
+        print(report.summary)
+        cells = [report.columns, *[tuple("" if c is None else str(c) for c in row) for row in rows]]
+        widths = [max(len(str(row[i])) for row in cells) for i in range(len(report.columns))]
         for row in cells:
             print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return 0

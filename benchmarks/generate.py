@@ -7,6 +7,10 @@ sum to on hand), 10k customers, ~400k orders with 1M lines of which 100k wait fo
 (qty_backordered > 0). It looks like the day after a flash sale: 200 popular products carry
 50k of the waiting lines, all placed in the last three days. 5k open purchase orders; the last
 one (ref in the ``.json`` written next to the database) restocks the 200 popular products.
+For the reports: 2k POs received over the past year (receipts dated against their expected
+dates, early to 15 days late), 8% of shipped and 30% of ready lines that waited at order time
+for units a receipt later gave them (an allocation event dated by that receipt), and the
+cancelled lines dated and given reasons, most of them cancelled while waiting.
 ``--small`` builds 1/10 of everything (the 200 popular products stay, with 25 lines each).
 
 The schema comes from ``app.db.open_database`` (the app's own migrations); rows are then bulk
@@ -25,6 +29,7 @@ import json
 import random
 import sys
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -63,6 +68,9 @@ class Scale:
     cancelled_lines: int = 20_000
     purchase_orders: int = 5_000
     po_lines: int = 4  #: per ordinary PO
+    #: POs received in the past year (dated receipts against expected dates), after the
+    #: open ones; waiting lines that were served name the receipt that served them.
+    received_purchase_orders: int = 2_000
 
     def small(self) -> Scale:
         return Scale(
@@ -78,6 +86,7 @@ class Scale:
             cancelled_lines=self.cancelled_lines // 10,
             purchase_orders=self.purchase_orders // 10,
             po_lines=self.po_lines,
+            received_purchase_orders=self.received_purchase_orders // 10,
         )
 
 
@@ -109,6 +118,33 @@ LAST = _words(
     "Smith Jones Brown Miller Davis Garcia Wilson Moore Taylor Clark Lewis Walker "
     "Hall Young King Wright Scott Green Baker Adams Nelson Hill Campbell Mitchell"
 )
+
+
+#: Shares of shipped and of ready (allocated) lines that waited at order time for some
+#: units, later allocated from a receipt: what the fill rate and wait reports measure.
+WAITED_SHIPPED = 0.08
+WAITED_READY = 0.3
+#: Share of cancelled lines that were waiting when cancelled (the rest were allocated).
+CANCELLED_WHILE_WAITING = 0.8
+CANCEL_REASONS = _words("found-elsewhere too-slow customer-changed-mind price ordered-by-mistake")
+#: Days a receipt came after its PO's expected date (negative: early), and how often.
+LATENESS_DAYS = (-3, -1, 0, 0, 0, 1, 2, 3, 5, 7, 10, 15)
+
+
+def received_schedule(
+    rng: random.Random, count: int, start: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """(expected day as midnight, received at) of each received PO, by receipt time."""
+    span = (now - start - timedelta(days=30)).days
+    schedule = []
+    for _ in range(count):
+        expected = (start + timedelta(days=14 + rng.randrange(span))).replace(
+            hour=0, minute=0, second=0
+        )
+        received = expected + timedelta(days=rng.choice(LATENESS_DAYS), hours=8 + rng.random() * 9)
+        schedule.append((expected, min(received, now - timedelta(hours=1))))
+    schedule.sort(key=lambda item: item[1])
+    return schedule
 
 
 #: An order line's columns as the app's bulk import writes them, its id first: what the
@@ -262,6 +298,19 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         for i in range(n_flash):
             placed.append(flash_start + step * i)
         placed_s = [fmt(moment) for moment in placed]
+        received = received_schedule(rng, scale.received_purchase_orders, start, now)
+        receipt_times = [received_at for _expected, received_at in received]
+
+        def served_by(placed_at: datetime) -> tuple[int, datetime] | None:
+            """The receipt (id, time) that served units waiting since ``placed_at``: the first
+            one a typical wait later (None when none came after it)."""
+            wait = timedelta(days=0.1 + min(60.0, rng.expovariate(1 / 7)))
+            index = bisect_left(receipt_times, placed_at + wait)
+            if index == len(receipt_times):
+                index = bisect_left(receipt_times, placed_at)
+                if index == len(receipt_times):
+                    return None
+            return index + 1, receipt_times[index]
 
         # Lines per order: 1..4, adding up to exactly scale.lines.
         counts = [1] * scale.orders
@@ -319,6 +368,8 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         totals = [[0, 0, 0, 0, 0] for _ in range(scale.orders)]  # ord, canc, ship, alloc, back
         line_rows = []
         movement_rows = []
+        event_rows = []  # allocations from receipts to lines that waited
+        cancel_times = []  # (cancelled at, line id)
         refs = [f"SO-{oi + 1:06d}" for oi in range(scale.orders)]
         for li in range(n_lines):
             oi = line_order[li]
@@ -352,6 +403,25 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                 canc = 1 if qty > 1 and rng.random() < 0.05 else 0
                 alloc, ship, back = 0, qty - canc, 0
             line_id = li + 1
+            at_order = back
+            reason = "customer changed mind" if canc else ""
+            served_at = placed[oi]
+            if kind == ord("X"):
+                at_order = qty if rng.random() < CANCELLED_WHILE_WAITING else 0
+                reason = rng.choice(CANCEL_REASONS).replace("-", " ")
+                cancelled_at = placed[oi] + timedelta(days=0.2 + rng.random() * 20)
+                cancel_times.append((fmt(min(cancelled_at, now)), line_id))
+            elif canc:
+                cancel_times.append((fmt(min(placed[oi] + timedelta(days=1), now)), line_id))
+            waited_share = {ord("S"): WAITED_SHIPPED, ord("R"): WAITED_READY}.get(kind, 0.0)
+            if qty - canc > 0 and rng.random() < waited_share:
+                served = served_by(placed[oi])
+                if served is not None:
+                    at_order = rng.randint(1, qty - canc)
+                    receipt_id, served_at = served
+                    event_rows.append(
+                        (line_id, pid, at_order, "receipt", "", receipt_id, fmt(served_at))
+                    )
             line_rows.append(
                 (
                     line_id,
@@ -364,10 +434,11 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                     canc,
                     back,
                     placed_s[oi],
-                    "customer changed mind" if canc else "",
+                    reason,
                     False,
                     0,
                     prices[pid],
+                    at_order,
                 )
             )
             order_totals = totals[oi]
@@ -390,7 +461,7 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                         refs[oi],
                         None,
                         line_id,
-                        fmt(min(placed[oi] + timedelta(hours=30), now)),
+                        fmt(min(max(placed[oi], served_at) + timedelta(hours=30), now)),
                     )
                 )
         t = lap("plan order lines", t)
@@ -413,7 +484,22 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         t = lap("insert orders", t)
         with driver_cursor(conn) as cursor:
             insert_order_lines(cursor, line_rows)
-        del line_rows
+            cursor.executemany("UPDATE order_line SET cancelled_at = ? WHERE id = ?", cancel_times)
+            executemany(
+                cursor,
+                "allocation_event",
+                (
+                    "order_line_id",
+                    "product_id",
+                    "qty",
+                    "source",
+                    "reason",
+                    "receipt_id",
+                    "created_at",
+                ),
+                event_rows,
+            )
+        del line_rows, cancel_times, event_rows
         t = lap("insert order lines", t)
 
         # --- ledger and balances: opening count + one shipment per shipped line ----------
@@ -422,16 +508,44 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         opening_rows = []
         balance_rows = []
         waiting_products = set(popular) | set(waiting_set)
+        total_in = [0] * (scale.products + 1)
         for pid in range(1, scale.products + 1):
             spare = 0 if pid in waiting_products else rng.randint(0, 40)
             on_hand[pid] = allocated_units[pid] + spare
-            total_in = on_hand[pid] + shipped_units[pid]
-            if total_in:
+            total_in[pid] = on_hand[pid] + shipped_units[pid]
+        # Received POs bring part of what came in; the opening count the rest.
+        stocked = [pid for pid in range(1, scale.products + 1) if total_in[pid]]
+        received_items: list[list[tuple[int, int]]] = []
+        receipt_movements = []
+        for receipt_id, (_expected, received_at) in enumerate(received, start=1):
+            items = []
+            for _ in range(scale.po_lines):
+                pid = rng.choice(stocked)
+                qty = min(rng.randint(10, 100), total_in[pid])
+                if qty:
+                    total_in[pid] -= qty
+                    items.append((pid, qty))
+                    receipt_movements.append(
+                        (
+                            pid,
+                            location_id,
+                            qty,
+                            "receipt",
+                            "",
+                            f"PO-{scale.purchase_orders + receipt_id:05d}",
+                            receipt_id,
+                            None,
+                            fmt(received_at),
+                        )
+                    )
+            received_items.append(items)
+        for pid in range(1, scale.products + 1):
+            if total_in[pid]:
                 opening_rows.append(
                     (
                         pid,
                         location_id,
-                        total_in,
+                        total_in[pid],
                         "adjustment",
                         "opening count",
                         "",
@@ -454,7 +568,8 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         )
         n_movements = bulk(conn, "stock_movement", movement_cols, opening_rows)
         n_movements += bulk(conn, "stock_movement", movement_cols, movement_rows)
-        del movement_rows, opening_rows
+        n_movements += bulk(conn, "stock_movement", movement_cols, receipt_movements)
+        del movement_rows, opening_rows, receipt_movements
         bulk(
             conn,
             "stock_balance",
@@ -505,8 +620,58 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
                         "unit_cost": f"{costs[pid] / 100:.2f}",
                     }
                 )
+        receipt_rows = []
+        receipt_line_rows = []
+        for receipt_id, ((expected, received_at), items) in enumerate(
+            zip(received, received_items, strict=True), start=1
+        ):
+            po = scale.purchase_orders + receipt_id
+            po_rows.append(
+                {
+                    "id": po,
+                    "ref": f"PO-{po:05d}",
+                    "supplier_id": rng.randint(1, scale.suppliers),
+                    "ordered_at": (expected - timedelta(days=14)).replace(tzinfo=UTC),
+                    "expected_date": expected.date(),
+                    "status": "received" if items else "cancelled",
+                    "note": "",
+                }
+            )
+            receipt_rows.append(
+                {
+                    "id": receipt_id,
+                    "purchase_order_id": po,
+                    "received_at": received_at.replace(tzinfo=UTC),
+                    "note": "",
+                }
+            )
+            for no, (pid, qty) in enumerate(items, start=1):
+                po_line_id += 1
+                po_line_rows.append(
+                    {
+                        "id": po_line_id,
+                        "purchase_order_id": po,
+                        "line_no": no,
+                        "product_id": pid,
+                        "qty_ordered": qty,
+                        "qty_received": qty,
+                        "unit_cost": f"{costs[pid] / 100:.2f}",
+                    }
+                )
+                receipt_line_rows.append(
+                    {
+                        "receipt_id": receipt_id,
+                        "purchase_order_line_id": po_line_id,
+                        "product_id": pid,
+                        "qty": qty,
+                        "qty_over": 0,
+                    }
+                )
         conn.execute(insert(tables["purchase_order"]), po_rows)
         conn.execute(insert(tables["purchase_order_line"]), po_line_rows)
+        if receipt_rows:
+            conn.execute(insert(tables["receipt"]), receipt_rows)
+            conn.execute(insert(tables["receipt_line"]), receipt_line_rows)
         conn.commit()
         t = lap("insert purchase orders", t)
 
@@ -542,6 +707,7 @@ def generate(path: Path, scale: Scale, seed: int = 20261128) -> dict[str, Any]:
         "order_statuses": status_counts,
         "popular_product_ids": popular,
         "flash_po_ref": f"PO-{scale.purchase_orders:05d}",
+        "received_purchase_orders": scale.received_purchase_orders,
         "flash_po_receive_qty": {str(pid): max(1, waiting_units[pid] * 9 // 10) for pid in popular},
         "popular_waiting_units": sum(waiting_units[pid] for pid in popular),
         "generated_at": now.isoformat() + "Z",

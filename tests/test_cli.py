@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import types
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from app.cli import main
 from app.db import Database, open_database
 from app.services import catalog, purchasing, stock
+from app.services.formatting import day
 from app.services.ordering import LineRequest, place_order
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -428,7 +429,8 @@ def test_report_aging_prints_a_table_and_writes_csv(
     # SO-1 (3 widgets) and SO-2 (1 gadget) wait since 2026-01-05: 4 days old on the 9th.
     code, out, _err = run(capsys, "--db", str(db_path), "report", "aging", "--to", "2026-01-09")
     assert code == 0
-    assert out.splitlines()[:3] == [
+    assert out.splitlines()[:4] == [
+        f"4 units waiting on 2 orders on {day(date(2026, 1, 9))}",
         "age (days)  units  lines  orders",
         "0-3         0      0      0",
         "4-7         4      2      2",
@@ -440,4 +442,23 @@ def test_report_aging_prints_a_table_and_writes_csv(
         "age (days),units,lines,orders",
         "0-3,0,0,0",
         "4-7,4,2,2",
+    ]
+
+
+def test_report_on_time_and_fill_rate_print_their_headline_figures(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shop holds no receipts against dated purchase orders: nothing to measure.
+    code, out, _err = run(capsys, "--db", str(db_path), "report", "on-time", "--to", "2026-01-09")
+    assert (code, out.splitlines()[0]) == (0, "0 of 0 deliveries on time")
+    args = ("report", "fill-rate", "--from", "2026-01-05", "--to", "2026-01-06")
+    code, out, _err = run(capsys, "--db", str(db_path), *args)
+    assert code == 0
+    # 2026-01-05: ANN's 5 widgets (2 from stock) and BOB's gadget (none): 2 of 6 units.
+    lines = out.splitlines()
+    assert lines[0] == "Fill rate 33.3%, backorder rate 100.0% over 2 lines"
+    assert lines[1].startswith("day         lines  units ordered  units from stock  fill rate (%)")
+    assert [line.split() for line in lines[2:]] == [
+        ["2026-01-05", "2", "6", "2", "33.3", "2", "100.0"],
+        ["2026-01-06", "0", "0", "0", "0"],
     ]

@@ -100,7 +100,12 @@ class OrderLine(Base):
     queue_nudge: Mapped[int] = mapped_column(default=0)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     #: When units of this line were last cancelled (None: never, or before migration 0007).
-    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Indexed: lost demand reads the lines cancelled in a date range.
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    #: Units the line could not take from stock when it was ordered: the customer's first
+    #: wait. The fill rate and the most backordered SKUs count it; later moves of the line
+    #: never change it. None for lines placed before migration 0009 (not known).
+    qty_backordered_at_order: Mapped[int | None] = mapped_column(default=None)
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
 
@@ -173,7 +178,8 @@ class AllocationEvent(Base):
     #: queue"); empty for releases and for events recorded before reasons existed.
     reason: Mapped[str] = mapped_column(String(200), default="")
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Indexed: the wait report reads the allocations made in a date range.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (CheckConstraint("qty <> 0", name="qty_not_zero"),)
 

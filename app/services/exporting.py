@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -115,19 +116,32 @@ def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 
 
 def export_to_path(session: Session, kind: str, path: Path) -> int:
-    """Write one export to a file: to a temporary file beside it, then put in its place, so
-    the file is never half written. A target that exists and is not a regular file (a
-    symbolic link, a folder, a named pipe, a device) is refused and left as it is."""
+    """Write one export to a file, whole or not at all (see :func:`replacing_file`)."""
+    with replacing_file(path) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+        return export_csv(session, kind, out)
+
+
+def write_csv_to_path(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Rows already read (a report's table) as a CSV file, whole or not at all."""
+    with replacing_file(path) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+        return write_csv(out, columns, rows)
+
+
+@contextmanager
+def replacing_file(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; put in its place when the block ends
+    without an error, so the file is never half written (removed otherwise). A target that
+    exists and is not a regular file (a symbolic link, a folder, a named pipe, a device) is
+    refused and left as it is. Any file format: the CSV exports and a report's PDF."""
     _check_target(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     except OSError as error:
         raise InvalidInput(f"Cannot write {path}: {error.strerror or error}") from None
+    os.close(handle)
     try:
-        out: TextIO
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            count = export_csv(session, kind, out)
+        yield Path(temp_name)
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(temp_name, 0o666 & ~umask)
@@ -139,7 +153,6 @@ def export_to_path(session: Session, kind: str, path: Path) -> int:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    return count
 
 
 def _check_target(path: Path) -> None:

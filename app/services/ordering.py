@@ -322,6 +322,7 @@ def place_order(
                 qty_shipped=0,
                 qty_cancelled=0,
                 qty_backordered=request.qty - take,
+                qty_backordered_at_order=request.qty - take,
                 queued_at=placed_at,
                 unit_price=price,
             )

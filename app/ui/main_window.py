@@ -33,6 +33,7 @@ from app.ui.tabs.catalog_tabs import (
 )
 from app.ui.tabs.orders_tab import OrdersTab
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
+from app.ui.tabs.reports_tab import ReportsTab
 from app.ui.tabs.stock_tab import StockTab
 
 STATUS_TIMEOUT_MS = 8000
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.products_tab = ProductsTab(database)
         self.suppliers_tab = SuppliersTab(database)
         self.customers_tab = CustomersTab(database)
+        self.reports_tab = ReportsTab(database)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
             (self.products_tab, "Products"),
             (self.suppliers_tab, "Suppliers"),
             (self.customers_tab, "Customers"),
+            (self.reports_tab, "Reports"),
         ):
             self.tabs.addTab(tab, title)
             tab.message.connect(self.show_message)
@@ -251,9 +254,9 @@ class MainWindow(QMainWindow):
             if isinstance(tab, TableTab)
         )
 
-    def current_tab(self) -> TableTab:
+    def current_tab(self) -> TableTab | ReportsTab:
         tab = self.tabs.currentWidget()
-        assert isinstance(tab, TableTab)
+        assert isinstance(tab, TableTab | ReportsTab)
         return tab
 
     def show_message(self, text: str) -> None:
@@ -263,6 +266,7 @@ class MainWindow(QMainWindow):
         """Re-read every tab (e.g. after another program changed the database)."""
         for tab in self.all_tabs:
             tab.refresh()  # a hidden tab re-reads when next shown
+        self.reports_tab.refresh()
         self.current_tab().ensure_loaded()
         self.show_message("Refreshed")
 

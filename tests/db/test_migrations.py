@@ -122,14 +122,17 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         # order_line.pinned and queue_nudge.
         # 0006 product, supplier and customer archived_at, supplier contact_name and phone,
         # order_line.unit_price (today's product price: the price at the time was not kept).
-        # 0007 order_line.cancelled_at (none).
+        # 0007 order_line.cancelled_at (none). 0009 order_line.qty_backordered_at_order (not
+        # known for a line placed before it: None, left out of the fill rate).
         assert _rows(connection) == {
             **before,
             "product": [(*row, None, None, None) for row in before["product"]],
             "supplier": [(*row, None, "", "") for row in before["supplier"]],
             "customer": [(*row, "partial", None) for row in before["customer"]],
             "sales_order": [(*row, None) for row in before["sales_order"]],
-            "order_line": [(*row, False, 0, Decimal("9.50"), None) for row in before["order_line"]],
+            "order_line": [
+                (*row, False, 0, Decimal("9.50"), None, None) for row in before["order_line"]
+            ],
         }
         assert connection.execute(text("SELECT count(*) FROM order_line_eta")).scalar() == 0
     database = Database(empty_engine.url.render_as_string(hide_password=False))

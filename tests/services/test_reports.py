@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.db import Database
@@ -17,6 +19,11 @@ from app.services.reports.backorders import (
 from tests.services.shop import T0, add_stock, order
 
 DAY0 = T0.date()  # 2026-01-05, the first order's day
+
+
+@pytest.fixture(autouse=True)
+def utc_by_default(time_zone: Callable[[str], None]) -> None:
+    """The hand-computed figures count UTC days (the reports count the computer's)."""
 
 
 def test_aging_with_no_orders_has_every_bucket_empty(shop: Database) -> None:

@@ -61,7 +61,8 @@ def test_window_has_four_main_tabs_first_menus_and_a_titled_database(window: Mai
     assert window.windowTitle() == "shop.sqlite3 — Shopkeeper"  # the name once
     names = [window.tabs.widget(i).objectName() for i in range(window.tabs.count())]
     assert names[:4] == ["stockTab", "ordersTab", "purchaseOrdersTab", "backordersTab"]
-    assert names[4:] == ["productsTab", "suppliersTab", "customersTab"]  # the catalog after
+    # The catalog after, then the reports.
+    assert names[4:] == ["productsTab", "suppliersTab", "customersTab", "reportsTab"]
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
     assert menus == [
         "File",

@@ -144,6 +144,7 @@ def place_in_bulk(
                     False,
                     0,
                     unit_price,
+                    qty - take,
                 )
             )
         backordered_units += totals_backordered
@@ -262,6 +263,7 @@ ORDER_LINE_COLUMNS = (
     "pinned",
     "queue_nudge",
     "unit_price",
+    "qty_backordered_at_order",
 )
 
 

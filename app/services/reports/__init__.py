@@ -1,5 +1,5 @@
 """Report figures for issue 12, computed in SQL and returned as plain frozen rows. No Qt.
 
 Each report takes a Session and its date or range and returns rows ready for a chart and a
-table. Days are UTC days for now (the shop's local day is not yet applied).
+table. Days are the shop's local days (see ``periods``).
 """

@@ -1,20 +1,25 @@
 """Supplier on-time performance: each receipt against its purchase order's expected date.
 
-One receipt is one delivery. Lateness = the receipt's UTC day minus the PO's expected date,
-in whole days (negative: early). Receipts without a PO or whose PO has no expected date are
-left out. Computed in SQL; the day difference is the one dialect-specific expression.
+One receipt is one delivery. Lateness = the receipt's local day (see :mod:`.periods`) minus
+the PO's expected date, in whole days (negative: early). Receipts without a PO or whose PO
+has no expected date are left out. SQL counts the receipts per supplier, expected date and
+UTC hour of arrival; Python turns each hour into its local day and sums the lateness spread.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
-from sqlalchemy import Date, Integer, case, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain import PurchaseOrder, Receipt, Supplier
+from app.services.reports.periods import (
+    Slots,
+    local_day,
+    range_bounds,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,40 +39,32 @@ class SupplierOnTimeRow:
         return self.on_time / self.deliveries if self.deliveries else 0.0
 
 
-def _days_late(session: Session) -> ColumnElement[int]:
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(
-            func.julianday(func.date(Receipt.received_at))
-            - func.julianday(PurchaseOrder.expected_date),
-            Integer,
-        )
-    return cast(cast(Receipt.received_at, Date) - PurchaseOrder.expected_date, Integer)
-
-
 def supplier_on_time(session: Session, start: date, end: date) -> list[SupplierOnTimeRow]:
-    """Per supplier, receipts whose ``received_at`` falls in [start, end] (UTC days)."""
-    late = _days_late(session)
+    """Per supplier, receipts whose ``received_at`` falls in [start, end] (local days)."""
+    low, high = range_bounds(start, end)
+    slots = Slots.for_range(low, high)
+    slot = slots.sql(session, Receipt.received_at).label("slot")
     rows = session.execute(
-        select(
-            Supplier.code,
-            func.count(Receipt.id),
-            func.sum(case((late <= 0, 1), else_=0)),
-            func.sum(case(((late >= 1) & (late <= 3), 1), else_=0)),
-            func.sum(case(((late >= 4) & (late <= 7), 1), else_=0)),
-            func.sum(case((late > 7, 1), else_=0)),
-            func.avg(case((late > 0, late), else_=0)),
-        )
+        select(Supplier.code, PurchaseOrder.expected_date, slot, func.count(Receipt.id))
         .join(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .where(
             PurchaseOrder.expected_date.is_not(None),
-            Receipt.received_at >= datetime.combine(start, time.min, tzinfo=UTC),
-            Receipt.received_at < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+            Receipt.received_at >= low,
+            Receipt.received_at < high,
         )
-        .group_by(Supplier.code)
-        .order_by(Supplier.code)
+        .group_by(Supplier.code, PurchaseOrder.expected_date, slot)
     ).all()
+    # Per supplier: deliveries, on time, late 1-3, late 4-7, late > 7, days late in all.
+    sums: dict[str, list[int]] = {}
+    for code, expected, value, count in rows:
+        assert expected is not None  # the query keeps dated POs only
+        late = (local_day(slots.start(value)) - expected).days
+        spread = sums.setdefault(code, [0, 0, 0, 0, 0, 0])
+        spread[0] += count
+        spread[1 if late <= 0 else 2 if late <= 3 else 3 if late <= 7 else 4] += count
+        spread[5] += max(late, 0) * count
     return [
-        SupplierOnTimeRow(code, int(n), int(a), int(b), int(c), int(d), float(avg))
-        for code, n, a, b, c, d, avg in rows
+        SupplierOnTimeRow(code, n, on_time, a, b, c, days / n)
+        for code, (n, on_time, a, b, c, days) in sorted(sums.items())
     ]
