@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.db import Database, open_database
 from app.db.database import make_engine
+from app.services.formatting import current_locale, set_locale
 from tests.keyrings import MemoryKeyring
 
 PG_URL_VARIABLE = "SHOPKEEPER_TEST_DATABASE_URL"
@@ -51,6 +52,15 @@ def reset_postgres(url: str) -> None:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def same_locale_after() -> Iterator[None]:
+    """A test that changes the formatting locale (the CLI sets the terminal's) leaves it as
+    it found it, so the tests after it format amounts and dates the same whatever the order."""
+    before = current_locale()
+    yield
+    set_locale(str(before))
 
 
 @pytest.fixture(autouse=True)

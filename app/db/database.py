@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.driver_errors import ServerTimeouts, is_transient, translate_error
+from app.domain.actors import ACTOR_KEY, Actor
 from app.domain.errors import DatabaseError
 
 __all__ = ["Database", "ServerTimeouts", "is_transient", "make_engine", "translate_error"]
@@ -163,6 +164,12 @@ class Database:
         #: statements have run (so SQLite's write lock is held on entry): the live refresh
         #: uses it to tell this window's own changes from other tills' (``app.db.changes``).
         self.committing: Callable[[], AbstractContextManager[object]] = nullcontext
+        #: Who this handle's sessions act for (``session.info["actor"]``); None means the
+        #: shop's owner on this till (a shop without users). See ``app.domain.actors``.
+        self.actor: Actor | None = None
+
+    def _info(self) -> dict[str, object]:
+        return {ACTOR_KEY: self.actor} if self.actor is not None else {}
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -174,7 +181,7 @@ class Database:
     def _write_transaction(self) -> Iterator[Session]:
         # As ``sessionmaker.begin()``, with the commit inside ``self.committing()``. If the
         # block raises, closing the session rolls the transaction back.
-        with self._write_sessions() as session:
+        with self._write_sessions(info=self._info()) as session:
             session.begin()
             yield session
             session.flush()
@@ -219,7 +226,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """One read transaction (never commits anything)."""
-        with self._guard(), self._read_sessions() as session:
+        with self._guard(), self._read_sessions(info=self._info()) as session:
             try:
                 yield session
             finally:
