@@ -19,6 +19,7 @@ from app.domain import Base
 from app.services.eta import recompute_etas
 from app.services.maintenance import check_database
 from tests.conftest import reset_postgres
+from tests.db.test_audit_append_only import ONE_EVENT, REFUSED, assert_refused
 
 #: The rows every upgrade test starts from: the shop's location and a supplier.
 _SHOP_AND_SUPPLIER = (
@@ -280,3 +281,30 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
         # 0007: no line has a cancellation time it was never given.
         cancelled = connection.execute(text("SELECT cancelled_at FROM order_line")).scalars()
         assert set(cancelled) == {None}
+
+
+def test_a_shop_at_0009_upgrades_to_head_with_an_empty_audit_trail(empty_engine: Engine) -> None:
+    """0011 adds the audit trail: every row already there stays as it was, the trail starts
+    empty (nothing before the upgrade was recorded, so nothing is made up), and it refuses
+    changes and deletions as a new shop's does."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 24.99, 11.00, 'backorder', 0, 1)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert _rows(connection) == before
+        assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
+    with empty_engine.begin() as connection:
+        connection.execute(text(ONE_EVENT))
+    for statement in REFUSED:  # guarded as a new shop is
+        assert_refused(empty_engine, statement)
