@@ -16,6 +16,7 @@ from app.domain.ledger import StockBalance, StockMovement
 from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.domain.settings import ShopSetting
+from app.domain.users import User
 
 __all__ = [
     "AllocationEvent",
@@ -42,4 +43,5 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "Supplier",
+    "User",
 ]

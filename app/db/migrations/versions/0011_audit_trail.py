@@ -1,7 +1,7 @@
 """the audit trail: an append-only table of who did what, where, when, before and after
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from app.domain.audit import append_only_statements, drop_append_only_statements
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
