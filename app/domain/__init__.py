@@ -2,6 +2,7 @@
 
 from app.domain.base import Base
 from app.domain.catalog import Customer, Location, Product, Supplier
+from app.domain.coupons import Coupon
 from app.domain.enums import (
     BackorderPolicy,
     CustomerTier,
@@ -20,6 +21,7 @@ __all__ = [
     "AllocationEvent",
     "BackorderPolicy",
     "Base",
+    "Coupon",
     "Customer",
     "CustomerTier",
     "LineEta",

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.db.database import make_engine
@@ -280,3 +281,39 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
         # 0007: no line has a cancellation time it was never given.
         cancelled = connection.execute(text("SELECT cancelled_at FROM order_line")).scalars()
         assert set(cancelled) == {None}
+
+
+def test_a_shop_at_0009_upgrades_to_head_with_no_coupons_and_its_orders_can_earn_one(
+    empty_engine: Engine,
+) -> None:
+    """0015: the coupon table starts empty (no past order earned anything) and an existing
+    order can earn one, used by a later one; the code is unique."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
+            " VALUES (1, 'SO-1', 1, '2026-11-20 09:00:00', 'shipped', ''),"
+            " (2, 'SO-2', 1, '2026-12-01 09:00:00', 'open', '')",
+        ):
+            connection.execute(text(statement))
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM coupon")).scalar() == 0
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, percent, created_at,"
+                " redeemed_order_id, redeemed_at, discount) VALUES ('ABCD2345', 1, 1, 10,"
+                " '2026-12-01 09:00:00', 2, '2026-12-01 09:00:00', 4.50)"
+            )
+        )
+    with empty_engine.connect() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, amount, created_at)"
+                " VALUES ('ABCD2345', 1, 2, 5, '2026-12-01 09:00:00')"
+            )
+        )
