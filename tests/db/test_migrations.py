@@ -280,3 +280,22 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
         # 0007: no line has a cancellation time it was never given.
         cancelled = connection.execute(text("SELECT cancelled_at FROM order_line")).scalars()
         assert set(cancelled) == {None}
+
+
+def test_a_shop_at_0009_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
+    empty_engine: Engine,
+) -> None:
+    """0014: a setting's value becomes text long enough for the shop's logo (base64)."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        connection.execute(text("INSERT INTO shop_setting (key, value) VALUES ('currency', 'GBP')"))
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        logo = "iVBORw0K" * 20_000  # 160,000 characters, as a logo of ~120 KB takes
+        connection.execute(
+            text("INSERT INTO shop_setting (key, value) VALUES ('shop_logo', :logo)"),
+            {"logo": logo},
+        )
+    with empty_engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT key, value FROM shop_setting")).all())
+    assert rows == {"currency": "GBP", "shop_logo": logo}
