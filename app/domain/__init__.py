@@ -15,6 +15,7 @@ from app.domain.ledger import StockBalance, StockMovement
 from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.domain.settings import ShopSetting
+from app.domain.users import User
 
 __all__ = [
     "AllocationEvent",
@@ -40,4 +41,5 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "Supplier",
+    "User",
 ]

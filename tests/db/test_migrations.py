@@ -16,8 +16,10 @@ from app.db import Database
 from app.db.database import make_engine
 from app.db.migrate import alembic_config, current_revision, head_revision
 from app.domain import Base
+from app.domain.actors import Role
 from app.services.eta import recompute_etas
 from app.services.maintenance import check_database
+from app.services.users import create_user, shop_has_users, sign_in
 from tests.conftest import reset_postgres
 
 #: The rows every upgrade test starts from: the shop's location and a supplier.
@@ -282,12 +284,38 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
         assert set(cancelled) == {None}
 
 
-def test_a_shop_at_0009_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
+def test_a_shop_at_0009_upgrades_to_head_with_no_users_and_acts_as_its_owner(
+    empty_engine: Engine,
+) -> None:
+    """0010 adds shop_user, empty: an upgraded shop keeps working as its owner, with no
+    sign-in, until the owner adds the first user; its rows are untouched."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        for statement in _SHOP_AND_SUPPLIER:
+            connection.execute(text(statement))
+        before = _rows(connection, "supplier")
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert _rows(connection, "supplier") == before
+    database = Database(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        with database.write() as session:
+            assert not shop_has_users(session)
+            first = create_user(session, "Olga", Role.CLERK, "1234")
+        assert first.user.role is Role.OWNER
+        with database.write() as session:
+            assert sign_in(session, "olga", "1234").actor_or_raise().role is Role.OWNER
+    finally:
+        database.dispose()
+
+
+def test_a_shop_at_0010_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
     empty_engine: Engine,
 ) -> None:
     """0014: a setting's value becomes text long enough for the shop's logo (base64)."""
     with empty_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0009")
+        command.upgrade(alembic_config(connection), "0010")
         connection.execute(text("INSERT INTO shop_setting (key, value) VALUES ('currency', 'GBP')"))
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
