@@ -1,5 +1,6 @@
 """The shop's domain: mapped classes, enums, rules and errors. No Qt, no I/O beyond the ORM."""
 
+from app.domain.audit import AuditEvent
 from app.domain.base import Base
 from app.domain.catalog import Customer, Location, Product, Supplier
 from app.domain.enums import (
@@ -19,6 +20,7 @@ from app.domain.users import User
 
 __all__ = [
     "AllocationEvent",
+    "AuditEvent",
     "BackorderPolicy",
     "Base",
     "Customer",

@@ -21,6 +21,7 @@ from app.services.eta import recompute_etas
 from app.services.maintenance import check_database
 from app.services.users import create_user, shop_has_users, sign_in
 from tests.conftest import reset_postgres
+from tests.db.test_audit_append_only import ONE_EVENT, REFUSED, assert_refused
 
 #: The rows every upgrade test starts from: the shop's location and a supplier.
 _SHOP_AND_SUPPLIER = (
@@ -310,12 +311,39 @@ def test_a_shop_at_0009_upgrades_to_head_with_no_users_and_acts_as_its_owner(
         database.dispose()
 
 
-def test_a_shop_at_0010_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
+def test_a_shop_at_0010_upgrades_to_head_with_an_empty_audit_trail(empty_engine: Engine) -> None:
+    """0011 adds the audit trail: every row already there stays as it was, the trail starts
+    empty (nothing before the upgrade was recorded, so nothing is made up), and it refuses
+    changes and deletions as a new shop's does."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0010")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 24.99, 11.00, 'backorder', 0, 1)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert _rows(connection) == before
+        assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
+    with empty_engine.begin() as connection:
+        connection.execute(text(ONE_EVENT))
+    for statement in REFUSED:  # guarded as a new shop is
+        assert_refused(empty_engine, statement)
+
+
+def test_a_shop_at_0011_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
     empty_engine: Engine,
 ) -> None:
     """0014: a setting's value becomes text long enough for the shop's logo (base64)."""
     with empty_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0010")
+        command.upgrade(alembic_config(connection), "0011")
         connection.execute(text("INSERT INTO shop_setting (key, value) VALUES ('currency', 'GBP')"))
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
