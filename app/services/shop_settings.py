@@ -9,6 +9,7 @@ what is wrong in words a shop owner can act on. No Qt.
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -266,3 +267,116 @@ def set_goodwill_rule(
     )
     _write(session, GOODWILL_KEY, rule.stored())
     return rule
+
+
+# The shop as its documents name it: printed on packing slips, order status sheets and
+# purchase orders by every till, so kept here rather than in a computer's own settings.
+SHOP_NAME_KEY = "shop_name"
+SHOP_ADDRESS_KEY = "shop_address"
+SHOP_PHONE_KEY = "shop_phone"
+SHOP_LOGO_KEY = "shop_logo"
+
+MAX_SHOP_NAME = 120
+MAX_SHOP_ADDRESS = 500
+MAX_SHOP_PHONE = 40
+#: A logo is printed a few centimetres wide: a larger file only slows every document down.
+MAX_LOGO_BYTES = 512 * 1024
+
+#: The image formats a logo may be in, by their first bytes (what the file is, not its name).
+_LOGO_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopIdentity:
+    """The shop's name, address, phone and logo, as its documents print them."""
+
+    name: str = ""
+    address: str = ""  #: lines separated by newlines
+    phone: str = ""
+    logo: bytes | None = None  #: a PNG, JPEG or GIF image, or None for no logo
+    changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS))
+
+    @property
+    def logo_type(self) -> str | None:
+        """The logo's MIME type ("image/png"), None without a logo."""
+        return None if self.logo is None else logo_type(self.logo)
+
+
+def logo_type(data: bytes) -> str | None:
+    """The MIME type of an image a logo may be (PNG, JPEG, GIF), or None for anything else."""
+    for signature, mime in _LOGO_SIGNATURES:
+        if data.startswith(signature):
+            return mime
+    return None
+
+
+def check_logo(data: bytes) -> bytes:
+    """``data`` if it can be the shop's logo, or a refusal the owner can act on."""
+    if not data:
+        raise InvalidInput("The logo file is empty.")
+    if len(data) > MAX_LOGO_BYTES:
+        raise InvalidInput(
+            f"The logo is {len(data) / 1024:,.0f} KB; use an image of at most "
+            f"{MAX_LOGO_BYTES // 1024} KB (a few hundred pixels wide is plenty for print)."
+        )
+    if logo_type(data) is None:
+        raise InvalidInput("The logo must be a PNG, JPEG or GIF image.")
+    return data
+
+
+def _checked_text(value: str, what: str, limit: int, *, lines: bool = False) -> str:
+    text = "\n".join(line.strip() for line in value.strip().splitlines()) if lines else value
+    text = text.strip()
+    if not lines and ("\n" in text or "\r" in text):
+        raise InvalidInput(f"The shop's {what} must fit on one line.")
+    if len(text) > limit:
+        raise InvalidInput(f"The shop's {what} is {len(text)} characters; at most {limit} fit.")
+    return text
+
+
+def get_shop_identity(session: Session) -> ShopIdentity:
+    """The shop's name, address, phone and logo (empty until the owner fills them in). A
+    stored logo that is no longer a usable image is left off, logged, so documents still
+    print."""
+    logo: bytes | None = None
+    stored = _read(session, SHOP_LOGO_KEY)
+    if stored:
+        try:
+            logo = check_logo(base64.b64decode(stored, validate=True))
+        except (ValueError, InvalidInput):
+            log.warning("unreadable shop logo setting (%d characters); printing none", len(stored))
+    return ShopIdentity(
+        name=_read(session, SHOP_NAME_KEY) or "",
+        address=_read(session, SHOP_ADDRESS_KEY) or "",
+        phone=_read(session, SHOP_PHONE_KEY) or "",
+        logo=logo,
+    )
+
+
+def set_shop_identity(
+    session: Session, name: str, address: str, phone: str, logo: bytes | None
+) -> ShopIdentity:
+    """Save what the shop's documents print about it (each value checked first: nothing is
+    written if one is refused). ``logo`` None removes the logo. Only the owner may."""
+    require(session, Permission.CHANGE_SETTINGS)
+    identity = ShopIdentity(
+        name=_checked_text(name, "name", MAX_SHOP_NAME),
+        address=_checked_text(address, "address", MAX_SHOP_ADDRESS, lines=True),
+        phone=_checked_text(phone, "phone number", MAX_SHOP_PHONE),
+        logo=None if logo is None else check_logo(logo),
+    )
+    _write(session, SHOP_NAME_KEY, identity.name)
+    _write(session, SHOP_ADDRESS_KEY, identity.address)
+    _write(session, SHOP_PHONE_KEY, identity.phone)
+    if identity.logo is None:
+        stored = session.get(ShopSetting, SHOP_LOGO_KEY)
+        if stored is not None:
+            session.delete(stored)
+    else:
+        _write(session, SHOP_LOGO_KEY, base64.b64encode(identity.logo).decode("ascii"))
+    return identity

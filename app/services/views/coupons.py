@@ -17,6 +17,9 @@ from app.services.catalog import get_customer
 from app.services.coupons import value_text
 from app.services.shop_settings import get_currency
 
+#: A coupon with its customer's code and name, the earning order's ref and the redeeming one's.
+_CouponQuery = Select[Coupon, str, str, str, str]
+
 #: Most coupons one listing shows (a customer has a handful; a whole shop, its newest).
 MAX_COUPON_ROWS = 1000
 
@@ -44,9 +47,7 @@ class CouponRow:
         return "open"
 
 
-def _rows(
-    session: Session, query: Select[tuple[Coupon, str, str, str, str | None]]
-) -> list[CouponRow]:
+def _rows(session: Session, query: _CouponQuery) -> list[CouponRow]:
     currency = get_currency(session)
     return [
         CouponRow(
@@ -66,7 +67,7 @@ def _rows(
     ]
 
 
-def _query() -> Select[tuple[Coupon, str, str, str, str | None]]:
+def _query() -> _CouponQuery:
     earned, redeemed = aliased(SalesOrder), aliased(SalesOrder)
     return (
         select(Coupon, Customer.code, Customer.name, earned.ref, redeemed.ref)

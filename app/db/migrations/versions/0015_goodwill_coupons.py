@@ -1,7 +1,7 @@
 """goodwill coupons: earned by a long-waiting order, redeemed once on a later one
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
