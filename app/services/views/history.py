@@ -9,6 +9,7 @@ first by default. Each row carries the changed columns as words a shop owner rea
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import Product
 from app.domain.audit import AuditEvent
+from app.services import formatting
 from app.services.audit import column_word, entity_label
 from app.services.reports.periods import day_start
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _ordered
@@ -162,11 +164,18 @@ def readable_changes(before: str | None, after: str | None) -> tuple[FieldChange
     """The stored before/after JSON as fields in words, in a stable order."""
     old = _loads(before)
     new = _loads(after)
+    whole = not old or not new  # a record added or removed: its fields, not a change
     return tuple(
         FieldChange(column_word(name), _text(old.get(name)), _text(new.get(name)))
         for name in sorted(set(old) | set(new))
-        if name != "id"
+        if not (whole and _unremarkable(name, old.get(name, new.get(name))))
     )
+
+
+def _unremarkable(name: str, value: object) -> bool:
+    """What an added or removed record's fields leave out: its keys (the record, document
+    and product have their own columns) and empty values ("", none, no, 0)."""
+    return name == "id" or name.endswith("_id") or value in (None, "", False, 0)
 
 
 def _loads(value: str | None) -> dict[str, Any]:
@@ -185,7 +194,23 @@ def _text(value: object) -> str:
         return "no"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    if isinstance(value, str):
+        return _readable_text(value)
     return str(value)
+
+
+def _readable_text(value: str) -> str:
+    """Stored times as the shop reads them; enum values ("part_ready") as words."""
+    if _ENUM_VALUE.fullmatch(value):
+        return value.replace("_", " ")
+    if _ISO_MOMENT.fullmatch(value):
+        moment = datetime.fromisoformat(value)
+        return formatting.moment(moment) if moment.tzinfo else value
+    return value
+
+
+_ENUM_VALUE = re.compile(r"[a-z]+(_[a-z]+)+")
+_ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d")
 
 
 def _change_text(change: FieldChange) -> str:
