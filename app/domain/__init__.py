@@ -3,6 +3,7 @@
 from app.domain.audit import AuditEvent
 from app.domain.base import Base
 from app.domain.catalog import Customer, Location, Product, Supplier
+from app.domain.coupons import Coupon
 from app.domain.enums import (
     BackorderPolicy,
     CustomerTier,
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "BackorderPolicy",
     "Base",
+    "Coupon",
     "Customer",
     "CustomerTier",
     "LineEta",

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.db.database import make_engine
@@ -355,3 +356,41 @@ def test_a_shop_at_0011_upgrades_to_head_keeping_its_settings_and_then_holds_a_l
     with empty_engine.connect() as connection:
         rows = dict(connection.execute(text("SELECT key, value FROM shop_setting")).all())
     assert rows == {"currency": "GBP", "shop_logo": logo}
+
+
+def test_a_shop_at_0014_upgrades_to_head_with_no_coupons_and_its_orders_can_earn_one(
+    empty_engine: Engine,
+) -> None:
+    """0015: the coupon table starts empty (no past order earned anything) and an existing
+    order can earn one, used by a later one; the code is unique."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0014")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
+            " VALUES (1, 'SO-1', 1, '2026-11-20 09:00:00', 'shipped', ''),"
+            " (2, 'SO-2', 1, '2026-12-01 09:00:00', 'open', '')",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.begin() as connection:
+        assert _rows(connection) == before
+        assert connection.execute(text("SELECT count(*) FROM coupon")).scalar() == 0
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, percent, created_at,"
+                " redeemed_order_id, redeemed_at, discount) VALUES ('ABCD2345', 1, 1, 10,"
+                " '2026-12-01 09:00:00', 2, '2026-12-01 09:00:00', 4.50)"
+            )
+        )
+    with empty_engine.connect() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, amount, created_at)"
+                " VALUES ('ABCD2345', 1, 2, 5, '2026-12-01 09:00:00')"
+            )
+        )
