@@ -22,6 +22,8 @@ from app.services.coupons import quote_coupon
 from app.services.ordering import LineRequest, PlacedOrder, place_order
 from app.services.shipping import ship_order
 from app.services.views.coupons import coupons_list, order_coupons
+from app.services.views.order_detail import order_detail
+from app.services.views.orders import OrderQuery, orders_page
 from tests.services.shop import T0, add_stock, order, receive
 
 DAY = timedelta(days=1)
@@ -307,9 +309,8 @@ def test_a_customer_s_coupons_are_listed_with_the_orders_that_earned_and_used_th
         (row,) = coupons_list(session, "ANN")
         assert coupons_list(session, "BOB") == []
         assert coupons_list(session) == [row]
-        order_id = session.scalar(select(SalesOrder.id).where(SalesOrder.ref == placed.ref))
-        assert order_id is not None
-        assert order_coupons(session, order_id) == [row]
+        assert order_coupons(session, placed.ref) == [row]
+        assert order_coupons(session, "SO-1") == [row]
     assert (row.code, row.customer_code, row.value, row.earned_by) == (
         shown_code(code),
         "ANN",
@@ -327,3 +328,27 @@ def test_an_unused_coupon_is_open_until_it_expires(shop: Database) -> None:
     assert row.expires_at is not None
     assert row.state(row.expires_at) == "open"
     assert row.state(row.expires_at + timedelta(seconds=1)) == "expired"
+
+
+def test_the_order_detail_and_the_orders_tab_show_the_coupon_and_the_total_less_it(
+    shop: Database,
+) -> None:
+    code = earned(shop, amount="5.00")
+    placed = buy(shop, "ANN", code, price="40.00", qty=2)
+    with shop.read() as session:
+        earning = order_detail(session, "SO-1")
+        using = order_detail(session, placed.ref)
+        (row,) = [r for r in orders_page(session, OrderQuery(), 0, 50) if r.ref == placed.ref]
+    assert earning.coupon_earned is not None and earning.coupon_used is None
+    assert earning.coupon_earned.code == shown_code(code)
+    assert any(
+        e.kind == "coupon" and shown_code(code) in e.text and "€5.00" in e.text
+        for e in earning.events
+    )
+    assert using.coupon_used is not None and using.coupon_earned is None
+    assert (using.line_total, using.discount, using.total) == (
+        Decimal("80.00"),
+        Decimal("5.00"),
+        Decimal("75.00"),
+    )
+    assert row.total == Decimal("75.00")

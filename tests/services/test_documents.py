@@ -22,8 +22,9 @@ from app.services.documents import (
 )
 from app.services.documents.html import render_html
 from app.services.documents.orders import NO_DATE_YET
+from app.services.ordering import LineRequest, place_order
 from app.services.shipping import ship_order
-from tests.services.shop import add_stock, make_po, order
+from tests.services.shop import add_stock, make_po, order, receive
 
 #: The smallest PNG there is (one transparent pixel).
 PIXEL_PNG = base64.b64decode(
@@ -176,3 +177,28 @@ def test_a_damaged_stored_logo_is_left_off_rather_than_stopping_the_print(db: Da
         session.add(shop_settings.ShopSetting(key=shop_settings.SHOP_LOGO_KEY, value="not base64!"))
     with db.read() as session:
         assert shop_settings.get_shop_identity(session).logo is None
+
+
+def test_the_slip_of_an_order_that_earned_a_coupon_gives_the_code_and_the_sheet_of_the_order_using_it_the_discount(  # noqa: E501
+    shop: Database,
+) -> None:
+    with shop.write() as session:
+        shop_settings.set_goodwill_rule(session, enabled=True, days=14, amount="5.00")
+    receive(shop, ("WIDGET", 2), ("GADGET", 2))  # months after SO-1 was placed
+    with shop.write() as session:
+        code = ship_order(session, "SO-1").coupon
+    assert code is not None
+    shown = f"{code[:4]}-{code[4:]}"
+    with shop.read() as session:
+        slip = packing_slip(session, "SO-1", today=TODAY)
+    assert slip.coupon is not None and (slip.coupon.code, slip.coupon.value) == (shown, "€5.00")
+    page = render_html(slip)
+    assert "Thank you for waiting" in page and f"<b>{shown}</b> takes €5.00 off" in page
+    with shop.write() as session:
+        place_order(session, "ANN", [LineRequest("GADGET", 1)], ref="SO-2", coupon=code)
+    with shop.read() as session:
+        sheet = order_status_sheet(session, "SO-2", today=TODAY)
+        assert packing_slip(session, "SO-2", today=TODAY).coupon is None
+    assert sheet.total == Decimal("5.00")  # 10.00 less the coupon
+    page = render_html(sheet)
+    assert f"Coupon {shown}: -€5.00" in page and "Total €5.00" in page

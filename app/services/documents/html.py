@@ -19,6 +19,10 @@ from app.services.documents.pick_list import PickList
 from app.services.documents.purchase_order import PurchaseOrderDocument
 from app.services.formatting import day, money
 from app.services.shop_settings import ShopIdentity
+from app.services.views.coupons import CouponRow
+
+#: Rows in each table of a pick list (see the pick list's renderer).
+PICK_ROWS_PER_TABLE = 50
 
 _STYLE = (
     "body { font-family: sans-serif; font-size: 10pt; color: #222; }"
@@ -141,7 +145,19 @@ def _(slip: PackingSlip, *, logo_src: str | None = None) -> str:
     if slip.shipped_before:
         parts.append("<h2>Sent earlier</h2>")
         parts.append(_slip_lines(slip.shipped_before))
+    if slip.coupon is not None:
+        parts.append(_coupon_note(slip.coupon))
     return _page(slip.shop, slip.title, "".join(parts), _logo(slip.shop, logo_src))
+
+
+def _coupon_note(coupon: CouponRow) -> str:
+    """The goodwill coupon in the parcel: the code to give at the next order, and its value."""
+    until = f", valid until {day(coupon.expires_at)}" if coupon.expires_at else ""
+    return (
+        "<h2>Thank you for waiting</h2>"
+        f"<p>Your coupon <b>{escape(coupon.code)}</b> takes {escape(coupon.value)} off your "
+        f"next order{escape(until)}: give the code when you order.</p>"
+    )
 
 
 @render_html.register
@@ -176,6 +192,12 @@ def _(sheet: OrderStatusSheet, *, logo_src: str | None = None) -> str:
                 ["Line", "SKU", "Product", "Ordered", "Shipped", "Status", "Expected", "Amount"],
                 rows,
                 {0, 3, 4, 7},
+            ),
+            (
+                f'<p align="right">Coupon {escape(sheet.coupon.code)}: '
+                f"-{escape(money(sheet.coupon.discount, sheet.currency))}</p>"
+                if sheet.coupon is not None and sheet.coupon.discount is not None
+                else ""
             ),
             f'<p align="right"><b>Total {escape(money(sheet.total, sheet.currency))}</b></p>',
             (
@@ -246,9 +268,15 @@ def _(picks: PickList, *, logo_src: str | None = None) -> str:
             "<p>No order is ready to ship.</p>",
             _logo(picks.shop, logo_src),
         )
-    rows = (
+    rows = [
         [row.location, row.sku, row.name, f"{row.qty:,}", row.order_ref, row.customer, ""]
         for row in picks.rows
+    ]
+    headers = ["Location", "SKU", "Product", "Qty", "Order", "Customer", "Picked"]
+    # Tables of PICK_ROWS_PER_TABLE rows: Qt lays out and paints a table as a whole, so one
+    # table of thousands of rows is slow to print; each part repeats the header.
+    table = "".join(
+        _table(headers, rows[start : start + PICK_ROWS_PER_TABLE], {3})
+        for start in range(0, len(rows), PICK_ROWS_PER_TABLE)
     )
-    table = _table(["Location", "SKU", "Product", "Qty", "Order", "Customer", "Picked"], rows, {3})
     return _page(picks.shop, picks.title, summary + table, _logo(picks.shop, logo_src))

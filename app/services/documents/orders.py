@@ -22,6 +22,7 @@ from app.domain.errors import NotFound
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
 from app.services.pricing import line_amount
 from app.services.shop_settings import ShopIdentity, get_currency, get_shop_identity
+from app.services.views.coupons import CouponRow, order_coupons
 from app.services.views.etas import LineEtaView, eta_text, line_etas
 
 #: What a waiting line's customer is told when no purchase order covers it yet.
@@ -62,6 +63,8 @@ class PackingSlip:
     shipped_before: tuple[SlipLine, ...]  #: units sent in an earlier parcel
     waiting: tuple[SlipLine, ...]  #: units still to come, with their ETA
     printed_on: date
+    #: The goodwill coupon this order's long wait earned (given when it shipped), if any.
+    coupon: CouponRow | None = None
 
     @property
     def held(self) -> bool:
@@ -112,10 +115,15 @@ class OrderStatusSheet:
     lines: tuple[StatusLine, ...]
     currency: str
     printed_on: date
+    #: The goodwill coupon taken off this order, if any (its ``discount`` comes off the total).
+    coupon: CouponRow | None = None
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        """What the lines come to, less a coupon's discount."""
+        lines = sum((line.amount for line in self.lines), Decimal("0.00"))
+        off = self.coupon.discount if self.coupon is not None else None
+        return max(lines - (off or Decimal("0.00")), Decimal("0.00"))
 
     @property
     def title(self) -> str:
@@ -217,6 +225,7 @@ def packing_slip(session: Session, ref: str, *, today: date | None = None) -> Pa
         shipped_before=tuple(before),
         waiting=tuple(waiting),
         printed_on=today or date.today(),
+        coupon=next((c for c in order_coupons(session, ref) if c.earned_by == header.ref), None),
     )
 
 
@@ -257,4 +266,5 @@ def order_status_sheet(
         ),
         currency=get_currency(session),
         printed_on=today or date.today(),
+        coupon=next((c for c in order_coupons(session, ref) if c.redeemed_on == header.ref), None),
     )

@@ -87,8 +87,9 @@ def coupons_list(session: Session, customer_code: str | None = None) -> list[Cou
     return _rows(session, query)
 
 
-def order_coupons(session: Session, order_id: int) -> list[CouponRow]:
-    """The coupon the order earned and the one it used (either, both or none)."""
+def order_coupons(session: Session, ref: str) -> list[CouponRow]:
+    """The coupon the order ``ref`` earned and the one it used (either, both or none)."""
+    order_id = select(SalesOrder.id).where(SalesOrder.ref == ref.strip()).scalar_subquery()
     query = _query().where(
         or_(Coupon.earned_order_id == order_id, Coupon.redeemed_order_id == order_id)
     )
