@@ -161,6 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporter.add_argument("--csv", metavar="FILE.csv", help="'-' writes to standard output")
 
+    couponer = commands.add_parser(
+        "coupons",
+        parents=common,
+        help="list goodwill coupons (all, or one customer's)",
+        description="List the goodwill coupons given to customers who waited long, newest "
+        "first: code, value, the order that earned it, and the order it was used on.",
+    )
+    couponer.add_argument("--customer", metavar="CODE", help="only this customer's coupons")
+
     commands.add_parser(
         "check",
         parents=common,
@@ -211,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_backup(database)
             if args.command == "report":
                 return cmd_report(database, args.name, args.start, args.end, args.csv)
+            if args.command == "coupons":
+                return cmd_coupons(database, args.customer)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -400,6 +411,41 @@ def _print_plan(plan: AllocationPlan) -> None:
                 )
 
 
+def cmd_coupons(database: Database, customer: str | None) -> int:
+    from app.services.formatting import day, money
+    from app.services.views.coupons import coupons_list
+
+    with database.read() as session:
+        rows = coupons_list(session, customer)
+    if not rows:
+        print("No coupons" + (f" for {customer}." if customer else " yet."))
+        return 0
+    columns = ("Code", "Customer", "Value", "Earned by", "Given", "Expires", "Used on", "Discount")
+    cells = [
+        (
+            row.code,
+            row.customer_code,
+            row.value,
+            row.earned_by,
+            day(row.created_at.astimezone().date()),
+            day(row.expires_at.astimezone().date()) if row.expires_at else "never",
+            row.redeemed_on or ("expired" if row.state() == "expired" else "not used"),
+            money(row.discount, row.currency) if row.discount is not None else "",
+        )
+        for row in rows
+    ]
+    _print_table(columns, cells)
+    return 0
+
+
+def _print_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell, as a terminal shows a table."""
+    cells = [columns, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 def cmd_check(database: Database) -> int:
     from app.services.maintenance import check_database
 
@@ -452,8 +498,7 @@ def cmd_report(
         print(f"Exported {count} {'row' if count == 1 else 'rows'} of {name} to {csv_file}")
     else:
         print(report.summary)
-        cells = [report.columns, *[tuple("" if c is None else str(c) for c in row) for row in rows]]
-        widths = [max(len(str(row[i])) for row in cells) for i in range(len(report.columns))]
-        for row in cells:
-            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        _print_table(
+            tuple(report.columns), [tuple("" if c is None else str(c) for c in row) for row in rows]
+        )
     return 0

@@ -1,7 +1,7 @@
 """receipts a manager undid: when, why and by whom (the receipt is kept)
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
