@@ -52,6 +52,7 @@ from app.domain.errors import (
 )
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
+from app.services.documents import DOCUMENT_KINDS, read_document
 from app.services.exporting import KINDS as EXPORT_KINDS
 from app.services.exporting import export_csv, export_to_path, write_csv, write_csv_to_path
 from app.services.formatting import day, set_locale
@@ -161,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporter.add_argument("--csv", metavar="FILE.csv", help="'-' writes to standard output")
 
+    printer = commands.add_parser(
+        "print",
+        parents=common,
+        help="write a packing slip, order status, purchase order or pick list as PDF or HTML",
+        description="Write a shop document to a file, for scripts and e-mail: a packing slip "
+        "or order status of an order (SO-...), a purchase order (PO-...), or the pick list of "
+        "the orders ready to ship (or of one order). Needs no display.",
+    )
+    printer.add_argument("kind", choices=tuple(DOCUMENT_KINDS))
+    printer.add_argument("ref", nargs="?", metavar="REF", help="the order or purchase order")
+    printer.add_argument("--pdf", metavar="FILE.pdf", help="write the document as a PDF")
+    printer.add_argument("--html", metavar="FILE.html", help="write it as one HTML page")
     couponer = commands.add_parser(
         "coupons",
         parents=common,
@@ -218,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_check(database)
             if args.command == "backup":
                 return cmd_backup(database)
+            if args.command == "print":
+                return cmd_print(database, args.kind, args.ref, args.pdf, args.html)
             if args.command == "report":
                 return cmd_report(database, args.name, args.start, args.end, args.csv)
             if args.command == "coupons":
@@ -460,6 +475,32 @@ def cmd_backup(database: Database) -> int:
 
     path = backup_database(database, label="manual", keep=load_settings().keep_backups)
     print(f"Backed up to {path}")
+    return 0
+
+
+def cmd_print(
+    database: Database, kind: str, ref: str | None, pdf: str | None, html: str | None
+) -> int:
+    """Write document ``kind`` as ``--pdf`` and/or ``--html``; Qt lays the PDF out
+    offscreen (no display needed)."""
+    if not pdf and not html:
+        raise InvalidInput("Say where to write the document: --pdf FILE and/or --html FILE")
+    with database.read() as session:
+        document = read_document(session, kind, ref)
+    if html:
+        from app.printing import write_html
+
+        write_html(document, Path(html))
+        print(f"Wrote {document.title} to {html}")
+    if pdf:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
+
+        from app.printing import write_pdf
+
+        _application = QGuiApplication.instance() or QGuiApplication([PROG])
+        pages = write_pdf(document, Path(pdf))
+        print(f"Wrote {document.title} to {pdf} ({pages} {'page' if pages == 1 else 'pages'})")
     return 0
 
 
