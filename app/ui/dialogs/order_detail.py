@@ -9,6 +9,7 @@ change announced on the bus, so what it shows stays true.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,12 +20,14 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -44,6 +47,7 @@ from app.ui.dialogs.widgets import (
     heading_label,
     read_with,
 )
+from app.ui.print_preview import print_document
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -192,10 +196,26 @@ class OrderDetailDialog(QDialog):
         self.cancel_line_button = QPushButton("&Cancel line…")
         self.cancel_line_button.setObjectName("orderDetailCancelLineButton")
         self.cancel_line_button.setToolTip("Cancel the selected line, or some of its units")
+        self.print_button = QPushButton("&Print")
+        self.print_button.setObjectName("orderDetailPrintButton")
+        self.print_button.setToolTip("The packing slip (Ctrl+P) or the order status sheet")
+        print_menu = QMenu(self.print_button)
+        for kind, text in (
+            ("packing-slip", "&Packing slip…"),
+            ("order-status", "Order &status for the customer…"),
+        ):
+            print_menu.addAction(text, partial(print_document, self, database, kind, ref))
+        self.print_button.setMenu(print_menu)
+        QShortcut(
+            QKeySequence("Ctrl+P"),
+            self,
+            partial(print_document, self, database, "packing-slip", ref),
+        )
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.ship_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.cancel_line_button, QDialogButtonBox.ButtonRole.ActionRole)
-        for button in (self.ship_button, self.cancel_line_button):
+        for button in (self.print_button, self.ship_button, self.cancel_line_button):
             button.setAutoDefault(False)
         self.close_button.setDefault(True)  # Enter, like Esc, closes: this view only reads
         self.close_button.clicked.connect(self.reject)
