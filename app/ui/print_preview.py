@@ -10,11 +10,20 @@ pick list of thousands of lines takes seconds, and the window keeps painting mea
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
 
 from app.db import Database
 from app.db.config import load_settings, save_settings
@@ -64,6 +73,27 @@ def print_document(
         QMessageBox.warning(parent, "Print", failure_text(error))
         return None
     return DocumentPreview(parent, document)
+
+
+def order_print_button(parent: QWidget, database: Database, ref: str) -> QPushButton:
+    """A Print button with the order's two documents in its menu; Ctrl+P in ``parent``
+    previews the packing slip."""
+    button = QPushButton("&Print")
+    button.setObjectName("orderDetailPrintButton")
+    button.setToolTip("The packing slip (Ctrl+P) or the order status sheet")
+    menu = QMenu(button)
+    for kind, text in (
+        ("packing-slip", "&Packing slip…"),
+        ("order-status", "Order &status for the customer…"),
+    ):
+        menu.addAction(text, partial(print_document, parent, database, kind, ref))
+    button.setMenu(menu)
+    QShortcut(
+        QKeySequence("Ctrl+P"),
+        parent,
+        partial(print_document, parent, database, "packing-slip", ref),
+    )
+    return button
 
 
 class DocumentPreview(QPrintPreviewDialog):

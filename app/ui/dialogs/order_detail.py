@@ -9,7 +9,6 @@ change announced on the bus, so what it shows stays true.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,17 +19,16 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.services.changes import Area, Changes
 from app.services.formatting import day, moment, money
+from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
 from app.ui.dialogs.widgets import (
@@ -47,7 +46,8 @@ from app.ui.dialogs.widgets import (
     heading_label,
     read_with,
 )
-from app.ui.print_preview import print_document
+from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
+from app.ui.print_preview import order_print_button
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -166,6 +166,15 @@ class OrderDetailDialog(QDialog):
         self.history_model = TextRowsModel(HISTORY_HEADERS, frozenset(), self)
         self.history = _table("orderDetailHistory", self.history_model)
         self.history.horizontalHeader().resizeSection(0, 150)
+        # The audit trail of the order: who did what, on which till, with before and after.
+        self.audit_model = TextRowsModel(AUDIT_HEADERS, frozenset(), self)
+        self.audit = _table("orderDetailAudit", self.audit_model)
+        for column, width in enumerate((150, 110, 110, 90, 110)):
+            self.audit.horizontalHeader().resizeSection(column, width)
+        self.history_tabs = QTabWidget()
+        self.history_tabs.setObjectName("orderDetailHistoryTabs")
+        self.history_tabs.addTab(self.history, "What happened")
+        self.history_tabs.addTab(self.audit, "Who did what")
         self.total = QLabel()
         self.total.setObjectName("orderDetailTotal")
 
@@ -179,8 +188,8 @@ class OrderDetailDialog(QDialog):
         history_box = QWidget()
         box = QVBoxLayout(history_box)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self._caption("&History", self.history))
-        box.addWidget(self.history, 1)
+        box.addWidget(self._caption("&History", self.history_tabs))
+        box.addWidget(self.history_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("orderDetailSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -196,21 +205,7 @@ class OrderDetailDialog(QDialog):
         self.cancel_line_button = QPushButton("&Cancel line…")
         self.cancel_line_button.setObjectName("orderDetailCancelLineButton")
         self.cancel_line_button.setToolTip("Cancel the selected line, or some of its units")
-        self.print_button = QPushButton("&Print")
-        self.print_button.setObjectName("orderDetailPrintButton")
-        self.print_button.setToolTip("The packing slip (Ctrl+P) or the order status sheet")
-        print_menu = QMenu(self.print_button)
-        for kind, text in (
-            ("packing-slip", "&Packing slip…"),
-            ("order-status", "Order &status for the customer…"),
-        ):
-            print_menu.addAction(text, partial(print_document, self, database, kind, ref))
-        self.print_button.setMenu(print_menu)
-        QShortcut(
-            QKeySequence("Ctrl+P"),
-            self,
-            partial(print_document, self, database, "packing-slip", ref),
-        )
+        self.print_button = order_print_button(self, database, ref)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.ship_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -263,6 +258,12 @@ class OrderDetailDialog(QDialog):
         self._fit_columns()
         self.history_model.set_rows(
             [(moment(e.at, empty="(time not recorded)"), e.text) for e in detail.events], []
+        )
+        audit = guarded(
+            self.message, lambda: read_with(self.database, lambda s: order_history(s, self.ref))
+        )
+        self.audit_model.set_rows(
+            [audit_cells(row) for row in audit or []], [audit_tips(row) for row in audit or []]
         )
         cancelled = sum(line.cancelled for line in detail.lines)
         self.total.setText(
