@@ -44,6 +44,7 @@ from app.ui.dialogs.widgets import (
     heading_label,
     read_with,
 )
+from app.ui.models.coupon_model import used_text
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -248,6 +249,7 @@ class OrderDetailDialog(QDialog):
         self.total.setText(
             f"Order total: <b>{money(detail.total, currency)}</b>"
             + (f" \N{MIDDLE DOT} {cancelled:,} cancelled units not charged" if cancelled else "")
+            + _coupon_words(detail)
         )
         if detail.lines:
             self.lines.selectRow(min(row, len(detail.lines) - 1))
@@ -367,3 +369,18 @@ def _line_tips(line: DetailLine) -> tuple[str, ...]:
         if eta.confidence:
             tips[10] += f"\n{eta.confidence}"
     return tuple(tips)
+
+
+def _coupon_words(detail: OrderDetail) -> str:
+    """The goodwill coupons beside the total: the one used (its discount) and the one earned."""
+    words = ""
+    used, earned = detail.coupon_used, detail.coupon_earned
+    if used is not None:
+        words += (
+            f" \N{MIDDLE DOT} coupon {used.code} took {money(detail.discount, detail.currency)}"
+            f" off {money(detail.line_total, detail.currency)}"
+        )
+    if earned is not None:
+        state = f"used on {earned.redeemed_on}" if earned.redeemed_on else used_text(earned)
+        words += f" \N{MIDDLE DOT} earned coupon {earned.code} ({earned.value}, {state})"
+    return words
