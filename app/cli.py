@@ -52,6 +52,7 @@ from app.domain.errors import (
 )
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
+from app.services.documents import DOCUMENT_KINDS, read_document
 from app.services.exporting import KINDS as EXPORT_KINDS
 from app.services.exporting import export_csv, export_to_path, write_csv, write_csv_to_path
 from app.services.formatting import day, set_locale
@@ -161,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporter.add_argument("--csv", metavar="FILE.csv", help="'-' writes to standard output")
 
+    printer = commands.add_parser(
+        "print",
+        parents=common,
+        help="write a packing slip, order status, purchase order or pick list as PDF or HTML",
+        description="Write a shop document to a file, for scripts and e-mail: a packing slip "
+        "or order status of an order (SO-...), a purchase order (PO-...), or the pick list of "
+        "the orders ready to ship (or of one order). Needs no display.",
+    )
+    printer.add_argument("kind", choices=tuple(DOCUMENT_KINDS))
+    printer.add_argument("ref", nargs="?", metavar="REF", help="the order or purchase order")
+    printer.add_argument("--pdf", metavar="FILE.pdf", help="write the document as a PDF")
+    printer.add_argument("--html", metavar="FILE.html", help="write it as one HTML page")
     couponer = commands.add_parser(
         "coupons",
         parents=common,
@@ -169,6 +182,23 @@ def build_parser() -> argparse.ArgumentParser:
         "first: code, value, the order that earned it, and the order it was used on.",
     )
     couponer.add_argument("--customer", metavar="CODE", help="only this customer's coupons")
+
+    historian = commands.add_parser(
+        "history",
+        parents=common,
+        help="print the audit trail: who did what, on which till, when",
+        description="Print the audit trail, newest first: every stock movement, allocation, "
+        "cancellation, setting, price and catalog change and sign-in, with who did it, on "
+        "which till, when, and what changed.",
+    )
+    historian.add_argument("--user", dest="by_user", metavar="NAME", help="only this person's")
+    historian.add_argument("--order", metavar="REF", help="only this order or purchase order")
+    historian.add_argument("--product", metavar="CODE", help="only this product's")
+    historian.add_argument("--action", metavar="ACTION", help="e.g. changed, signed in")
+    historian.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    historian.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="newest N events (default 100)"
+    )
 
     commands.add_parser(
         "check",
@@ -218,10 +248,14 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_check(database)
             if args.command == "backup":
                 return cmd_backup(database)
+            if args.command == "print":
+                return cmd_print(database, args.kind, args.ref, args.pdf, args.html)
             if args.command == "report":
                 return cmd_report(database, args.name, args.start, args.end, args.csv)
             if args.command == "coupons":
                 return cmd_coupons(database, args.customer)
+            if args.command == "history":
+                return cmd_history(database, args)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -411,6 +445,43 @@ def _print_plan(plan: AllocationPlan) -> None:
                 )
 
 
+def cmd_history(database: Database, args: argparse.Namespace) -> int:
+    """The audit trail, newest first, filtered as asked (``--since``: a local day)."""
+    from app.services.views.history import HistoryQuery, count_history, history_page
+
+    query = HistoryQuery(
+        user=args.by_user or "",
+        document=args.order or "",
+        product=args.product or "",
+        action=args.action or "",
+        since=args.since,
+    )
+    limit = max(1, args.limit)
+    with database.read() as session:
+        rows = history_page(session, query, 0, limit)
+        total = count_history(session, query)
+    if not rows:
+        print("Nothing in the history matches.")
+        return 0
+    columns = ("When", "Who", "Till", "Did", "Document", "Product", "What")
+    cells = [
+        (
+            row.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            f"{row.user} ({row.role})",
+            row.till,
+            row.action,
+            row.document,
+            row.product,
+            row.summary,
+        )
+        for row in rows
+    ]
+    _print_table(columns, cells)
+    if total.value > len(rows) or not total.exact:
+        print(f"Newest {len(rows):,} of {total.text('event', 'events')}; --limit shows more.")
+    return 0
+
+
 def cmd_coupons(database: Database, customer: str | None) -> int:
     from app.services.formatting import day, money
     from app.services.views.coupons import coupons_list
@@ -460,6 +531,32 @@ def cmd_backup(database: Database) -> int:
 
     path = backup_database(database, label="manual", keep=load_settings().keep_backups)
     print(f"Backed up to {path}")
+    return 0
+
+
+def cmd_print(
+    database: Database, kind: str, ref: str | None, pdf: str | None, html: str | None
+) -> int:
+    """Write document ``kind`` as ``--pdf`` and/or ``--html``; Qt lays the PDF out
+    offscreen (no display needed)."""
+    if not pdf and not html:
+        raise InvalidInput("Say where to write the document: --pdf FILE and/or --html FILE")
+    with database.read() as session:
+        document = read_document(session, kind, ref)
+    if html:
+        from app.printing import write_html
+
+        write_html(document, Path(html))
+        print(f"Wrote {document.title} to {html}")
+    if pdf:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
+
+        from app.printing import write_pdf
+
+        _application = QGuiApplication.instance() or QGuiApplication([PROG])
+        pages = write_pdf(document, Path(pdf))
+        print(f"Wrote {document.title} to {pdf} ({pages} {'page' if pages == 1 else 'pages'})")
     return 0
 
 

@@ -21,6 +21,9 @@ from app.services.formatting import day, money
 from app.services.shop_settings import ShopIdentity
 from app.services.views.coupons import CouponRow
 
+#: Rows in each table of a pick list (see the pick list's renderer).
+PICK_ROWS_PER_TABLE = 50
+
 _STYLE = (
     "body { font-family: sans-serif; font-size: 10pt; color: #222; }"
     " h1 { font-size: 16pt; margin: 0 0 4px 0; }"
@@ -265,9 +268,15 @@ def _(picks: PickList, *, logo_src: str | None = None) -> str:
             "<p>No order is ready to ship.</p>",
             _logo(picks.shop, logo_src),
         )
-    rows = (
+    rows = [
         [row.location, row.sku, row.name, f"{row.qty:,}", row.order_ref, row.customer, ""]
         for row in picks.rows
+    ]
+    headers = ["Location", "SKU", "Product", "Qty", "Order", "Customer", "Picked"]
+    # Tables of PICK_ROWS_PER_TABLE rows: Qt lays out and paints a table as a whole, so one
+    # table of thousands of rows is slow to print; each part repeats the header.
+    table = "".join(
+        _table(headers, rows[start : start + PICK_ROWS_PER_TABLE], {3})
+        for start in range(0, len(rows), PICK_ROWS_PER_TABLE)
     )
-    table = _table(["Location", "SKU", "Product", "Qty", "Order", "Customer", "Picked"], rows, {3})
     return _page(picks.shop, picks.title, summary + table, _logo(picks.shop, logo_src))

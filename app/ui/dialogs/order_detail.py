@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,8 +36,10 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.services.changes import Area, Changes
 from app.services.formatting import day, moment, money
+from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
+from app.ui.dialogs.coupon_table import order_coupon_words
 from app.ui.dialogs.widgets import (
     FIT_COLUMNS_MAX_ROWS,
     MessageLabel,
@@ -44,7 +47,7 @@ from app.ui.dialogs.widgets import (
     heading_label,
     read_with,
 )
-from app.ui.models.coupon_model import used_text
+from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -163,6 +166,15 @@ class OrderDetailDialog(QDialog):
         self.history_model = TextRowsModel(HISTORY_HEADERS, frozenset(), self)
         self.history = _table("orderDetailHistory", self.history_model)
         self.history.horizontalHeader().resizeSection(0, 150)
+        # The audit trail of the order: who did what, on which till, with before and after.
+        self.audit_model = TextRowsModel(AUDIT_HEADERS, frozenset(), self)
+        self.audit = _table("orderDetailAudit", self.audit_model)
+        for column, width in enumerate((150, 110, 110, 90, 110)):
+            self.audit.horizontalHeader().resizeSection(column, width)
+        self.history_tabs = QTabWidget()
+        self.history_tabs.setObjectName("orderDetailHistoryTabs")
+        self.history_tabs.addTab(self.history, "What happened")
+        self.history_tabs.addTab(self.audit, "Who did what")
         self.total = QLabel()
         self.total.setObjectName("orderDetailTotal")
 
@@ -176,8 +188,8 @@ class OrderDetailDialog(QDialog):
         history_box = QWidget()
         box = QVBoxLayout(history_box)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self._caption("&History", self.history))
-        box.addWidget(self.history, 1)
+        box.addWidget(self._caption("&History", self.history_tabs))
+        box.addWidget(self.history_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("orderDetailSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -245,11 +257,17 @@ class OrderDetailDialog(QDialog):
         self.history_model.set_rows(
             [(moment(e.at, empty="(time not recorded)"), e.text) for e in detail.events], []
         )
+        audit = guarded(
+            self.message, lambda: read_with(self.database, lambda s: order_history(s, self.ref))
+        )
+        self.audit_model.set_rows(
+            [audit_cells(row) for row in audit or []], [audit_tips(row) for row in audit or []]
+        )
         cancelled = sum(line.cancelled for line in detail.lines)
         self.total.setText(
             f"Order total: <b>{money(detail.total, currency)}</b>"
             + (f" \N{MIDDLE DOT} {cancelled:,} cancelled units not charged" if cancelled else "")
-            + _coupon_words(detail)
+            + order_coupon_words(detail)
         )
         if detail.lines:
             self.lines.selectRow(min(row, len(detail.lines) - 1))
@@ -369,18 +387,3 @@ def _line_tips(line: DetailLine) -> tuple[str, ...]:
         if eta.confidence:
             tips[10] += f"\n{eta.confidence}"
     return tuple(tips)
-
-
-def _coupon_words(detail: OrderDetail) -> str:
-    """The goodwill coupons beside the total: the one used (its discount) and the one earned."""
-    words = ""
-    used, earned = detail.coupon_used, detail.coupon_earned
-    if used is not None:
-        words += (
-            f" \N{MIDDLE DOT} coupon {used.code} took {money(detail.discount, detail.currency)}"
-            f" off {money(detail.line_total, detail.currency)}"
-        )
-    if earned is not None:
-        state = f"used on {earned.redeemed_on}" if earned.redeemed_on else used_text(earned)
-        words += f" \N{MIDDLE DOT} earned coupon {earned.code} ({earned.value}, {state})"
-    return words
