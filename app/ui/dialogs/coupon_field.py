@@ -8,6 +8,7 @@ dialog shows the discount and the new total, or the refusal in the coupon's own 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import Signal
@@ -52,6 +53,15 @@ class CouponField(QWidget):
     def code(self) -> str | None:
         """The code to place the order with (None: the field is empty)."""
         return self.edit.text().strip() or None
+
+    def total_text(self, line_total: Decimal | None, show: Callable[[Decimal], str]) -> str:
+        """The order's total as New order shows it: less the coupon's discount, if any."""
+        if line_total is None:
+            return ""
+        if self.quote is None:
+            return f"Total {show(line_total)}"
+        off = self.quote.discount
+        return f"Total {show(line_total - off)} ({show(line_total)} less coupon {show(off)})"
 
     def set_order(self, customer_code: str | None, line_total: Decimal | None) -> None:
         """The order as it stands now; a code typed is checked against it again."""

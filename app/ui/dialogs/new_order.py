@@ -315,17 +315,7 @@ class NewOrderDialog(KeyboardDialog):
 
     def _show_total(self) -> None:
         """The lines' total, less the coupon's discount when a coupon is taken."""
-        show = self.lines.money.show
-        quote = self.coupon.quote
-        if self.line_total is None:
-            self.total.setText("")
-        elif quote is None:
-            self.total.setText(f"Total {show(self.line_total)}")
-        else:
-            self.total.setText(
-                f"Total {show(self.line_total - quote.discount)} "
-                f"({show(self.line_total)} less coupon {show(quote.discount)})"
-            )
+        self.total.setText(self.coupon.total_text(self.line_total, self.lines.money.show))
         self.place_button.setEnabled(self._placeable())
 
     def _placeable(self) -> bool:
