@@ -31,6 +31,7 @@ from app.domain.errors import (
     NotEnoughStock,
     NotFound,
 )
+from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.catalog import check_active, default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
@@ -271,6 +272,7 @@ def place_order(
     "out of stock", ordering more than is available is refused (nothing is written); for a
     "backorder" product, the remainder waits in the queue behind everyone already waiting.
     """
+    require(session, Permission.PLACE_ORDER)
     if not lines:
         raise InvalidInput("An order needs at least one line")
     customer = get_customer(session, customer_code)

@@ -15,6 +15,7 @@ from babel.numbers import list_currencies
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput
+from app.domain.permissions import Permission, require
 from app.domain.settings import ShopSetting
 from app.services.changes import Area, Changes
 
@@ -81,6 +82,7 @@ def get_currency(session: Session) -> str:
 
 def set_currency(session: Session, code: str) -> SettingSaved:
     """Make ``code`` the shop's currency. Amounts are not converted: only how they are shown."""
+    require(session, Permission.CHANGE_SETTINGS)
     return _write(session, CURRENCY_KEY, check_currency(code))
 
 
@@ -111,6 +113,7 @@ def get_long_wait_days(session: Session) -> int:
 
 
 def set_long_wait_days(session: Session, days: int | str) -> SettingSaved:
+    require(session, Permission.CHANGE_SETTINGS)
     return _write(session, LONG_WAIT_DAYS_KEY, str(check_long_wait_days(days)))
 
 
@@ -130,6 +133,7 @@ def get_shop_settings(session: Session) -> ShopSettings:
 def set_shop_settings(session: Session, currency: str, long_wait_days: int | str) -> ShopSettings:
     """Save both settings of the Shop page (each checked first: nothing is written if either
     is refused)."""
+    require(session, Permission.CHANGE_SETTINGS)
     code, days = check_currency(currency), check_long_wait_days(long_wait_days)
     set_currency(session, code)
     set_long_wait_days(session, days)

@@ -31,6 +31,7 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_database import DatabasePage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
+    from app.ui.dialogs.settings_users import UsersPage
 
     database = window.database
     priority = QueuePriorityPage(database)
@@ -40,7 +41,11 @@ def open_settings(window: MainWindow, page: str = "") -> None:
         for shared in (priority, shop):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop]
+    users = UsersPage(database)
+    if window.read_only:
+        users.setEnabled(False)
+        users.setToolTip(READ_ONLY_MESSAGE)
+    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, users]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)
@@ -51,6 +56,8 @@ def open_settings(window: MainWindow, page: str = "") -> None:
             _offer_reopen(window)
 
     dialog.accepted.connect(saved)
+    # Users are saved as each button is pressed, so even Cancel may leave new ones.
+    dialog.finished.connect(lambda _result: window.till_lock.users_changed())
     dialog.finished.connect(dialog.deleteLater)
     keep_layout_and_focus(dialog, window)
     dialog.open()
