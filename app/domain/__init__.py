@@ -1,7 +1,9 @@
 """The shop's domain: mapped classes, enums, rules and errors. No Qt, no I/O beyond the ORM."""
 
+from app.domain.audit import AuditEvent
 from app.domain.base import Base
 from app.domain.catalog import Customer, Location, Product, Supplier
+from app.domain.coupons import Coupon
 from app.domain.enums import (
     BackorderPolicy,
     CustomerTier,
@@ -19,8 +21,10 @@ from app.domain.users import User
 
 __all__ = [
     "AllocationEvent",
+    "AuditEvent",
     "BackorderPolicy",
     "Base",
+    "Coupon",
     "Customer",
     "CustomerTier",
     "LineEta",

@@ -164,6 +164,16 @@ MATRIX = [
     Row("set_currency", OWNER, lambda s: shop_settings.set_currency(s, "GBP")),
     Row("set_long_wait_days", OWNER, lambda s: shop_settings.set_long_wait_days(s, 10)),
     Row("set_shop_settings", OWNER, lambda s: shop_settings.set_shop_settings(s, "USD", 7)),
+    Row(
+        "set_goodwill_rule",
+        OWNER,
+        lambda s: shop_settings.set_goodwill_rule(s, enabled=True, days=14, percent="10"),
+    ),
+    Row(
+        "set_shop_identity",
+        OWNER,
+        lambda s: shop_settings.set_shop_identity(s, "Corner Shop", "1 High St", "0123", None),
+    ),
     Row("create_user", OWNER, lambda s: users.create_user(s, "Zoe", Role.CLERK, "1234")),
     Row("set_role", OWNER, lambda s: users.set_role(s, "Cleo", Role.MANAGER)),
     Row("deactivate_user", OWNER, lambda s: users.deactivate_user(s, "Cleo")),
