@@ -97,6 +97,9 @@ class LocalSettings:
     #: Lock the window after this many minutes without a key press or a mouse move, on a shop
     #: with users (0: never). This computer's: a till in a busy shop locks, the back office not.
     auto_lock_minutes: int = 0
+    #: The printer last printed to from this computer ("": the system's default); each
+    #: till has its own printers, so this is no shop setting.
+    default_printer: str = ""
 
     @property
     def file_path(self) -> Path:
@@ -145,6 +148,7 @@ class LocalSettings:
             auto_lock_minutes=min(
                 MAX_AUTO_LOCK_MINUTES, max(0, _typed(data, "auto_lock_minutes", int, 0))
             ),
+            default_printer=_typed(data, "default_printer", str, defaults.default_printer),
         )
 
 

@@ -43,6 +43,7 @@ from app.domain.enums import PurchaseOrderStatus
 from app.domain.errors import CannotUndoReceipt, InvalidInput, NotFound, StalePlan
 from app.domain.permissions import Permission, require
 from app.domain.purchasing import derive_po_status
+from app.services.audit import record_event, tag_document
 from app.services.catalog import default_location_id
 from app.services.changes import Area, Changes
 from app.services.eta import lock_supplier_history, products_on_order_from, recompute_etas
@@ -223,6 +224,7 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
             "look at the new preview and undo again."
         )
     document = fresh.po_ref or fresh.label
+    tag_document(session, po_ref=fresh.po_ref)  # the audit rows of the statements below
     # Units taken back from the lines, last served first, each with its release event.
     now = utcnow()
     by_product: dict[int, int] = defaultdict(int)
@@ -287,6 +289,7 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
     products = {item.product_id for item in fresh.stock}
     recompute_etas(session, products | pegged)
     orders = tuple(dict.fromkeys(lost.order_ref for lost in fresh.customers))
+    _record_undo(session, fresh, reason)
     return UndoneReceipt(
         receipt_id=fresh.receipt_id,
         label=fresh.label,
@@ -304,6 +307,34 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
             | ({fresh.po_ref} if fresh.po_ref else set()),
         ),
     )
+
+
+def _record_undo(session: Session, undone: UndoPreview, reason: str) -> None:
+    """The audit trail's account of the undo: one entry for the receipt (its PO's history)
+    and one for each order that gave units back (that order's history)."""
+    where = f"{undone.label} ({undone.po_ref})" if undone.po_ref else undone.label
+    record_event(
+        session,
+        "undid a receipt",
+        f"Undid {where}: {undone.units_out:,} units out of stock; {reason}",
+        entity="receipt",
+        entity_id=undone.receipt_id,
+        po_ref=undone.po_ref,
+        after={"units_out": undone.units_out, "reason": reason},
+    )
+    taken: dict[str, int] = defaultdict(int)
+    for lost in undone.customers:
+        taken[lost.order_ref] += lost.qty
+    for order_ref, qty in taken.items():
+        record_event(
+            session,
+            "undid a receipt",
+            f"{qty:,} units taken back from {order_ref}: {where} was undone",
+            entity="receipt",
+            entity_id=undone.receipt_id,
+            order_ref=order_ref,
+            after={"taken_back": qty},
+        )
 
 
 def _product_of(preview: UndoPreview, sku: str) -> int:

@@ -29,6 +29,7 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings import SettingsDialog, extra_pages
     from app.ui.dialogs.settings_backups import BackupsPage
     from app.ui.dialogs.settings_database import DatabasePage
+    from app.ui.dialogs.settings_goodwill import GoodwillPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
     from app.ui.dialogs.settings_users import UsersPage
@@ -36,16 +37,14 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     database = window.database
     priority = QueuePriorityPage(database)
     shop = ShopPage(database)
-    if window.read_only:
-        # The queue policy and the shop page are the whole shop's: shown, not changed.
-        for shared in (priority, shop):
-            shared.setEnabled(False)
-            shared.setToolTip(READ_ONLY_MESSAGE)
+    goodwill = GoodwillPage(database)
     users = UsersPage(database)
     if window.read_only:
-        users.setEnabled(False)
-        users.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, users]
+        # The queue policy, the shop pages and the users are the whole shop's: shown only.
+        for shared in (priority, shop, goodwill, users):
+            shared.setEnabled(False)
+            shared.setToolTip(READ_ONLY_MESSAGE)
+    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, goodwill, users]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)
