@@ -5,7 +5,7 @@ for without echo), with that user's permissions, as in the window. Without ``--u
 that has no users acts as its owner, as before; a shop that has users lets a command change
 something only on a SQLite file on this computer (whoever can open that file could change it
 anyway, so the command acts as the owner and says so); on a shared server it is refused.
-Commands that only read never ask.
+Commands that only read never ask, not even with ``--user``: looking is open to every role.
 """
 
 from __future__ import annotations
@@ -86,13 +86,13 @@ def read_new_pin(name: str) -> str:
 def act_as(database: Database, user: str | None, *, writes: bool, local_file: bool) -> str:
     """Set who the command acts for (``database.actor``), or refuse before anything runs.
     Returns the PIN the user signed in with ("" without ``--user``)."""
+    if not writes:
+        return ""  # looking is open to everyone (and the file may be open read-only)
     if user is not None:
         pin = read_pin(f"PIN for {user}: ")
         signed_in = database.run(lambda session: users.sign_in(session, user, pin))
         database.actor = signed_in.actor_or_raise()  # the wrong try was saved first
         return pin
-    if not writes:
-        return ""
     with database.read() as session:
         has_users = users.shop_has_users(session)
     if not has_users:

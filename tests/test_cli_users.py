@@ -175,3 +175,11 @@ def test_a_shared_database_with_users_refuses_writes_without_user(
     monkeypatch.setenv(PIN_VARIABLE, "1111")
     code, out, _err = _import(capsys, postgres_url, tmp_path, "--user", "Olga")
     assert code == 0 and "1 customer" in out
+
+
+def test_a_command_that_only_reads_never_signs_in(
+    staffed: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PIN_VARIABLE, "9999")  # wrong, and never checked: nothing is changed
+    code, out, _err = run(capsys, "--db", str(staffed), "--user", "Olga", "export", "stock", "-")
+    assert code == 0 and out.startswith("sku,")

@@ -94,7 +94,9 @@ class TillLock(QObject):
 
         window = self.window
         with window.database.read() as session:
-            has_users = shop_has_users(session)
+            # A read-only window changes nothing, and looking is open to every role: nobody
+            # signs in there (a sign-in writes its wrong tries, which it could not).
+            has_users = shop_has_users(session) and not window.read_only
         window.lock_action.setEnabled(has_users)
         window.lock_action.setToolTip(
             "" if has_users else "Add users in Settings > Users to sign in at the tills"

@@ -200,3 +200,17 @@ def test_this_computers_idle_lock_is_set_on_the_users_page(qtbot, staffed: Datab
     page.auto_lock.setValue(10)
     page.apply()
     assert load_settings().auto_lock_minutes == 10
+
+
+def test_a_read_only_window_on_a_shop_with_users_shows_without_a_sign_in(
+    qtbot, staffed: Database
+) -> None:
+    """Looking is open to every role, and a sign-in writes its wrong tries, which a read-only
+    window could not: nobody signs in there."""
+    window = MainWindow(staffed, read_only=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    assert window.till_lock.dialog is None and window.tabs.isVisible()
+    assert not window.findChild(QAction, "lockAction").isEnabled()
