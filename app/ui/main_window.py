@@ -200,6 +200,16 @@ class MainWindow(QMainWindow):
                 anywhere=True,
                 tip="Correct on hand of the product selected on the Stock tab, or another",
             ),
+            TabAction(
+                "historyAction",
+                "&History…",
+                self.open_history,
+                "&View",
+                anywhere=True,
+                writes=False,
+                separator_before=True,
+                tip="Who did what, on which till and when: the shop's audit trail",
+            ),
         ]
 
     def show_tab(self, tab: QWidget) -> None:
@@ -344,6 +354,9 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self) -> None:
         self._open("restore_backup", "RestoreBackupDialog")
+
+    def open_history(self) -> None:
+        self._open("history", "HistoryDialog")
 
     def check_database(self) -> None:
         self._open("check_database", "CheckDatabaseDialog")
