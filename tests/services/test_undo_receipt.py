@@ -22,6 +22,7 @@ from app.domain import (
     StockMovement,
 )
 from app.domain.actors import Actor, Role
+from app.domain.audit import AuditEvent
 from app.domain.errors import CannotUndoReceipt, InvalidInput, StalePlan
 from app.domain.permissions import NotAllowed
 from app.services import stock
@@ -165,6 +166,17 @@ def test_undo_takes_the_units_out_and_the_customers_wait_again_in_their_places(
         assert [tuple(e) for e in events] == [("undo", -3), ("undo", -2)]
         report = check_database(session)
         assert all(not check.problems for check in report.checks)
+        (audited,) = session.execute(
+            select(AuditEvent.user_name, AuditEvent.po_ref, AuditEvent.summary).where(
+                AuditEvent.action == "undid a receipt"
+            )
+        ).all()
+    assert tuple(audited) == (
+        "Owner",
+        "PO-1",
+        f"Undid RCPT-{result.receipt_id} against PO-1: 6 units out of stock, 5 taken back "
+        "from 2 orders. Why: entered against the wrong PO",
+    )
 
 
 def test_a_receipt_already_undone_is_refused(shop: Database) -> None:
