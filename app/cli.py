@@ -208,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cancellation, setting, price and catalog change and sign-in, with who did it, on "
         "which till, when, and what changed.",
     )
-    historian.add_argument("--user", dest="by_user", metavar="NAME", help="only this person's")
+    # Not --user: that is who a command acts as (sign-in), on every command.
+    historian.add_argument("--by", dest="by_user", metavar="NAME", help="only this person's")
     historian.add_argument("--order", metavar="REF", help="only this order or purchase order")
     historian.add_argument("--product", metavar="CODE", help="only this product's")
     historian.add_argument("--action", metavar="ACTION", help="e.g. changed, signed in")

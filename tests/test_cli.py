@@ -516,6 +516,8 @@ def test_history_prints_the_audit_trail_filtered(
     assert run(capsys, "history", "--since", tomorrow, "--db", str(db_path))[1] == (
         "Nothing in the history matches.\n"
     )
-    assert run(capsys, "history", "--user", "nobody", "--db", str(db_path))[1] == (
+    status, out, _err = run(capsys, "history", "--by", "owner", "--db", str(db_path))
+    assert status == 0 and "Owner (owner)" in out.splitlines()[1]
+    assert run(capsys, "history", "--by", "nobody", "--db", str(db_path))[1] == (
         "Nothing in the history matches.\n"
     )

@@ -425,7 +425,8 @@ def _record_bulk(state: ORMExecuteState) -> Any:
         str(getattr(key, "key", key))
         for key in (params[0] if many and params else {})  # type: ignore[index]
     )
-    summary = f"{count:,} {entity_label(name).lower()} rows {verb} at once"
+    rows = "row" if count == 1 else "rows"
+    summary = f"{entity_label(name)}: {count:,} {rows} {verb} in one statement"
     row = _row(
         current_actor(session),
         utcnow(),

@@ -225,8 +225,7 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
             "look at the new preview and undo again."
         )
     document = fresh.po_ref or fresh.label
-    # The statements below are bulk ones: their audit rows name the PO.
-    tag_document(session, po_ref=fresh.po_ref)
+    tag_document(session, po_ref=fresh.po_ref)  # the audit rows of the statements below
     # Units taken back from the lines, last served first, each with its release event.
     now = utcnow()
     product_of = {item.sku: item.product_id for item in fresh.stock}
@@ -298,19 +297,7 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
     products = {item.product_id for item in fresh.stock}
     recompute_etas(session, products | pegged)
     orders = tuple(dict.fromkeys(lost.order_ref for lost in fresh.customers))
-    record_event(
-        session,
-        "undid a receipt",
-        f"Undid {fresh.label}{f' against {fresh.po_ref}' if fresh.po_ref else ''}: "
-        f"{fresh.units_out:,} units out of stock, "
-        f"{sum(lost.qty for lost in fresh.customers):,} taken back from "
-        f"{len(orders):,} orders. Why: {reason}",
-        entity="receipt",
-        entity_id=token.receipt_id,
-        po_ref=fresh.po_ref,
-        before={"undone_at": None},
-        after={"undone_at": now, "undone_reason": reason[:500]},
-    )
+    _record_undo(session, fresh, reason)
     return UndoneReceipt(
         receipt_id=fresh.receipt_id,
         label=fresh.label,
@@ -328,6 +315,34 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
             | ({fresh.po_ref} if fresh.po_ref else set()),
         ),
     )
+
+
+def _record_undo(session: Session, undone: UndoPreview, reason: str) -> None:
+    """The audit trail's account of the undo: one entry for the receipt (its PO's history)
+    and one for each order that gave units back (that order's history)."""
+    where = f"{undone.label} ({undone.po_ref})" if undone.po_ref else undone.label
+    record_event(
+        session,
+        "undid a receipt",
+        f"Undid {where}: {undone.units_out:,} units out of stock; {reason}",
+        entity="receipt",
+        entity_id=undone.receipt_id,
+        po_ref=undone.po_ref,
+        after={"units_out": undone.units_out, "reason": reason},
+    )
+    taken: dict[str, int] = defaultdict(int)
+    for lost in undone.customers:
+        taken[lost.order_ref] += lost.qty
+    for order_ref, qty in taken.items():
+        record_event(
+            session,
+            "undid a receipt",
+            f"{qty:,} units taken back from {order_ref}: {where} was undone",
+            entity="receipt",
+            entity_id=undone.receipt_id,
+            order_ref=order_ref,
+            after={"taken_back": qty},
+        )
 
 
 def _lock(session: Session, receipt_id: int) -> set[int]:

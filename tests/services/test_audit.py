@@ -149,7 +149,7 @@ def test_offering_freed_stock_records_the_allocation(shop_as_sam: Database) -> N
     allocation = one([r for r in rows if r.entity == "allocation_event"])
     assert allocation.after == {"rows": 1, "columns": allocation.after["columns"]}
     lines = one([r for r in rows if r.entity == "order_line" and r.action == "bulk changed"])
-    assert lines.summary == "1 order line rows changed at once"
+    assert lines.summary == "Order line: 1 row changed in one statement"
     assert_by_sam_just_now(allocation)
 
 
@@ -295,3 +295,32 @@ def test_nothing_is_recorded_when_the_transaction_rolls_back(shop_as_sam: Databa
         session.flush()
         raise RuntimeError("the clerk's computer lost power")
     assert rows_since(shop_as_sam, start) == []
+
+
+def test_undoing_a_receipt_records_it_for_the_po_and_each_order(shop_as_sam: Database) -> None:
+    from app.services.undo_receipt import preview_undo_receipt, undo_receipt
+
+    shop_as_sam.actor = Actor(name="Sam", role=Role.OWNER, user_id=7, till="TILL-2")
+    lines = make_po(shop_as_sam, ("WIDGET", 5), ref="PO-1")
+    order(shop_as_sam, "ANN", ("WIDGET", 3), ref="SO-1")
+    received = confirm(
+        shop_as_sam, preview(shop_as_sam, ("WIDGET", 5), po_lines=lines, po_ref="PO-1")
+    )
+    start = last_id(shop_as_sam)
+    with shop_as_sam.write() as session:
+        plan = preview_undo_receipt(session, received.receipt_id)
+        undo_receipt(session, plan.token, "wrong PO")
+    undone = rows_since(shop_as_sam, start, action="undid a receipt")
+    assert [(r.po_ref, r.order_ref) for r in undone] == [("PO-1", None), (None, "SO-1")]
+    assert (
+        undone[0].summary
+        == f"Undid RCPT-{received.receipt_id} (PO-1): 5 units out of stock; wrong PO"
+    )
+    assert undone[1].after == {"taken_back": 3}
+    for row in undone:
+        assert row.user_name == "Sam" and row.till == "TILL-2"
+    # The statements the undo ran are on the PO's history too.
+    assert {r.entity for r in rows_since(shop_as_sam, start, po_ref="PO-1")} >= {
+        "receipt",
+        "stock_movement",
+    }

@@ -203,12 +203,15 @@ def _readable_text(value: str) -> str:
     """Stored times as the shop reads them; enum values ("part_ready") as words."""
     if _ENUM_VALUE.fullmatch(value):
         return value.replace("_", " ")
+    if _ISO_DAY.fullmatch(value):
+        return formatting.day(date.fromisoformat(value))
     if _ISO_MOMENT.fullmatch(value):
         moment = datetime.fromisoformat(value)
         return formatting.moment(moment) if moment.tzinfo else value
     return value
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _ENUM_VALUE = re.compile(r"[a-z]+(_[a-z]+)+")
 _ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d")
 

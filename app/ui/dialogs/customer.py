@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
     QLineEdit,
+    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from app.domain import CustomerTier
 from app.domain.enums import ShipPreference
 from app.services import catalog
 from app.services.catalog import CustomerRow, SavedCustomer
+from app.services.views.coupons import coupons_list
+from app.ui.dialogs.coupon_table import coupons_table
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -32,6 +35,9 @@ from app.ui.dialogs.widgets import (
     read_with,
     tab_order,
 )
+
+#: Wide enough for the coupons table's seven columns without scrolling.
+COUPONS_WIDTH = 760
 
 
 class CustomerPicker(QLineEdit):
@@ -215,9 +221,22 @@ class CustomerDialog(KeyboardDialog):
         )  # fmt: skip
         if code:
             self._load(code)
+            self._show_coupons(code)
         else:
             self._suggest_code(name)
         self.name.setFocus()
+
+    def _show_coupons(self, code: str) -> None:
+        """The customer's goodwill coupons, under the form (only when they have any)."""
+        rows = guarded(
+            self.message, lambda: read_with(self.database, lambda s: coupons_list(s, code))
+        )
+        if rows:
+            self.coupons = coupons_table(rows)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(1, self.coupons)
+            self.resize(max(self.width(), COUPONS_WIDTH), self.height())
 
     def _load(self, code: str) -> None:
         row = guarded(

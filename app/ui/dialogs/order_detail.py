@@ -39,6 +39,7 @@ from app.services.formatting import day, moment, money
 from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
+from app.ui.dialogs.coupon_table import order_coupon_words
 from app.ui.dialogs.widgets import (
     FIT_COLUMNS_MAX_ROWS,
     MessageLabel,
@@ -266,6 +267,7 @@ class OrderDetailDialog(QDialog):
         self.total.setText(
             f"Order total: <b>{money(detail.total, currency)}</b>"
             + (f" \N{MIDDLE DOT} {cancelled:,} cancelled units not charged" if cancelled else "")
+            + order_coupon_words(detail)
         )
         if detail.lines:
             self.lines.selectRow(min(row, len(detail.lines) - 1))

@@ -43,8 +43,8 @@ def audit_tips(row: HistoryRow) -> tuple[str, ...]:
 class HistoryModel(PagedTableModel):
     columns = (
         Column("When", lambda r: r.at, "at", width=150),
-        Column("Who", lambda r: r.user, "user", width=110, tip=lambda r: r.role.capitalize()),
-        Column("Till", lambda r: r.till, width=110, tooltip="The computer it was done on"),
+        Column("Who", lambda r: r.user, "user", width=100, tip=lambda r: r.role.capitalize()),
+        Column("Till", lambda r: r.till, width=100, tooltip="The computer it was done on"),
         Column(
             "Did",
             lambda r: r.action,
@@ -58,7 +58,7 @@ class HistoryModel(PagedTableModel):
         Column(
             "What changed",
             lambda r: r.changes_text() or r.summary,
-            width=360,
+            width=300,
             stretch=True,
             tip=lambda r: changes_tip(r) or r.summary,
         ),
