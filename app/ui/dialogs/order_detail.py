@@ -48,6 +48,7 @@ from app.ui.dialogs.widgets import (
     read_with,
 )
 from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
+from app.ui.print_preview import order_print_button
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -205,10 +206,12 @@ class OrderDetailDialog(QDialog):
         self.cancel_line_button = QPushButton("&Cancel line…")
         self.cancel_line_button.setObjectName("orderDetailCancelLineButton")
         self.cancel_line_button.setToolTip("Cancel the selected line, or some of its units")
+        self.print_button = order_print_button(self, database, ref)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.ship_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.cancel_line_button, QDialogButtonBox.ButtonRole.ActionRole)
-        for button in (self.ship_button, self.cancel_line_button):
+        for button in (self.print_button, self.ship_button, self.cancel_line_button):
             button.setAutoDefault(False)
         self.close_button.setDefault(True)  # Enter, like Esc, closes: this view only reads
         self.close_button.clicked.connect(self.reject)
