@@ -22,6 +22,7 @@ class Area(StrEnum):
     PURCHASE_ORDERS = "purchase_orders"  #: purchase orders: lines, dates, statuses
     CATALOG = "catalog"  #: products, customers and suppliers themselves
     SETTINGS = "settings"  #: shop-wide settings every till shares (the queue policy, ...)
+    NOTIFICATIONS = "notifications"  #: messages to customers waiting, sent or failed
 
 
 @dataclass(frozen=True, slots=True)

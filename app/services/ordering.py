@@ -35,6 +35,7 @@ from app.domain.quantities import check_quantity
 from app.services.catalog import check_active, default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
 from app.services.eta import store_new_order_etas
+from app.services.notifications.outbox import enqueue_status_changes
 from app.services.pricing import parse_price
 from app.services.refs import checked_ref, next_free_ref
 from app.services.shop_settings import DEFAULT_CURRENCY, get_currency
@@ -343,6 +344,8 @@ def place_order(
         ),
     )
     store_new_order_etas(session, order)
+    # A customer left waiting hears so (with each waiting line's ETA range) once this commits.
+    enqueue_status_changes(session, {order.id: (None, order.status)})
     return result
 
 
