@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.domain import Customer, OrderLine, OrderStatus, SalesOrder
+from app.domain import Customer, NotificationChannel, OrderLine, OrderStatus, SalesOrder
 from app.domain.enums import ShipPreference
 from app.domain.orders import OrderTotals, derive_order_status
-from app.services.notifications.outbox import enqueue_status_changes
+from app.services.notifications.outbox import enqueue_status_changes, reaches
 
 #: Orders per statement: well below SQLite's and psycopg's limits on bound parameters.
 CHUNK = 2000
@@ -46,6 +46,7 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
             ).all()
     statuses: dict[int, OrderStatus] = {}
     before: dict[int, OrderStatus] = {}
+    reach: dict[int, tuple[int, NotificationChannel]] = {}  # who hears of a change
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
             select(
@@ -53,6 +54,9 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
                 SalesOrder.status,
                 SalesOrder.ship_preference,
                 Customer.ship_preference,
+                Customer.id,
+                Customer.notify_opt_in,
+                Customer.notify_channel,
                 func.sum(OrderLine.qty_ordered),
                 func.sum(OrderLine.qty_cancelled),
                 func.sum(OrderLine.qty_shipped),
@@ -67,10 +71,15 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
                 SalesOrder.status,
                 SalesOrder.ship_preference,
                 Customer.ship_preference,
+                Customer.id,
+                Customer.notify_opt_in,
+                Customer.notify_channel,
             )
         )
-        for order_id, status, override, preference, *totals in rows:
+        for order_id, status, override, preference, customer, opt_in, channel, *totals in rows:
             before[order_id] = status
+            if reaches(opt_in, channel):
+                reach[order_id] = (customer, channel)
             ship_complete = (override or preference) is ShipPreference.COMPLETE
             statuses[order_id] = derive_order_status(
                 OrderTotals(*(int(t or 0) for t in totals)), ship_complete=ship_complete
@@ -85,7 +94,7 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
         )
         # The customers whose order changed status hear of it, in this same transaction.
         moved = {i: (before[i], s) for i, s in statuses.items() if before[i] != s}
-        enqueue_status_changes(session, moved)
+        enqueue_status_changes(session, moved, reach=reach)
     session.expire_all()
     return statuses
 

@@ -111,6 +111,12 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if read_only:
             self._go_read_only()
+        else:
+            from app.ui.notifier import Notifier
+
+            # Customer messages go out every minute while the window is open.
+            self.notifier = Notifier(self, database)
+            self.notifier.start()
         self.show_message("Ready")
 
     def _build_menus(self) -> None:
@@ -200,6 +206,16 @@ class MainWindow(QMainWindow):
                 anywhere=True,
                 tip="Correct on hand of the product selected on the Stock tab, or another",
             ),
+            TabAction(
+                "notificationsAction",
+                "&Notifications…",
+                self.show_notifications,
+                "&View",
+                anywhere=True,
+                writes=False,
+                separator_before=True,
+                tip="Messages to customers: waiting, sent and failed",
+            ),
         ]
 
     def show_tab(self, tab: QWidget) -> None:
@@ -276,6 +292,9 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is self.purchase_orders_tab:
             po_ref = self.purchase_orders_tab.selected_ref()
         self._open("receive_stock", "ReceiveStockDialog", po_ref)
+
+    def show_notifications(self) -> None:
+        self._open("notifications_view", "NotificationsDialog")
 
     def adjust_stock(self) -> None:
         sku = None

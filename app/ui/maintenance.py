@@ -29,18 +29,29 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings import SettingsDialog, extra_pages
     from app.ui.dialogs.settings_backups import BackupsPage
     from app.ui.dialogs.settings_database import DatabasePage
+    from app.ui.dialogs.settings_messages import MessagesPage
+    from app.ui.dialogs.settings_notifications import NotificationsPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
 
     database = window.database
     priority = QueuePriorityPage(database)
     shop = ShopPage(database)
+    notifications = NotificationsPage(database)
+    messages = MessagesPage(database)
     if window.read_only:
         # The queue policy and the shop page are the whole shop's: shown, not changed.
-        for shared in (priority, shop):
+        for shared in (priority, shop, notifications, messages):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop]
+    pages = [
+        DatabasePage(database.url),
+        BackupsPage(database),
+        priority,
+        shop,
+        notifications,
+        messages,
+    ]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)

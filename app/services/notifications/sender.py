@@ -71,7 +71,7 @@ class OutgoingMessage:
     notification_id: int
     idempotency_key: str
     channel: NotificationChannel
-    event: NotificationEvent
+    event: NotificationEvent | None  #: None: a test message from the settings page
     order_ref: str
     customer_code: str
     customer_name: str

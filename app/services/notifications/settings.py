@@ -107,7 +107,7 @@ def check_notification_settings(settings: NotificationSettings) -> NotificationS
         shop_name=settings.shop_name.strip()[:200],
         smtp_host=host,
         smtp_port=settings.smtp_port,
-        smtp_security=settings.smtp_security,
+        smtp_security=SmtpSecurity(settings.smtp_security),
         smtp_user=settings.smtp_user.strip(),
         from_address=sender,
         webhook_url=url,
@@ -142,9 +142,29 @@ def save_notification_settings(
 
 
 class SecretStore:
-    """The SMTP password and the webhook secret, in the operating system's keyring."""
+    """The SMTP password and the webhook secret, in the operating system's keyring.
+
+    Without a keyring (a bare Linux box) a secret typed this session is kept in memory only,
+    for this process, as the server password is (``app.db.config.PasswordStore``).
+    """
+
+    _session: dict[str, str] = {}  # shared by every store in this process
+
+    def available(self) -> bool:
+        """Whether a real keyring is there to keep a secret between starts."""
+        import keyring
+        from keyring.backends import chainer, fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
+            return False
+        if isinstance(backend, chainer.ChainerBackend):
+            return bool(backend.backends)
+        return True
 
     def get(self, key: str) -> str | None:
+        if not self.available():
+            return self._session.get(key)
         import keyring
         from keyring.errors import KeyringError
 
@@ -156,6 +176,12 @@ class SecretStore:
 
     def set(self, key: str, secret: str) -> None:
         """Keep ``secret`` (empty: forget it). Raises InvalidInput if the keyring refuses."""
+        if not self.available():
+            if secret:
+                self._session[key] = secret
+            else:
+                self._session.pop(key, None)
+            return
         import keyring
         from keyring.errors import KeyringError, PasswordDeleteError
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from app.domain import NotificationChannel
-from app.services.notifications.sender import Transport
+from app.domain.base import utcnow
+from app.services.notifications.sender import OutgoingMessage, SendFailed, Transport
 from app.services.notifications.settings import NotificationSettings, SecretStore
 from app.services.notifications.smtp import SmtpTransport
 from app.services.notifications.webhook import WebhookTransport
@@ -24,3 +27,39 @@ def build_transports(
             settings.webhook_url, secrets.get(settings.webhook_key)
         )
     return found
+
+
+def send_test_message(
+    settings: NotificationSettings,
+    channel: NotificationChannel,
+    to: str = "",
+    secrets: SecretStore | None = None,
+) -> str:
+    """Send a test message through ``channel`` with these settings (not yet saved, perhaps),
+    e-mail to ``to``; returns what to tell the owner, or raises SendFailed saying why not."""
+    transport = build_transports(settings, secrets).get(channel)
+    if transport is None:
+        what = "an SMTP server" if channel is NotificationChannel.EMAIL else "a webhook address"
+        raise SendFailed(f"Set {what} first.")
+    if channel is NotificationChannel.EMAIL and "@" not in to:
+        raise SendFailed("Give an e-mail address to send the test message to.")
+    shop = settings.shop_name or "Shopkeeper"
+    transport.send(
+        OutgoingMessage(
+            notification_id=0,
+            idempotency_key=uuid.uuid4().hex,
+            channel=channel,
+            event=None,
+            order_ref="",
+            customer_code="",
+            customer_name=shop,
+            email=to,
+            subject=f"Test message from {shop}",
+            body="This is a test: customer messages from this shop will arrive like this.",
+            created_at=utcnow(),
+            attempt=1,
+        )
+    )
+    if channel is NotificationChannel.EMAIL:
+        return f"Test message sent to {to}"
+    return "Test message posted to the webhook"

@@ -25,7 +25,7 @@ TIMEOUT_SECONDS = 20
 def payload(message: OutgoingMessage) -> dict[str, Any]:
     return {
         "id": message.idempotency_key,
-        "event": message.event.value,
+        "event": message.event.value if message.event is not None else "test",
         "order_ref": message.order_ref,
         "customer_code": message.customer_code,
         "customer_name": message.customer_name,

@@ -65,9 +65,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_notification_idempotency_key")),
     )
     with op.batch_alter_table("notification", schema=None) as batch_op:
-        batch_op.create_index("ix_notification_customer_id", ["customer_id"], unique=False)
         batch_op.create_index("ix_notification_order_id", ["order_id"], unique=False)
-        batch_op.create_index("ix_notification_created_at", ["created_at"], unique=False)
         batch_op.create_index(
             "ix_notification_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
         )
@@ -85,9 +83,7 @@ def downgrade() -> None:
     op.drop_table("notification_template")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_status_next_attempt_at")
-        batch_op.drop_index("ix_notification_created_at")
         batch_op.drop_index("ix_notification_order_id")
-        batch_op.drop_index("ix_notification_customer_id")
     op.drop_table("notification")
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.drop_column("notify_channel")
