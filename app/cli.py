@@ -52,6 +52,7 @@ from app.domain.errors import (
 )
 from app.domain.queue import serving_key
 from app.services import purchasing, receiving
+from app.services.documents import DOCUMENT_KINDS, read_document
 from app.services.exporting import KINDS as EXPORT_KINDS
 from app.services.exporting import export_csv, export_to_path, write_csv, write_csv_to_path
 from app.services.formatting import day, set_locale
@@ -165,6 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporter.add_argument("--csv", metavar="FILE.csv", help="'-' writes to standard output")
 
+    printer = commands.add_parser(
+        "print",
+        parents=common,
+        help="write a packing slip, order status, purchase order or pick list as PDF or HTML",
+        description="Write a shop document to a file, for scripts and e-mail: a packing slip "
+        "or order status of an order (SO-...), a purchase order (PO-...), or the pick list of "
+        "the orders ready to ship (or of one order). Needs no display.",
+    )
+    printer.add_argument("kind", choices=tuple(DOCUMENT_KINDS))
+    printer.add_argument("ref", nargs="?", metavar="REF", help="the order or purchase order")
+    printer.add_argument("--pdf", metavar="FILE.pdf", help="write the document as a PDF")
+    printer.add_argument("--html", metavar="FILE.html", help="write it as one HTML page")
+    couponer = commands.add_parser(
+        "coupons",
+        parents=common,
+        help="list goodwill coupons (all, or one customer's)",
+        description="List the goodwill coupons given to customers who waited long, newest "
+        "first: code, value, the order that earned it, and the order it was used on.",
+    )
+    couponer.add_argument("--customer", metavar="CODE", help="only this customer's coupons")
+
     commands.add_parser(
         "check",
         parents=common,
@@ -226,8 +248,12 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_backup(database)
             if args.command == "send-notifications":
                 return cmd_send_notifications(database, once=args.once)
+            if args.command == "print":
+                return cmd_print(database, args.kind, args.ref, args.pdf, args.html)
             if args.command == "report":
                 return cmd_report(database, args.name, args.start, args.end, args.csv)
+            if args.command == "coupons":
+                return cmd_coupons(database, args.customer)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -436,6 +462,41 @@ def cmd_send_notifications(
         time.sleep(interval)
 
 
+def cmd_coupons(database: Database, customer: str | None) -> int:
+    from app.services.formatting import day, money
+    from app.services.views.coupons import coupons_list
+
+    with database.read() as session:
+        rows = coupons_list(session, customer)
+    if not rows:
+        print("No coupons" + (f" for {customer}." if customer else " yet."))
+        return 0
+    columns = ("Code", "Customer", "Value", "Earned by", "Given", "Expires", "Used on", "Discount")
+    cells = [
+        (
+            row.code,
+            row.customer_code,
+            row.value,
+            row.earned_by,
+            day(row.created_at.astimezone().date()),
+            day(row.expires_at.astimezone().date()) if row.expires_at else "never",
+            row.redeemed_on or ("expired" if row.state() == "expired" else "not used"),
+            money(row.discount, row.currency) if row.discount is not None else "",
+        )
+        for row in rows
+    ]
+    _print_table(columns, cells)
+    return 0
+
+
+def _print_table(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns padded to their widest cell, as a terminal shows a table."""
+    cells = [columns, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
 def cmd_check(database: Database) -> int:
     from app.services.maintenance import check_database
 
@@ -450,6 +511,32 @@ def cmd_backup(database: Database) -> int:
 
     path = backup_database(database, label="manual", keep=load_settings().keep_backups)
     print(f"Backed up to {path}")
+    return 0
+
+
+def cmd_print(
+    database: Database, kind: str, ref: str | None, pdf: str | None, html: str | None
+) -> int:
+    """Write document ``kind`` as ``--pdf`` and/or ``--html``; Qt lays the PDF out
+    offscreen (no display needed)."""
+    if not pdf and not html:
+        raise InvalidInput("Say where to write the document: --pdf FILE and/or --html FILE")
+    with database.read() as session:
+        document = read_document(session, kind, ref)
+    if html:
+        from app.printing import write_html
+
+        write_html(document, Path(html))
+        print(f"Wrote {document.title} to {html}")
+    if pdf:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
+
+        from app.printing import write_pdf
+
+        _application = QGuiApplication.instance() or QGuiApplication([PROG])
+        pages = write_pdf(document, Path(pdf))
+        print(f"Wrote {document.title} to {pdf} ({pages} {'page' if pages == 1 else 'pages'})")
     return 0
 
 
@@ -488,8 +575,7 @@ def cmd_report(
         print(f"Exported {count} {'row' if count == 1 else 'rows'} of {name} to {csv_file}")
     else:
         print(report.summary)
-        cells = [report.columns, *[tuple("" if c is None else str(c) for c in row) for row in rows]]
-        widths = [max(len(str(row[i])) for row in cells) for i in range(len(report.columns))]
-        for row in cells:
-            print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        _print_table(
+            tuple(report.columns), [tuple("" if c is None else str(c) for c in row) for row in rows]
+        )
     return 0

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import types
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from app.cli import main
 from app.db import Database, open_database
 from app.services import catalog, purchasing, stock
-from app.services.formatting import day
+from app.services.formatting import day, money
 from app.services.ordering import LineRequest, place_order
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -462,3 +463,35 @@ def test_report_on_time_and_fill_rate_print_their_headline_figures(
         ["2026-01-05", "2", "6", "2", "33.3", "2", "100.0"],
         ["2026-01-06", "0", "0", "0", "0"],
     ]
+
+
+def test_coupons_lists_the_goodwill_coupons_of_the_shop_or_of_one_customer(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.services.shipping import ship_order
+    from app.services.shop_settings import set_goodwill_rule
+
+    assert run(capsys, "coupons", "--db", str(db_path))[1] == "No coupons yet.\n"
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        set_goodwill_rule(session, enabled=True, days=14, amount="5.00")
+    database.dispose()
+    assert run(capsys, "receive", "PO-1", "--db", str(db_path))[0] == 0
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        code = ship_order(session, "SO-1").coupon  # waited from January: far beyond 14 days
+    database.dispose()
+    assert code is not None
+    status, out, _err = run(capsys, "coupons", "--db", str(db_path))
+    header, row = out.splitlines()
+    assert status == 0
+    assert header.split("  ")[0] == "Code" and header.endswith("Used on   Discount")
+    cells = [cell.strip() for cell in row.split("  ") if cell.strip()]
+    assert cells[:4] == [f"{code[:4]}-{code[4:]}", "ANN", money(Decimal("5.00"), "EUR"), "SO-1"]
+    assert cells[-1] == "not used"
+    assert run(capsys, "coupons", "--customer", "ANN", "--db", str(db_path))[1] == out
+    assert run(capsys, "coupons", "--customer", "BOB", "--db", str(db_path))[1] == (
+        "No coupons for BOB.\n"
+    )
+    status, _out, err = run(capsys, "coupons", "--customer", "ZED", "--db", str(db_path))
+    assert (status, err) == (1, "shopkeeper: No customer has the code 'ZED'\n")

@@ -1,7 +1,9 @@
 """The shop's domain: mapped classes, enums, rules and errors. No Qt, no I/O beyond the ORM."""
 
+from app.domain.audit import AuditEvent
 from app.domain.base import Base
 from app.domain.catalog import Customer, Location, Product, Supplier
+from app.domain.coupons import Coupon
 from app.domain.enums import (
     BackorderPolicy,
     CustomerTier,
@@ -22,11 +24,14 @@ from app.domain.notifications import (
 from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.domain.settings import ShopSetting
+from app.domain.users import User
 
 __all__ = [
     "AllocationEvent",
+    "AuditEvent",
     "BackorderPolicy",
     "Base",
+    "Coupon",
     "Customer",
     "CustomerTier",
     "LineEta",
@@ -52,4 +57,5 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "Supplier",
+    "User",
 ]

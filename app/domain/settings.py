@@ -6,7 +6,7 @@ instead; see ``app.db``. Values are strings; ``app.services.settings`` reads and
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.base import Base
@@ -19,4 +19,5 @@ class ShopSetting(Base):
     __tablename__ = "shop_setting"
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(String(500))
+    #: Text: most values are a word or a number, but the shop's logo is an image (base64).
+    value: Mapped[str] = mapped_column(Text)

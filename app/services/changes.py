@@ -21,6 +21,7 @@ class Area(StrEnum):
     ORDERS = "orders"  #: customer orders: their lines, statuses and ship preferences
     PURCHASE_ORDERS = "purchase_orders"  #: purchase orders: lines, dates, statuses
     CATALOG = "catalog"  #: products, customers and suppliers themselves
+    COUPONS = "coupons"  #: goodwill coupons: given when an order ships, used on a new one
     SETTINGS = "settings"  #: shop-wide settings every till shares (the queue policy, ...)
     NOTIFICATIONS = "notifications"  #: messages to customers waiting, sent or failed
 

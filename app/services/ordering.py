@@ -34,9 +34,10 @@ from app.domain.errors import (
 from app.domain.quantities import check_quantity
 from app.services.catalog import check_active, default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
+from app.services.coupons import checked_coupon, redeem_coupon
 from app.services.eta import store_new_order_etas
 from app.services.notifications.outbox import enqueue_status_changes
-from app.services.pricing import parse_price
+from app.services.pricing import parse_price, total
 from app.services.refs import checked_ref, next_free_ref
 from app.services.shop_settings import DEFAULT_CURRENCY, get_currency
 from app.services.stock import lock_balances
@@ -69,6 +70,8 @@ class PlacedOrder:
     lines: tuple[PlacedLine, ...]
     #: What placing it changed (its products' stock and queues, the order itself).
     changes: Changes
+    #: What a goodwill coupon took off the order's line total (zero: no coupon).
+    discount: Decimal = Decimal("0.00")
 
     @property
     def backordered(self) -> int:
@@ -265,12 +268,16 @@ def place_order(
     ref: str | None = None,
     placed_at: datetime | None = None,
     note: str = "",
+    coupon: str | None = None,
 ) -> PlacedOrder:
     """Take a customer's order: allocate what is available now, backorder the rest.
 
     Available means on hand minus what is already promised. For a product whose policy is
     "out of stock", ordering more than is available is refused (nothing is written); for a
     "backorder" product, the remainder waits in the queue behind everyone already waiting.
+
+    A ``coupon`` code (the customer's own, unused, not expired; else ``CouponRefused`` and
+    nothing is written) takes its discount off the order's line total, once.
     """
     if not lines:
         raise InvalidInput("An order needs at least one line")
@@ -287,6 +294,13 @@ def place_order(
         products.append(_orderable(find_product(session, request.code)))
     prices = unit_prices(session, lines, products)
     balances = lock_balances(session, [p.id for p in products])
+    # Locked after the balances (the services' order) and checked before anything is
+    # written: a second till with the same code waits here, then finds it used.
+    goodwill = (
+        None
+        if coupon is None
+        else checked_coupon(session, customer.id, coupon, lock=True, now=placed_at)
+    )
 
     # Decide every line before changing anything, so a refused order leaves no trace even in
     # a session the caller goes on using. Units waiting are stable: every change to a
@@ -331,18 +345,15 @@ def place_order(
         placed.append(PlacedLine(line_no, product.sku, request.qty, take, request.qty - take))
     order.refresh_status()
     session.flush()
-    result = PlacedOrder(
-        order.ref,
-        order.status,
-        tuple(placed),
-        Changes.of(
-            Area.ORDERS,
-            Area.STOCK,
-            Area.QUEUE,
-            product_ids=balances,
-            order_refs=[order.ref],
-        ),
+    changes = Changes.of(
+        Area.ORDERS, Area.STOCK, Area.QUEUE, product_ids=balances, order_refs=[order.ref]
     )
+    discount = Decimal("0.00")
+    if goodwill is not None:
+        line_total = total(zip((r.qty for r in lines), prices, strict=True))
+        discount = redeem_coupon(session, goodwill, order, line_total, placed_at)
+        changes |= Changes.of(Area.COUPONS)
+    result = PlacedOrder(order.ref, order.status, tuple(placed), changes, discount)
     store_new_order_etas(session, order)
     # A customer left waiting hears so (with each waiting line's ETA range) once this commits.
     enqueue_status_changes(session, {order.id: (None, order.status)})

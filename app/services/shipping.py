@@ -17,6 +17,7 @@ from app.domain.errors import HeldForCompleteShipment, InvalidQuantity, InvalidT
 from app.domain.notifications import NotificationEvent
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
+from app.services.coupons import earn_coupon
 from app.services.notifications.outbox import Event, enqueue, enqueue_status_changes
 from app.services.ordering import locked_order
 from app.services.stock import lock_balances, record_movement
@@ -29,6 +30,8 @@ class ShipResult:
     status: OrderStatus
     #: The order, and the stock of the products that left the shop.
     changes: Changes
+    #: The goodwill coupon this shipment earned the customer (None: none).
+    coupon: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,9 @@ def ship_order(
     An order whose customer wants it complete (or overridden so) is refused while units still
     wait for stock, with HeldForCompleteShipment, unless a manager ships it anyway
     (``override_complete``). A line cannot ship more than is allocated to it.
+
+    An order that waited longer than the shop's goodwill rule says earns its customer a
+    coupon (``coupon``: its code) in the same transaction, once.
     """
     order = locked_order(session, ref)
     by_no = {line.line_no: line for line in order.lines}
@@ -110,7 +116,10 @@ def ship_order(
         product_ids=[line.product_id for line, _ in to_ship],
         order_refs=[order.ref],
     )
-    return ShipResult(order.ref, units, order.status, changes)
+    coupon = earn_coupon(session, order)
+    if coupon is not None:
+        changes |= Changes.of(Area.COUPONS)
+    return ShipResult(order.ref, units, order.status, changes, coupon)
 
 
 def set_order_ship_preference(

@@ -11,14 +11,18 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.db.database import make_engine
 from app.db.migrate import alembic_config, current_revision, head_revision
 from app.domain import Base
+from app.domain.actors import Role
 from app.services.eta import recompute_etas
 from app.services.maintenance import check_database
+from app.services.users import create_user, shop_has_users, sign_in
 from tests.conftest import reset_postgres
+from tests.db.test_audit_append_only import ONE_EVENT, REFUSED, assert_refused
 
 #: The rows every upgrade test starts from: the shop's location and a supplier.
 _SHOP_AND_SUPPLIER = (
@@ -283,13 +287,131 @@ def test_a_shop_at_0005_upgrades_to_head_and_its_order_lines_take_todays_prices(
         assert set(cancelled) == {None}
 
 
-def test_a_shop_at_0009_upgrades_to_head_with_its_customers_opted_out(
+def test_a_shop_at_0009_upgrades_to_head_with_no_users_and_acts_as_its_owner(
+    empty_engine: Engine,
+) -> None:
+    """0010 adds shop_user, empty: an upgraded shop keeps working as its owner, with no
+    sign-in, until the owner adds the first user; its rows are untouched."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        for statement in _SHOP_AND_SUPPLIER:
+            connection.execute(text(statement))
+        before = _rows(connection, "supplier")
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert _rows(connection, "supplier") == before
+    database = Database(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        with database.write() as session:
+            assert not shop_has_users(session)
+            first = create_user(session, "Olga", Role.CLERK, "1234")
+        assert first.user.role is Role.OWNER
+        with database.write() as session:
+            assert sign_in(session, "olga", "1234").actor_or_raise().role is Role.OWNER
+    finally:
+        database.dispose()
+
+
+def test_a_shop_at_0010_upgrades_to_head_with_an_empty_audit_trail(empty_engine: Engine) -> None:
+    """0011 adds the audit trail: every row already there stays as it was, the trail starts
+    empty (nothing before the upgrade was recorded, so nothing is made up), and it refuses
+    changes and deletions as a new shop's does."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0010")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 24.99, 11.00, 'backorder', 0, 1)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        # 0013 (after 0015) appends the customer's notify_opt_in (off) and notify_channel.
+        assert _rows(connection) == {
+            **before,
+            "customer": [(*row, False, "email") for row in before["customer"]],
+        }
+        assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
+    with empty_engine.begin() as connection:
+        connection.execute(text(ONE_EVENT))
+    for statement in REFUSED:  # guarded as a new shop is
+        assert_refused(empty_engine, statement)
+
+
+def test_a_shop_at_0011_upgrades_to_head_keeping_its_settings_and_then_holds_a_logo(
+    empty_engine: Engine,
+) -> None:
+    """0014: a setting's value becomes text long enough for the shop's logo (base64)."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0011")
+        connection.execute(text("INSERT INTO shop_setting (key, value) VALUES ('currency', 'GBP')"))
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        logo = "iVBORw0K" * 20_000  # 160,000 characters, as a logo of ~120 KB takes
+        connection.execute(
+            text("INSERT INTO shop_setting (key, value) VALUES ('shop_logo', :logo)"),
+            {"logo": logo},
+        )
+    with empty_engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT key, value FROM shop_setting")).all())
+    assert rows == {"currency": "GBP", "shop_logo": logo}
+
+
+def test_a_shop_at_0014_upgrades_to_head_with_no_coupons_and_its_orders_can_earn_one(
+    empty_engine: Engine,
+) -> None:
+    """0015: the coupon table starts empty (no past order earned anything) and an existing
+    order can earn one, used by a later one; the code is unique."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0014")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', '', '', 'standard', 'partial')",
+            "INSERT INTO sales_order (id, ref, customer_id, placed_at, status, note)"
+            " VALUES (1, 'SO-1', 1, '2026-11-20 09:00:00', 'shipped', ''),"
+            " (2, 'SO-2', 1, '2026-12-01 09:00:00', 'open', '')",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection)
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.begin() as connection:
+        # 0013 (after 0015) appends the customer's notify_opt_in (off) and notify_channel.
+        assert _rows(connection) == {
+            **before,
+            "customer": [(*row, False, "email") for row in before["customer"]],
+        }
+        assert connection.execute(text("SELECT count(*) FROM coupon")).scalar() == 0
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, percent, created_at,"
+                " redeemed_order_id, redeemed_at, discount) VALUES ('ABCD2345', 1, 1, 10,"
+                " '2026-12-01 09:00:00', 2, '2026-12-01 09:00:00', 4.50)"
+            )
+        )
+    with empty_engine.connect() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO coupon (code, customer_id, earned_order_id, amount, created_at)"
+                " VALUES ('ABCD2345', 1, 2, 5, '2026-12-01 09:00:00')"
+            )
+        )
+
+
+def test_a_shop_at_0015_upgrades_to_head_with_its_customers_opted_out(
     empty_engine: Engine,
 ) -> None:
     """0013: customers who never agreed to messages get none (opted out, e-mail preferred);
     the outbox and the templates start empty."""
     with empty_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0009")
+        command.upgrade(alembic_config(connection), "0015")
         for statement in (
             *_SHOP_AND_SUPPLIER,
             "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"

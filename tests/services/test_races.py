@@ -13,6 +13,7 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
-from app.domain import LineEta, PurchaseOrder, StockBalance
+from app.domain import Coupon, LineEta, PurchaseOrder, SalesOrder, StockBalance
 from app.domain.errors import ShopError, StalePlan
 from app.services import purchasing
 from app.services.cancelling import cancel_order
-from app.services.catalog import find_product
+from app.services.catalog import find_product, get_customer
 from app.services.maintenance import check_database
 from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
@@ -39,6 +40,7 @@ from tests.services.racing import (
     till_process,
 )
 from tests.services.shop import (
+    T0,
     Stock,
     add_stock,
     confirm,
@@ -135,11 +137,11 @@ def _prepare(
     db: Database, customer: str, action: str, acted: Any
 ) -> tuple[Callable[[Session], str], bool]:
     """The transaction of one barrier action, prepared before the barrier (a receipt is
-    previewed first, as a clerk does): "buy SKU", "ship REF", "cancel REF", "receive SKU QTY"
-    (optionally "... PO-REF": against that PO's line of the product), "receive-po PO-REF"
-    (everything outstanding on it; refused as stale, previewed again with the same
-    quantities and confirmed again, as the receive dialog did before issue 9) or
-    "cancel-po REF".
+    previewed first, as a clerk does): "buy SKU", "redeem CODE SKU CUSTOMER", "ship REF",
+    "cancel REF", "receive SKU QTY" (optionally "... PO-REF": against that PO's line of the
+    product), "receive-po PO-REF" (everything outstanding on it; refused as stale, previewed
+    again with the same quantities and confirmed again, as the receive dialog did before
+    issue 9) or "cancel-po REF".
     The transaction sets ``acted`` once its service call is done, then pauses with its locks
     held before committing; it returns a summary. With a last word "@after" the action waits
     for the other till's ``acted`` before starting: it then certainly meets the other's
@@ -152,6 +154,10 @@ def _prepare(
     def work(session: Session) -> str:
         if verb == "buy":
             summary = str(place_order(session, customer, [LineRequest(args[0], 1)]).status)
+        elif verb == "redeem":  # "redeem CODE SKU CUSTOMER": the customer's order, with it
+            code, sku, owner = args
+            placed = place_order(session, owner, [LineRequest(sku, 1, Decimal(10))], coupon=code)
+            summary = str(placed.discount)
         elif verb == "ship":
             summary = str(ship_order(session, args[0]).units)
         elif verb == "cancel":
@@ -273,6 +279,48 @@ def test_two_tills_taking_the_last_unit_at_the_same_instant_only_one_gets_it(
         assert refused == "RARE Rare is sold from stock only: 0 available, 1 ordered"
     # Each round added one unit and sold it once: every one sold, none promised twice.
     assert stock_of(db, "RARE") == Stock(on_hand=rounds, allocated=rounds)
+    assert shop_anomalies(db) == []
+
+
+def test_two_tills_redeeming_one_coupon_at_the_same_instant_only_one_gets_the_discount(
+    db: Database,
+) -> None:
+    """Two tills take the same goodwill coupon for its customer at once: exactly one order
+    gets the discount; the other is refused before anything is written (it waits on the
+    coupon's lock, then finds it used)."""
+    make_shop(db)
+    rounds = 2
+    with db.write() as session:
+        ann = get_customer(session, "ANN")
+        for number in range(rounds):
+            earning = SalesOrder(ref=f"SO-E{number}", customer=ann, placed_at=T0)
+            session.add(earning)
+            session.flush()
+            session.add(
+                Coupon(
+                    code=f"RACE{number}ABC",
+                    customer_id=ann.id,
+                    earned_order_id=earning.id,
+                    amount=Decimal("2.50"),
+                    created_at=T0,
+                )
+            )
+    # Different products, so the balance locks do not line the tills up: the coupon's does.
+    plans = {
+        till: [f"redeem RACE{n}ABC {sku} ANN" for n in range(rounds)]
+        for till, sku in (("ANN", "WIDGET"), ("BOB", "GADGET"))
+    }
+    outcomes = run_barrier(db.url, plans, lambda: None)
+    for outcome in outcomes:
+        assert sorted(o for _, o, _ in outcome) == ["CouponRefused", "ok"], outcome
+        assert next(m for _, o, m in outcome if o == "ok") == "2.50"
+        assert "was already used on order SO-" in next(m for _, o, m in outcome if o != "ok")
+    with db.read() as session:
+        used = session.execute(select(Coupon.redeemed_order_id, Coupon.discount)).all()
+        orders = session.scalars(select(SalesOrder.ref).where(SalesOrder.ref.like("SO-0%")))
+        placed = orders.all()
+    assert len(placed) == rounds  # the refused till wrote no order
+    assert all(order_id is not None and off == Decimal("2.50") for order_id, off in used)
     assert shop_anomalies(db) == []
 
 

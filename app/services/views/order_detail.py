@@ -38,6 +38,7 @@ from app.domain import (
 from app.domain.enums import ShipPreference
 from app.domain.errors import NotFound
 from app.services.shop_settings import get_currency
+from app.services.views.coupons import CouponRow, order_coupons
 from app.services.views.etas import LineEtaView, line_etas
 
 #: Shipment movements this close together are one shipment (one ship, several lines).
@@ -114,7 +115,7 @@ class OrderEvent:
     """One thing that happened to the order (``at`` is None when no time was recorded)."""
 
     at: datetime | None
-    kind: str  #: "placed", "allocated", "released", "shipped" or "cancelled"
+    kind: str  #: "placed", "allocated", "released", "shipped", "cancelled" or "coupon"
     text: str
 
 
@@ -131,10 +132,25 @@ class OrderDetail:
     currency: str
     lines: tuple[DetailLine, ...]
     events: tuple[OrderEvent, ...]
+    #: The goodwill coupon this order earned, if any (given when it shipped after a long wait).
+    coupon_earned: CouponRow | None = None
+    #: The goodwill coupon taken off this order, if any.
+    coupon_used: CouponRow | None = None
+
+    @property
+    def line_total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0"))
+
+    @property
+    def discount(self) -> Decimal:
+        """What a coupon took off the order (zero without one)."""
+        used = self.coupon_used
+        return used.discount if used is not None and used.discount is not None else Decimal(0)
 
     @property
     def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal("0"))
+        """What the order comes to: its lines less a coupon's discount, never below zero."""
+        return max(self.line_total - self.discount, Decimal("0.00"))
 
     @property
     def allocated(self) -> int:
@@ -258,6 +274,17 @@ def order_detail(session: Session, ref: str) -> OrderDetail:
         placed += f"; {placed_from_stock:,} allocated from stock"
     history.insert(0, OrderEvent(order.placed_at, "placed", placed))
     history += _shipment_events(shipments, no_of)
+    coupons = order_coupons(session, order.ref)
+    earned = next((c for c in coupons if c.earned_by == order.ref), None)
+    used = next((c for c in coupons if c.redeemed_on == order.ref), None)
+    if earned is not None:
+        history.append(
+            OrderEvent(
+                earned.created_at,
+                "coupon",
+                f"Goodwill coupon {earned.code} ({earned.value}) given for the wait",
+            )
+        )
     history.sort(key=lambda e: (e.at is None, _naive(e.at) if e.at else datetime.min))
     return OrderDetail(
         ref=order.ref,
@@ -271,6 +298,8 @@ def order_detail(session: Session, ref: str) -> OrderDetail:
         currency=get_currency(session),
         lines=tuple(detail_lines),
         events=tuple(history),
+        coupon_earned=earned,
+        coupon_used=used,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain import Customer, OrderLine, OrderStatus, SalesOrder
+from app.domain import Coupon, Customer, OrderLine, OrderStatus, SalesOrder
 from app.domain.enums import ShipPreference
 from app.services.shop_settings import get_currency
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _in_page_order, _ordered
@@ -46,7 +46,8 @@ class OrderRow:
     ship_preference: ShipPreference = ShipPreference.PARTIAL
     overridden: bool = False  #: a manager chose the ship preference for this order
     customer_code: str = ""
-    #: What the order comes to: every unit not cancelled at its line's price, exact.
+    #: What the order comes to: every unit not cancelled at its line's price, less a goodwill
+    #: coupon's discount, exact.
     total: Decimal = Decimal("0.00")
     currency: str = "EUR"  #: the shop's currency, to show ``total`` in
 
@@ -181,6 +182,10 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
         .where(SalesOrder.id.in_(order_ids))
     )
     etas = order_etas(session, order_ids)
+    used = select(Coupon.redeemed_order_id, Coupon.discount).where(
+        Coupon.redeemed_order_id.in_(order_ids)
+    )
+    discounts = {order_id: off for order_id, off in session.execute(used)}
     rows = []
     for oid, ref, status, customer, placed_at, override, preference, code in orders:
         lines, ordered, allocated, backordered, shipped, cancelled, cents = totals.get(
@@ -203,7 +208,10 @@ def order_rows(session: Session, order_ids: Sequence[int]) -> list[OrderRow]:
                 ship_preference=override or preference,
                 overridden=override is not None,
                 customer_code=code,
-                total=Decimal(int(cents or 0)).scaleb(-2),
+                total=max(
+                    Decimal(int(cents or 0)).scaleb(-2) - (discounts.get(oid) or 0),
+                    Decimal("0.00"),
+                ),
                 currency=currency,
             )
         )

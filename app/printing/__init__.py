@@ -1,0 +1,28 @@
+"""Shop documents on paper and as PDF: the HTML of ``app.services.documents.html`` laid out by
+Qt's rich text (``QTextDocument``) on a printer or a ``QPdfWriter``, page by page with
+"Page n of N", on the paper the user's locale uses (Letter in the Americas' Letter countries,
+else A4).
+
+Qt but no widgets: the command line prints offscreen, and the window's preview calls
+:func:`paint_document` with its printer. Nothing here imports ``app.ui``.
+"""
+
+from app.printing.render import (
+    LOGO_URL,
+    page_layout,
+    paint_document,
+    paper_size,
+    text_document,
+    write_html,
+    write_pdf,
+)
+
+__all__ = [
+    "LOGO_URL",
+    "page_layout",
+    "paint_document",
+    "paper_size",
+    "text_document",
+    "write_html",
+    "write_pdf",
+]

@@ -1,0 +1,135 @@
+"""Each document rendered to PDF, its text read back with pypdf: what a customer, a supplier
+or a clerk will see on paper; the command line's ``print`` without a display."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtGui import QPageSize
+
+from app.db import Database, open_database
+from app.printing import paper_size, write_html, write_pdf
+from app.services.documents import PickList, PickRow, read_document
+from app.services.formatting import set_locale
+from app.services.shop_settings import ShopIdentity
+from tests.services.test_documents import PIXEL_PNG, shop  # noqa: F401  (the fixture)
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def pdf_text(path: Path) -> tuple[int, str]:
+    """Pages and text of a PDF, whitespace folded (a PDF's text comes in runs)."""
+    reader = PdfReader(path)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), " ".join(text.split())
+
+
+@pytest.mark.usefixtures("qapp")
+@pytest.mark.parametrize(
+    ("kind", "ref", "expected"),
+    [
+        ("packing-slip", "SO-1", ["Packing slip SO-1", "In this parcel", "Still to come"]),
+        ("order-status", "SO-1", ["Order status SO-1", "2 waiting, 3 ready", "€32.50"]),
+        ("purchase-order", "PO-1", ["Purchase order PO-1", "W-77", "Please quote PO-1"]),
+        ("pick-list", None, ["Pick list", "3 units for 1 order ready to ship", "SO-1"]),
+    ],
+)
+def test_each_document_prints_to_a_pdf_whose_text_says_what_the_reader_needs(
+    shop: Database,  # noqa: F811
+    tmp_path: Path,
+    kind: str,
+    ref: str | None,
+    expected: list[str],
+) -> None:
+    with shop.read() as session:
+        document = read_document(session, kind, ref)
+    path = tmp_path / f"{kind}.pdf"
+    assert write_pdf(document, path) == 1
+    pages, text = pdf_text(path)
+    assert pages == 1
+    for words in [*expected, "Bits & <Bobs>", "1 High Street", "Page 1 of 1"]:
+        assert words in text
+
+
+@pytest.mark.usefixtures("qapp")
+def test_a_long_pick_list_runs_over_pages_each_numbered_of_the_total(tmp_path: Path) -> None:
+    rows = tuple(
+        PickRow("SHOP", f"SKU-{n:05}", f"Product {n}", 1 + n % 3, f"SO-{n:05}", "Ann")
+        for n in range(3000)
+    )
+    picks = PickList(ShopIdentity(name="Corner Shop", logo=PIXEL_PNG), rows, date(2026, 12, 5))
+    started = time.perf_counter()
+    pages = write_pdf(picks, tmp_path / "picks.pdf")
+    seconds = time.perf_counter() - started
+    reader = PdfReader(tmp_path / "picks.pdf")
+    first, last = (" ".join(reader.pages[n].extract_text().split()) for n in (0, -1))
+    assert pages == len(reader.pages) > 50
+    assert f"Page 1 of {pages}" in first and f"Page {pages} of {pages}" in last
+    assert "SKU-00000" in first and "SKU-02999" in last and "Location" in last
+    assert seconds < 60, f"3,000 lines took {seconds:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("locale", "paper"),
+    [("en_US", QPageSize.PageSizeId.Letter), ("en_CA", QPageSize.PageSizeId.Letter),
+     ("en_GB", QPageSize.PageSizeId.A4), ("de_DE", QPageSize.PageSizeId.A4),
+     ("fr", QPageSize.PageSizeId.A4)],
+)  # fmt: skip
+def test_the_paper_is_letter_where_the_locale_uses_it_and_a4_elsewhere(
+    locale: str, paper: QPageSize.PageSizeId
+) -> None:
+    try:
+        set_locale(locale)
+        assert paper_size().id() == paper
+    finally:
+        set_locale(None)
+
+
+def test_the_html_page_stands_alone_for_an_e_mail(
+    shop: Database,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    with shop.read() as session:
+        write_html(read_document(session, "order-status", "SO-1"), tmp_path / "status.html")
+    page = (tmp_path / "status.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+    assert "Bits &amp; &lt;Bobs&gt;" in page
+
+
+def test_the_command_writes_a_packing_slip_pdf_with_no_display(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    database = open_database(f"sqlite:///{path}", backup_dir=tmp_path / "bk")
+    from app.services import catalog, stock
+    from app.services.ordering import LineRequest, place_order
+
+    with database.write() as session:
+        catalog.create_customer(session, "ANN", "Ann Archer")
+        catalog.create_product(session, "WIDGET", "Widget")
+        stock.adjust_stock(session, "WIDGET", 2, "count")
+        place_order(session, "ANN", [LineRequest("WIDGET", 2)], ref="SO-7")
+    database.dispose()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    pdf, html = tmp_path / "slip.pdf", tmp_path / "slip.html"
+    argv = ["--db", str(path), "print", "packing-slip", "SO-7", "--pdf", str(pdf)]
+    result = subprocess.run(
+        [sys.executable, "-c", f"from app.cli import main; raise SystemExit(main({argv!r}))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Wrote Packing slip SO-7" in result.stdout
+    assert "Ann Archer" in pdf_text(pdf)[1]
+    missing = subprocess.run(
+        [sys.executable, "-c",
+         "from app.cli import main; raise SystemExit(main(['--db', "
+         f"{str(path)!r}, 'print', 'order-status', 'SO-9', '--html', {str(html)!r}]))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 1 and "no order 'SO-9'" in missing.stderr
+    assert not html.exists()
