@@ -187,6 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     couponer.add_argument("--customer", metavar="CODE", help="only this customer's coupons")
 
+    historian = commands.add_parser(
+        "history",
+        parents=common,
+        help="print the audit trail: who did what, on which till, when",
+        description="Print the audit trail, newest first: every stock movement, allocation, "
+        "cancellation, setting, price and catalog change and sign-in, with who did it, on "
+        "which till, when, and what changed.",
+    )
+    # Not --user: that is who a command acts as (sign-in), on every command.
+    historian.add_argument("--by", dest="by_user", metavar="NAME", help="only this person's")
+    historian.add_argument("--order", metavar="REF", help="only this order or purchase order")
+    historian.add_argument("--product", metavar="CODE", help="only this product's")
+    historian.add_argument("--action", metavar="ACTION", help="e.g. changed, signed in")
+    historian.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    historian.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="newest N events (default 100)"
+    )
+
     commands.add_parser(
         "check",
         parents=common,
@@ -254,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_report(database, args.name, args.start, args.end, args.csv)
             if args.command == "coupons":
                 return cmd_coupons(database, args.customer)
+            if args.command == "history":
+                return cmd_history(database, args)
             return cmd_export(database, args.kind, args.file)
     except ShopError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -460,6 +480,43 @@ def cmd_send_notifications(
         if once:
             return 2 if report.failed else 0
         time.sleep(interval)
+
+
+def cmd_history(database: Database, args: argparse.Namespace) -> int:
+    """The audit trail, newest first, filtered as asked (``--since``: a local day)."""
+    from app.services.views.history import HistoryQuery, count_history, history_page
+
+    query = HistoryQuery(
+        user=args.by_user or "",
+        document=args.order or "",
+        product=args.product or "",
+        action=args.action or "",
+        since=args.since,
+    )
+    limit = max(1, args.limit)
+    with database.read() as session:
+        rows = history_page(session, query, 0, limit)
+        total = count_history(session, query)
+    if not rows:
+        print("Nothing in the history matches.")
+        return 0
+    columns = ("When", "Who", "Till", "Did", "Document", "Product", "What")
+    cells = [
+        (
+            row.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            f"{row.user} ({row.role})",
+            row.till,
+            row.action,
+            row.document,
+            row.product,
+            row.summary,
+        )
+        for row in rows
+    ]
+    _print_table(columns, cells)
+    if total.value > len(rows) or not total.exact:
+        print(f"Newest {len(rows):,} of {total.text('event', 'events')}; --limit shows more.")
+    return 0
 
 
 def cmd_coupons(database: Database, customer: str | None) -> int:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import types
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -495,3 +495,29 @@ def test_coupons_lists_the_goodwill_coupons_of_the_shop_or_of_one_customer(
     )
     status, _out, err = run(capsys, "coupons", "--customer", "ZED", "--db", str(db_path))
     assert (status, err) == (1, "shopkeeper: No customer has the code 'ZED'\n")
+
+
+def test_history_prints_the_audit_trail_filtered(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _err = run(capsys, "history", "--order", "SO-1", "--db", str(db_path))
+    lines = out.splitlines()
+    assert status == 0
+    assert lines[0].split() == ["When", "Who", "Till", "Did", "Document", "Product", "What"]
+    assert all("SO-1" in line for line in lines[1:]) and len(lines) >= 3
+    assert "Owner (owner)" in lines[1]
+    status, out, _err = run(
+        capsys, "history", "--product", "GADGET", "--action", "added", "--db", str(db_path)
+    )
+    assert "SO-2" in out and "SO-1" not in out
+    status, out, _err = run(capsys, "history", "--limit", "1", "--db", str(db_path))
+    assert out.splitlines()[-1].startswith("Newest 1 of ")
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert run(capsys, "history", "--since", tomorrow, "--db", str(db_path))[1] == (
+        "Nothing in the history matches.\n"
+    )
+    status, out, _err = run(capsys, "history", "--by", "owner", "--db", str(db_path))
+    assert status == 0 and "Owner (owner)" in out.splitlines()[1]
+    assert run(capsys, "history", "--by", "nobody", "--db", str(db_path))[1] == (
+        "Nothing in the history matches.\n"
+    )

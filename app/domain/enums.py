@@ -31,6 +31,9 @@ class MovementKind(StrEnum):
     RECEIPT = "receipt"
     SHIPMENT = "shipment"
     ADJUSTMENT = "adjustment"
+    #: A confirmed receipt undone by a manager: its units leave the ledger again (the
+    #: receipt's own movement is never deleted).
+    RECEIPT_UNDONE = "receipt_undone"
 
 
 class OrderStatus(StrEnum):

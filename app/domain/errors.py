@@ -59,6 +59,11 @@ class OverReceipt(PlanRejected):
         self.outstanding = outstanding
 
 
+class CannotUndoReceipt(ShopError):
+    """A receipt cannot be undone (already undone, units of it shipped, or its stock is no
+    longer here); the message says which orders, lines or products stand in the way."""
+
+
 class DatabaseError(ShopError):
     """The database cannot be opened or used (locked, corrupt, too new, unreachable)."""
 

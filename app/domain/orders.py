@@ -172,7 +172,8 @@ class AllocationEvent(Base):
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     qty: Mapped[int]
-    #: "order", "receipt", "freed", "cancel", "ship" or "adjust" (units taken back)
+    #: "order", "receipt", "freed", "cancel", "ship", "adjust" (units taken back) or "undo" (an
+    #: undone receipt took its units back; ``receipt_id`` names it)
     source: Mapped[str] = mapped_column(String(20))
     #: Why this line got the units, in a clerk's words ("gold customer, waiting 12 days, 2nd in
     #: queue"); empty for releases and for events recorded before reasons existed.

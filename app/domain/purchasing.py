@@ -102,10 +102,22 @@ class Receipt(Base):
     )
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: When a manager undid the receipt (None: it stands). An undone receipt is kept, never
+    #: deleted; everything that reads deliveries (PO received quantities, supplier history,
+    #: reports, the database check) leaves it out.
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+    undone_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: Who undid it (the acting person's name at the time).
+    undone_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     lines: Mapped[list[ReceiptLine]] = relationship(
         back_populates="receipt", cascade="all, delete-orphan"
     )
+
+    @property
+    def label(self) -> str:
+        """How a clerk names the receipt: RCPT- and its number (receipts have no ref)."""
+        return f"RCPT-{self.id}"
 
 
 class ReceiptLine(Base):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.domain import Product, PurchaseOrder, PurchaseOrderLine, ReceiptLine
+from app.domain import Product, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.services.stock import check_ledger
 
 #: Problems listed per check; more than that is summed up ("and 12 more").
@@ -113,7 +113,9 @@ def _purchase_orders(session: Session) -> tuple[CheckResult, CheckResult]:
             func.sum(ReceiptLine.qty).label("qty"),
             func.sum(ReceiptLine.qty_over).label("over"),
         )
-        .where(ReceiptLine.purchase_order_line_id.is_not(None))
+        .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
+        # An undone receipt gave its units back to the PO line.
+        .where(ReceiptLine.purchase_order_line_id.is_not(None), Receipt.undone_at.is_(None))
         .group_by(ReceiptLine.purchase_order_line_id)
         .subquery()
     )

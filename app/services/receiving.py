@@ -43,6 +43,7 @@ from app.domain.errors import (
 )
 from app.domain.planning import LOOKAHEAD_LINES, QueueSnapshot
 from app.domain.quantities import check_quantity
+from app.services.audit import record_event, tag_document
 from app.services.changes import Area, Changes
 from app.services.eta import (
     lock_supplier_history,
@@ -150,6 +151,8 @@ def confirm_receipt(
     session.add(receipt)
     session.flush()
     document = plan.purchase_order_ref or f"RCPT-{receipt.id}"
+    # The allocations below are bulk statements: their audit rows name the PO.
+    tag_document(session, po_ref=plan.purchase_order_ref)
     po_received: dict[int, int] = defaultdict(int)
     for item, qty_over in zip(plan.receipts, over, strict=True):
         session.add(
@@ -201,6 +204,21 @@ def confirm_receipt(
     # Queues were served and POs received (maybe short): the received products' ETAs move,
     # and so do those of everything else on order from a supplier whose delay moved.
     recompute_etas(session, set(plan.versions) | pegged)
+    record_event(
+        session,
+        "received",
+        f"Received {document}: {final.units_received:,} units, "
+        f"{final.units_to_customers:,} to {len({a.order_line_id for a in given}):,} waiting "
+        f"lines, {final.units_to_stock:,} to stock",
+        entity="receipt",
+        entity_id=receipt.id,
+        po_ref=plan.purchase_order_ref,
+        after={
+            "units_received": final.units_received,
+            "units_to_customers": final.units_to_customers,
+            "units_to_stock": final.units_to_stock,
+        },
+    )
     return result
 
 

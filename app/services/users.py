@@ -34,6 +34,7 @@ from app.domain.users import (
     needs_rehash,
     pin_matches,
 )
+from app.services.audit import record_event
 from app.services.changes import Area, Changes
 
 #: Wrong PINs in a row before the user is locked for a while.
@@ -216,6 +217,14 @@ def sign_in(session: Session, name: str, pin: str) -> SignIn:
             Changes(),
         )
     if not pin_matches(pin, user.pin_hash):
+        record_event(
+            session,
+            "sign-in refused",
+            f"Wrong PIN for {user.name}",
+            entity="shop_user",
+            entity_id=user.id,
+            actor=Actor(name=user.name, role=user.role, user_id=user.id, till=this_till()),
+        )
         user.failed_tries += 1
         if user.failed_tries >= LOCK_AFTER_WRONG_TRIES:
             user.failed_tries = 0
@@ -226,4 +235,12 @@ def sign_in(session: Session, name: str, pin: str) -> SignIn:
     if needs_rehash(user.pin_hash):
         user.pin_hash = hash_pin(pin)
     actor = Actor(name=user.name, role=user.role, user_id=user.id, till=this_till())
+    record_event(
+        session,
+        "signed in",
+        f"{user.name} signed in",
+        entity="shop_user",
+        entity_id=user.id,
+        actor=actor,
+    )
     return SignIn(actor, "", Changes())

@@ -207,13 +207,22 @@ class MainWindow(QMainWindow):
                 tip="Correct on hand of the product selected on the Stock tab, or another",
             ),
             TabAction(
+                "historyAction",
+                "&History…",
+                self.open_history,
+                "&View",
+                anywhere=True,
+                writes=False,
+                separator_before=True,
+                tip="Who did what, on which till and when: the shop's audit trail",
+            ),
+            TabAction(
                 "notificationsAction",
                 "&Notifications…",
                 self.show_notifications,
                 "&View",
                 anywhere=True,
                 writes=False,
-                separator_before=True,
                 tip="Messages to customers: waiting, sent and failed",
             ),
         ]
@@ -363,6 +372,9 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self) -> None:
         self._open("restore_backup", "RestoreBackupDialog")
+
+    def open_history(self) -> None:
+        self._open("history", "HistoryDialog")
 
     def check_database(self) -> None:
         self._open("check_database", "CheckDatabaseDialog")

@@ -233,7 +233,12 @@ def test_a_shop_at_0004_upgrades_to_head_and_its_receipts_record_no_accepted_sur
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
         after = _rows(connection, "receipt", "receipt_line", "purchase_order_line")
-    assert after == {**before, "receipt_line": [(*row, 0) for row in before["receipt_line"]]}
+    # 0005 gives each receipt line no accepted surplus; 0012 leaves each receipt standing.
+    assert after == {
+        **before,
+        "receipt": [(*row, None, "", "") for row in before["receipt"]],
+        "receipt_line": [(*row, 0) for row in before["receipt_line"]],
+    }
     database = Database(empty_engine.url.render_as_string(hide_password=False))
     try:
         with database.read() as session:
@@ -332,7 +337,7 @@ def test_a_shop_at_0010_upgrades_to_head_with_an_empty_audit_trail(empty_engine:
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
-        # 0013 (after 0015) appends the customer's notify_opt_in (off) and notify_channel.
+        # 0013 (after 0012) appends the customer's notify_opt_in (off) and notify_channel.
         assert _rows(connection) == {
             **before,
             "customer": [(*row, False, "email") for row in before["customer"]],
@@ -383,7 +388,7 @@ def test_a_shop_at_0014_upgrades_to_head_with_no_coupons_and_its_orders_can_earn
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.begin() as connection:
-        # 0013 (after 0015) appends the customer's notify_opt_in (off) and notify_channel.
+        # 0013 (after 0012) appends the customer's notify_opt_in (off) and notify_channel.
         assert _rows(connection) == {
             **before,
             "customer": [(*row, False, "email") for row in before["customer"]],
@@ -405,13 +410,54 @@ def test_a_shop_at_0014_upgrades_to_head_with_no_coupons_and_its_orders_can_earn
         )
 
 
-def test_a_shop_at_0015_upgrades_to_head_with_its_customers_opted_out(
+def test_a_shop_at_0015_upgrades_to_head_and_its_receipts_all_stand(empty_engine: Engine) -> None:
+    """0012 adds receipt.undone_at, undone_reason and undone_by: receipts already there keep
+    every value and none is undone, so the database check, supplier history and reports
+    still count them."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0015")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point,"
+            " supplier_id) VALUES (1, 'KET', 'Kettle', 9.50, 4.25, 'backorder', 0, 1)",
+            "INSERT INTO purchase_order (id, ref, supplier_id, ordered_at, expected_date,"
+            " status, note) VALUES (1, 'PO-B', 1, '2026-11-20 10:00:00', '2026-12-03',"
+            " 'partially_received', '')",
+            "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id,"
+            " qty_ordered, qty_received, unit_cost) VALUES (1, 1, 1, 1, 8, 4, 4.25)",
+            "INSERT INTO receipt (id, purchase_order_id, received_at, note)"
+            " VALUES (1, 1, '2026-12-03 09:00:00', 'first box')",
+            "INSERT INTO receipt_line (id, receipt_id, purchase_order_line_id, product_id, qty,"
+            " qty_over) VALUES (1, 1, 1, 1, 4, 0)",
+            "INSERT INTO stock_movement (id, product_id, location_id, qty, kind, reason,"
+            " document, receipt_id, created_at) VALUES"
+            " (1, 1, 1, 4, 'receipt', '', 'PO-B', 1, '2026-12-03 09:00:00')",
+            "INSERT INTO stock_balance (product_id, location_id, on_hand, allocated,"
+            " version) VALUES (1, 1, 4, 0, 1)",
+        ):
+            connection.execute(text(statement))
+        before = _rows(connection, "receipt", "receipt_line", "purchase_order_line")
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        after = _rows(connection, "receipt", "receipt_line", "purchase_order_line")
+    assert after == {**before, "receipt": [(*row, None, "", "") for row in before["receipt"]]}
+    database = Database(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        with database.read() as session:
+            report = check_database(session)
+    finally:
+        database.dispose()
+    assert all(not check.problems for check in report.checks)
+
+
+def test_a_shop_at_0012_upgrades_to_head_with_its_customers_opted_out(
     empty_engine: Engine,
 ) -> None:
     """0013: customers who never agreed to messages get none (opted out, e-mail preferred);
     the outbox and the templates start empty."""
     with empty_engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0015")
+        command.upgrade(alembic_config(connection), "0012")
         for statement in (
             *_SHOP_AND_SUPPLIER,
             "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"

@@ -31,6 +31,7 @@ from app.services.maintenance import check_database
 from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
 from app.services.shipping import ship_order
+from app.services.undo_receipt import preview_undo_receipt, undo_receipt
 from tests.conftest import reset_postgres
 from tests.services.racing import (
     RetryCounter,
@@ -139,9 +140,10 @@ def _prepare(
     """The transaction of one barrier action, prepared before the barrier (a receipt is
     previewed first, as a clerk does): "buy SKU", "redeem CODE SKU CUSTOMER", "ship REF",
     "cancel REF", "receive SKU QTY" (optionally "... PO-REF": against that PO's line of the
-    product), "receive-po PO-REF" (everything outstanding on it; refused as stale, previewed
-    again with the same quantities and confirmed again, as the receive dialog did before
-    issue 9) or "cancel-po REF".
+    product), "undo RCPT-n" (previewed first, as a manager does), "receive-po PO-REF"
+    (everything outstanding on it; refused as stale, previewed again with the same
+    quantities and confirmed again, as the receive dialog did before issue 9) or
+    "cancel-po REF".
     The transaction sets ``acted`` once its service call is done, then pauses with its locks
     held before committing; it returns a summary. With a last word "@after" the action waits
     for the other till's ``acted`` before starting: it then certainly meets the other's
@@ -171,6 +173,8 @@ def _prepare(
                 again = preview_receipt(session, plan.receipts, purchase_order_ref=args[0])
                 received = confirm_receipt(session, again)
             summary = str(received.units_received)
+        elif verb == "undo":
+            summary = str(undo_receipt(session, undoing.token, "race").units_out)
         else:
             summary = str(confirm_receipt(session, plan).units_to_customers)
         acted.set()
@@ -188,6 +192,9 @@ def _prepare(
                 ],
                 purchase_order_ref=args[0],
             )
+    if verb == "undo":
+        with db.read() as session:
+            undoing = preview_undo_receipt(session, args[0])
     if verb == "receive":
         sku, qty, *po = args
         with db.read() as session:

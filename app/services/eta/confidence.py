@@ -96,7 +96,8 @@ def supplier_delays(
         .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
         .join(PurchaseOrderLine, PurchaseOrderLine.id == ReceiptLine.purchase_order_line_id)
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(PurchaseOrder.expected_date.is_not(None))
+        # An undone receipt was no delivery.
+        .where(PurchaseOrder.expected_date.is_not(None), Receipt.undone_at.is_(None))
         .distinct()
     )
     if supplier_ids is not None:

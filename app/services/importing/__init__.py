@@ -20,12 +20,14 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput
+from app.services.audit import record_event
 from app.services.changes import NO_CHANGES
 from app.services.importing.catalog import import_customers, import_products, import_suppliers
 from app.services.importing.csvfile import (
     COLUMNS,
     KINDS,
     OPTIONAL_COLUMNS,
+    CsvRows,
     ImportMethod,
     ImportResult,
     ImportRowError,
@@ -58,6 +60,13 @@ def import_csv(
     if not rows.rows:
         # A header and nothing else (a day without orders): done, and the database untouched.
         return ImportResult(kind, 0, NO_CHANGES)
+    result = _import(session, kind, rows, method)
+    # The import's bulk statements each leave a summary row; this one names the file.
+    record_event(session, "imported", f"{result.summary()} from {label}", entity=kind)
+    return result
+
+
+def _import(session: Session, kind: str, rows: CsvRows, method: ImportMethod) -> ImportResult:
     if kind == "products":
         return import_products(session, rows)
     if kind == "customers":

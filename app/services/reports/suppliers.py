@@ -50,6 +50,7 @@ def supplier_on_time(session: Session, start: date, end: date) -> list[SupplierO
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .where(
             PurchaseOrder.expected_date.is_not(None),
+            Receipt.undone_at.is_(None),  # an undone receipt was no delivery
             Receipt.received_at >= low,
             Receipt.received_at < high,
         )

@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.domain import AllocationEvent, OrderLine, SalesOrder
+from app.domain import AllocationEvent, OrderLine, Receipt, SalesOrder
 from app.services.reports.backorders import AGING_BUCKETS
 from app.services.reports.periods import range_bounds, sql_days_between
 
@@ -59,11 +59,14 @@ def allocation_wait(session: Session, start: date, end: date) -> WaitReport:
         .select_from(AllocationEvent)
         .join(OrderLine, OrderLine.id == AllocationEvent.order_line_id)
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .outerjoin(Receipt, Receipt.id == AllocationEvent.receipt_id)
         .where(
             AllocationEvent.created_at >= low,
             AllocationEvent.created_at < high,
             AllocationEvent.qty > 0,
             AllocationEvent.source.in_(SERVING_SOURCES),
+            # The units of an undone receipt were taken back: that wait did not end.
+            Receipt.undone_at.is_(None),
         )
     )
     whens = [(wait >= lowest, label) for label, lowest, _ in reversed(WAIT_BUCKETS)]

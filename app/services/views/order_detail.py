@@ -50,7 +50,8 @@ class Allocation:
     """Units a line was given (positive) or gave back (negative), and where from."""
 
     qty: int
-    source: str  #: "order" (from stock when placed), "receipt", "freed", "cancel" or "adjust"
+    #: "order" (from stock when placed), "receipt", "freed", "cancel", "adjust" or "undo"
+    source: str
     at: datetime | None
     po_ref: str = ""  #: the receipt's purchase order, if any
 
@@ -67,6 +68,9 @@ class Allocation:
             return f"{units} cancelled and freed"
         if self.source == "adjust":
             return f"{units} taken back by a stock adjustment"
+        if self.source == "undo":
+            what = f"the receipt of {self.po_ref}" if self.po_ref else "the receipt"
+            return f"{units} taken back: {what} was undone"
         return f"{units} ({self.source})"
 
 
@@ -216,7 +220,8 @@ def order_detail(session: Session, ref: str) -> OrderDetail:
     no_of = {line.id: (line.line_no, sku) for line, sku, _ in lines}
     cancel_reasons = {line.id: line.cancel_reason for line, _, _ in lines}
     for event, received_at, po_ref in events:
-        at = received_at or event.created_at
+        # An undo names its receipt but happened later, when its event was written.
+        at = event.created_at if event.source == "undo" else received_at or event.created_at
         allocation = Allocation(event.qty, event.source, at, po_ref or "")
         by_line[event.order_line_id].append(allocation)
         line_no, sku = no_of[event.order_line_id]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.services.changes import Area, Changes
 from app.services.formatting import day, moment, money
+from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
 from app.ui.dialogs.widgets import (
@@ -44,6 +46,7 @@ from app.ui.dialogs.widgets import (
     heading_label,
     read_with,
 )
+from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -162,6 +165,15 @@ class OrderDetailDialog(QDialog):
         self.history_model = TextRowsModel(HISTORY_HEADERS, frozenset(), self)
         self.history = _table("orderDetailHistory", self.history_model)
         self.history.horizontalHeader().resizeSection(0, 150)
+        # The audit trail of the order: who did what, on which till, with before and after.
+        self.audit_model = TextRowsModel(AUDIT_HEADERS, frozenset(), self)
+        self.audit = _table("orderDetailAudit", self.audit_model)
+        for column, width in enumerate((150, 110, 110, 90, 110)):
+            self.audit.horizontalHeader().resizeSection(column, width)
+        self.history_tabs = QTabWidget()
+        self.history_tabs.setObjectName("orderDetailHistoryTabs")
+        self.history_tabs.addTab(self.history, "What happened")
+        self.history_tabs.addTab(self.audit, "Who did what")
         self.total = QLabel()
         self.total.setObjectName("orderDetailTotal")
 
@@ -175,8 +187,8 @@ class OrderDetailDialog(QDialog):
         history_box = QWidget()
         box = QVBoxLayout(history_box)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self._caption("&History", self.history))
-        box.addWidget(self.history, 1)
+        box.addWidget(self._caption("&History", self.history_tabs))
+        box.addWidget(self.history_tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("orderDetailSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -243,6 +255,12 @@ class OrderDetailDialog(QDialog):
         self._fit_columns()
         self.history_model.set_rows(
             [(moment(e.at, empty="(time not recorded)"), e.text) for e in detail.events], []
+        )
+        audit = guarded(
+            self.message, lambda: read_with(self.database, lambda s: order_history(s, self.ref))
+        )
+        self.audit_model.set_rows(
+            [audit_cells(row) for row in audit or []], [audit_tips(row) for row in audit or []]
         )
         cancelled = sum(line.cancelled for line in detail.lines)
         self.total.setText(

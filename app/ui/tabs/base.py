@@ -58,7 +58,7 @@ READ_ONLY_MESSAGE = "Read-only window: open Shopkeeper's other window to change 
 #: with their saving buttons disabled. Every other dialog only changes the shop, so a
 #: read-only window does not open it (saving would only fail).
 LOOK_ONLY_DIALOGS = frozenset(
-    {"check_database", "settings_priority", "order_detail", "notifications_view"}
+    {"check_database", "settings_priority", "order_detail", "history", "notifications_view"}
 )
 
 

@@ -1,7 +1,7 @@
 """customer notifications: the outbox, the shop's templates, each customer's opt-in and channel
 
 Revision ID: 0013
-Revises: 0015
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0015"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,106 @@
+"""What the audit trail costs on the biggest write: confirming the flash-sale receipt.
+
+    uv run python -m benchmarks.bench_audit [--small] [--reps N]
+
+Each repetition confirms the flash PO (200 lines filling ~90% of the lines waiting for them)
+twice, each time on a fresh copy of the scale database: once as the app runs (the audit
+listeners of ``app.services.audit`` on) and once with those listeners taken off, and prints the
+medians, the ratio and how many audit rows the confirm wrote. The receipt's bulk statements
+leave one summary row each, not one per allocated line, so the ratio should stay near 1.
+Prints figures; never fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.domain.audit import AuditEvent
+from app.services import audit
+from benchmarks.bench_receive import confirm, preview, receipt_inputs
+from benchmarks.common import (
+    fresh_copy,
+    machine,
+    median,
+    ms,
+    ratio_line,
+    remove_copy,
+    scale_meta,
+    scale_path,
+    timed_cpu,
+)
+
+#: The most the audit trail may add to a big confirm.
+RATIO_GOAL = 1.15
+
+_LISTENERS = (
+    ("after_flush", audit._record_flush),
+    ("do_orm_execute", audit._record_bulk),
+)
+
+
+@contextmanager
+def audit_off() -> Iterator[None]:
+    """The app without its audit listeners (only here, to measure what they cost)."""
+    for name, listener in _LISTENERS:
+        event.remove(Session, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in _LISTENERS:
+            event.listen(Session, name, listener)
+
+
+def one_confirm(small: bool, po_ref: str, *, audited: bool) -> tuple[float, float, int]:
+    """(wall, cpu, audit rows written) of one confirm on a fresh copy."""
+    copy = fresh_copy(scale_path(small), "audit.sqlite3")
+    db = Database(f"sqlite:///{copy}")
+    try:
+        _seconds, receipts = receipt_inputs(db, po_ref)
+        plan = preview(db, receipts, po_ref)
+        with db.read() as session:
+            before = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        if audited:
+            wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
+        else:
+            with audit_off():
+                wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
+        with db.read() as session:
+            after = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        return wall, cpu, after - before
+    finally:
+        db.dispose()
+        remove_copy(copy)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args(argv)
+    source = scale_path(args.small)
+    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    print(f"bench_audit: {source.name}, {machine()}")
+    runs: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
+    for _ in range(args.reps):
+        for audited in (False, True):  # alternate, so a busy neighbour hits both alike
+            runs[audited].append(one_confirm(args.small, po_ref, audited=audited))
+    for audited, label in ((False, "confirm without audit"), (True, "confirm with audit")):
+        wall = median([w for w, _c, _n in runs[audited]])
+        cpu = median([c for _w, c, _n in runs[audited]])
+        rows = runs[audited][0][2]
+        print(f"{label:<44} {ms(wall)} wall {ms(cpu)} cpu, {rows:,} audit rows")
+    wall_ratio = median([w for w, _c, _n in runs[True]]) / median([w for w, _c, _n in runs[False]])
+    cpu_ratio = median([c for _w, c, _n in runs[True]]) / median([c for _w, c, _n in runs[False]])
+    print(ratio_line("with / without audit (wall)", wall_ratio, RATIO_GOAL))
+    print(ratio_line("with / without audit (cpu)", cpu_ratio, RATIO_GOAL))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
