@@ -90,6 +90,9 @@ class LocalSettings:
     #: How long one statement may run on a database server before it is stopped (seconds;
     #: 0: no limit). Only the settings file sets it; the default suits any real shop.
     statement_timeout_seconds: int = STATEMENT_TIMEOUT_S
+    #: The printer last printed to from this computer ("": the system's default); each
+    #: till has its own printers, so this is no shop setting.
+    default_printer: str = ""
 
     @property
     def file_path(self) -> Path:
@@ -135,6 +138,7 @@ class LocalSettings:
                 0,
                 _typed(data, "statement_timeout_seconds", int, defaults.statement_timeout_seconds),
             ),
+            default_printer=_typed(data, "default_printer", str, defaults.default_printer),
         )
 
 

@@ -29,6 +29,7 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings import SettingsDialog, extra_pages
     from app.ui.dialogs.settings_backups import BackupsPage
     from app.ui.dialogs.settings_database import DatabasePage
+    from app.ui.dialogs.settings_goodwill import GoodwillPage
     from app.ui.dialogs.settings_messages import MessagesPage
     from app.ui.dialogs.settings_notifications import NotificationsPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
@@ -37,11 +38,12 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     database = window.database
     priority = QueuePriorityPage(database)
     shop = ShopPage(database)
+    goodwill = GoodwillPage(database)
     notifications = NotificationsPage(database)
     messages = MessagesPage(database)
     if window.read_only:
-        # The queue policy and the shop page are the whole shop's: shown, not changed.
-        for shared in (priority, shop, notifications, messages):
+        # The queue policy and the shop pages are the whole shop's: shown, not changed.
+        for shared in (priority, shop, goodwill, notifications, messages):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
     pages = [
@@ -49,6 +51,7 @@ def open_settings(window: MainWindow, page: str = "") -> None:
         BackupsPage(database),
         priority,
         shop,
+        goodwill,
         notifications,
         messages,
     ]

@@ -69,6 +69,7 @@ def test_window_has_four_main_tabs_first_menus_and_a_titled_database(window: Mai
         "View",
         "Stock",
         "Orders",
+        "Documents",
         "Purchasing",
         "Backorders",
         "Catalog",

@@ -61,6 +61,7 @@ def test_settings_are_opened_from_the_file_menu_with_ctrl_comma(window: MainWind
         "Backups",
         "Queue priority",
         "Shop",
+        "Goodwill coupons",
         "Notifications",
         "Messages",
     ]

@@ -58,7 +58,7 @@ def _page(shop: ShopIdentity, title: str, body: str, logo_src: str | None) -> st
         '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
         f'<td valign="top">{logo}{letterhead}</td>'
         f'<td valign="top" align="right"><h1>{escape(title)}</h1></td>'
-        f"</tr></table>{body}</body></html>"
+        f'</tr></table><hr style="margin: 8px 0;">{body}</body></html>'
     )
 
 

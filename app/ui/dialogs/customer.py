@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
     QLineEdit,
+    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ from app.services.notifications.customers import (
     get_customer_notifications,
     set_customer_notifications,
 )
+from app.services.views.coupons import coupons_list
+from app.ui.dialogs.coupon_table import coupons_table
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
@@ -37,6 +40,9 @@ from app.ui.dialogs.widgets import (
     read_with,
     tab_order,
 )
+
+#: Wide enough for the coupons table's seven columns without scrolling.
+COUPONS_WIDTH = 760
 
 
 class CustomerPicker(QLineEdit):
@@ -233,9 +239,22 @@ class CustomerDialog(KeyboardDialog):
         )  # fmt: skip
         if code:
             self._load(code)
+            self._show_coupons(code)
         else:
             self._suggest_code(name)
         self.name.setFocus()
+
+    def _show_coupons(self, code: str) -> None:
+        """The customer's goodwill coupons, under the form (only when they have any)."""
+        rows = guarded(
+            self.message, lambda: read_with(self.database, lambda s: coupons_list(s, code))
+        )
+        if rows:
+            self.coupons = coupons_table(rows)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(1, self.coupons)
+            self.resize(max(self.width(), COUPONS_WIDTH), self.height())
 
     def _load(self, code: str) -> None:
         row = guarded(

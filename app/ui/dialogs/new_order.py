@@ -7,10 +7,13 @@ placing it now would do (``ordering.quote_lines``: ships now, backordered, or re
 ``place_order`` decides for real when the clerk places the order. Each line has a unit price
 (the product's, or one the clerk types), the order a running total, and each line that will
 wait its expected dates, with a warning over the lines when a wait is longer than the shop's
-setting (``order_preview.preview_order`` reads all of it at once).
+setting (``order_preview.preview_order`` reads all of it at once). A goodwill coupon's code
+(``coupon_field``) shows its discount and the new total, or why it cannot be taken.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,6 +33,7 @@ from app.db import Database
 from app.services.catalog import CustomerRow
 from app.services.order_preview import OrderPreview, preview_order
 from app.services.ordering import LineDecision, LineRequest, PlacedOrder, Quote, place_order
+from app.ui.dialogs.coupon_field import CouponField
 from app.ui.dialogs.customer import CustomerDialog, CustomerPicker, describe
 from app.ui.dialogs.discard import DiscardQuestion
 from app.ui.dialogs.line_items import (
@@ -64,6 +68,7 @@ class NewOrderDialog(KeyboardDialog):
         self.placed: PlacedOrder | None = None
         self.quote: Quote | None = None
         self.preview: OrderPreview | None = None
+        self.line_total: Decimal | None = None
         self.customer_dialog: CustomerDialog | None = None
         self.discard = DiscardQuestion(
             self, "order", keep="&Keep editing", discarded=self._discarded
@@ -95,6 +100,8 @@ class NewOrderDialog(KeyboardDialog):
         self.scan.setPlaceholderText("Scan a barcode, or type a SKU or name, then Enter (adds one)")
         self.scan.setClearButtonEnabled(True)
         self.scan.returnPressed.connect(self._scan)
+        self.coupon = CouponField(database)
+        self.coupon.changed.connect(self._show_total)
         self.table, self.remove_button, self.footer, footer_row = lines_area(
             self.lines, "orderLinesTable", "Order lines"
         )
@@ -138,6 +145,9 @@ class NewOrderDialog(KeyboardDialog):
         form.addRow(customer_label, customer_row)
         form.addRow("", self.customer_info)
         form.addRow("&Scan:", self.scan)
+        coupon_label = QLabel("C&oupon:")
+        coupon_label.setBuddy(self.coupon.edit)
+        form.addRow(coupon_label, self.coupon)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
@@ -150,6 +160,7 @@ class NewOrderDialog(KeyboardDialog):
             self.scan,
             self.table,
             self.remove_button,
+            self.coupon.edit,
             self.place_button,
             self.cancel_button,
         )
@@ -169,6 +180,8 @@ class NewOrderDialog(KeyboardDialog):
         self.customer_info.setText(describe(row) if row is not None else "")
         if self.lines.items():
             self._lines_changed()  # ship complete or partial changes what the lines say
+        else:
+            self.coupon.set_order(row.code if row is not None else None, None)
 
     def _new_customer(self) -> None:
         """Open "New customer" over this dialog (non-blocking); the order keeps its lines."""
@@ -277,17 +290,20 @@ class NewOrderDialog(KeyboardDialog):
         if not errors and refusals:
             self.message.show_error(refusals[0])
         self.footer.setText(self._footer(quote))
-        self.place_button.setEnabled(bool(self.lines.items()) and not errors and not refusals)
+        self.place_button.setEnabled(self._placeable())
 
     def _show_money_and_waits(
         self, preview: OrderPreview | None, requests: list[LineRequest]
     ) -> None:
         """The running total, and the warning when some line would wait long."""
+        chosen = self.customer.chosen
+        line_total = preview.total(requests) if preview is not None else None
+        self.line_total = line_total
+        self.coupon.set_order(chosen.code if chosen is not None else None, line_total)
+        self._show_total()
         if preview is None:
-            self.total.setText("")
             self.long_wait.hide()
             return
-        self.total.setText(f"Total {self.lines.money.show(preview.total(requests))}")
         names = {d.product_id: f"{d.sku} {d.name}" for d in preview.quote.lines}
         warning = long_wait_warning(
             [(names[w.product_id], w) for w in preview.long_waits()],
@@ -296,6 +312,17 @@ class NewOrderDialog(KeyboardDialog):
         )
         self.long_wait.setText(warning)
         self.long_wait.setVisible(bool(warning))
+
+    def _show_total(self) -> None:
+        """The lines' total, less the coupon's discount when a coupon is taken."""
+        self.total.setText(self.coupon.total_text(self.line_total, self.lines.money.show))
+        self.place_button.setEnabled(self._placeable())
+
+    def _placeable(self) -> bool:
+        """Lines to place, none refused or wrong, and no coupon that would be refused."""
+        refused = self.quote is not None and bool(self.quote.refusals)
+        lines = bool(self.lines.items()) and not self.lines.errors() and not refused
+        return lines and not self.coupon.refusal
 
     def _footer(self, quote: Quote | None) -> str:
         text = lines_footer(self.lines)
@@ -350,10 +377,10 @@ class NewOrderDialog(KeyboardDialog):
             self.message.show_error("Choose a customer: type part of a name, code, email or phone")
             self.customer.setFocus()
             return
-        code, requests = customer.code, self.lines.requests()
+        code, requests, coupon = customer.code, self.lines.requests(), self.coupon.code
         self.save(
             self.database,
-            lambda session: place_order(session, code, requests),
+            lambda session: place_order(session, code, requests, coupon=coupon),
             label="Placing the order…",
             done=self._placed,
         )
@@ -364,4 +391,6 @@ class NewOrderDialog(KeyboardDialog):
         self.outcome = f"Order {placed.ref} placed" + (
             f"; {plural(waiting, 'unit')} backordered" if waiting else "; ready to ship"
         )
+        if placed.discount:
+            self.outcome += f"; coupon took {self.lines.money.show(placed.discount)} off"
         self.accept()

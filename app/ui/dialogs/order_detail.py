@@ -39,6 +39,7 @@ from app.services.formatting import day, moment, money
 from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
+from app.ui.dialogs.coupon_table import order_coupon_words
 from app.ui.dialogs.widgets import (
     FIT_COLUMNS_MAX_ROWS,
     MessageLabel,
@@ -47,6 +48,7 @@ from app.ui.dialogs.widgets import (
     read_with,
 )
 from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
+from app.ui.print_preview import order_print_button
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -204,10 +206,12 @@ class OrderDetailDialog(QDialog):
         self.cancel_line_button = QPushButton("&Cancel line…")
         self.cancel_line_button.setObjectName("orderDetailCancelLineButton")
         self.cancel_line_button.setToolTip("Cancel the selected line, or some of its units")
+        self.print_button = order_print_button(self, database, ref)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.ship_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.cancel_line_button, QDialogButtonBox.ButtonRole.ActionRole)
-        for button in (self.ship_button, self.cancel_line_button):
+        for button in (self.print_button, self.ship_button, self.cancel_line_button):
             button.setAutoDefault(False)
         self.close_button.setDefault(True)  # Enter, like Esc, closes: this view only reads
         self.close_button.clicked.connect(self.reject)
@@ -266,6 +270,7 @@ class OrderDetailDialog(QDialog):
         self.total.setText(
             f"Order total: <b>{money(detail.total, currency)}</b>"
             + (f" \N{MIDDLE DOT} {cancelled:,} cancelled units not charged" if cancelled else "")
+            + order_coupon_words(detail)
         )
         if detail.lines:
             self.lines.selectRow(min(row, len(detail.lines) - 1))

@@ -9,6 +9,8 @@ Settings window expects of a page that writes to the shop.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from babel.numbers import get_currency_name, list_currencies
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,10 +22,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.services import formatting, shop_settings
-from app.services.shop_settings import MAX_LONG_WAIT_DAYS, ShopSettings
+from app.services.changes import Changes
+from app.services.shop_settings import MAX_LONG_WAIT_DAYS, ShopIdentity, ShopSettings
+from app.ui.dialogs.settings_letterhead import LetterheadBox
 from app.ui.writing import Writer, failure_text
 
 #: Currencies no shop prices in (funds, precious metals, test and "no currency" codes).
@@ -44,6 +49,23 @@ def currency_choices() -> list[tuple[str, str]]:
     return choices
 
 
+@dataclass(frozen=True, slots=True)
+class _PageSaved:
+    """Both halves of the page, saved in one transaction."""
+
+    settings: ShopSettings
+    identity: ShopIdentity
+    changes: Changes
+
+
+def _save_page(session: Session, code: str, days: int, shown: ShopIdentity) -> _PageSaved:
+    settings = shop_settings.set_shop_settings(session, code, days)
+    identity = shop_settings.set_shop_identity(
+        session, shown.name, shown.address, shown.phone, shown.logo
+    )
+    return _PageSaved(settings, identity, settings.changes | identity.changes)
+
+
 class ShopPage(QWidget):
     """Currency and long-wait days; ``apply()`` starts saving them when they changed."""
 
@@ -57,6 +79,7 @@ class ShopPage(QWidget):
         self.database = database
         self.outcome = ""
         self._saved = ShopSettings()
+        self._saved_identity = ShopIdentity()
         self._writer: Writer | None = None
 
         self.currency = QComboBox()
@@ -100,11 +123,16 @@ class ShopPage(QWidget):
         layout.addLayout(form)
         layout.addSpacing(6)
         layout.addWidget(note)
+        layout.addSpacing(12)
+        self.letterhead = LetterheadBox()
+        layout.addWidget(self.letterhead)
         layout.addStretch(1)
 
     def load(self) -> None:
         with self.database.read() as session:
             self._saved = shop_settings.get_shop_settings(session)
+            self._saved_identity = shop_settings.get_shop_identity(session)
+        self.letterhead.load(self._saved_identity)
         self.set_currency(self._saved.currency)
         self.long_wait.setValue(self._saved.long_wait_days)
 
@@ -133,13 +161,22 @@ class ShopPage(QWidget):
         changed, start saving it off the GUI thread; ``saved`` or ``failed`` follows."""
         code = self.chosen_currency()
         days = shop_settings.check_long_wait_days(self.long_wait.value())
-        if (code, days) == (self._saved.currency, self._saved.long_wait_days):
+        shown = self.letterhead.identity()
+        saved = self._saved_identity
+        if (code, days) == (self._saved.currency, self._saved.long_wait_days) and (
+            shown.name.strip(),
+            shown.address.strip(),
+            shown.phone.strip(),
+            shown.logo,
+        ) == (saved.name, saved.address, saved.phone, saved.logo):
             return
         if self._writer is None:
             self._writer = Writer(self.window())
 
-        def done(settings: ShopSettings) -> None:
-            self._saved = settings
+        def done(page: _PageSaved) -> None:
+            settings = self._saved = page.settings
+            self._saved_identity = page.identity
+            self.letterhead.load(page.identity)
             self.set_currency(settings.currency)
             self.outcome = (
                 f"Shop settings saved: amounts in {settings.currency}, waits over "
@@ -149,7 +186,7 @@ class ShopPage(QWidget):
 
         self._writer.start(
             self.database,
-            lambda session: shop_settings.set_shop_settings(session, code, days),
+            lambda session: _save_page(session, code, days, shown),
             label="Saving the shop's settings…",
             done=done,
             failed=lambda error: self.failed.emit(failure_text(error)),

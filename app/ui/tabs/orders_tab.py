@@ -17,6 +17,7 @@ from app.services import shipping
 from app.services.views import OrderRow
 from app.ui.actions import TabAction
 from app.ui.models.orders_model import OrdersModel
+from app.ui.print_preview import print_document
 from app.ui.tabs.base import TableTab
 
 
@@ -125,6 +126,34 @@ class OrdersTab(TableTab):
                 "Ctrl+Shift+C",
                 enabled=self.customer_button.isEnabled,
             ),
+            TabAction(
+                "printPackingSlipAction",
+                "&Packing slip…",
+                partial(self.print_selected, "packing-slip"),
+                "&Documents",
+                "Ctrl+P",
+                enabled=lambda: selected() is not None,
+                writes=False,
+                tip="Preview and print the selected order's packing slip, or save it as PDF",
+            ),
+            TabAction(
+                "printOrderStatusAction",
+                "Order &status for the customer…",
+                partial(self.print_selected, "order-status"),
+                "&Documents",
+                enabled=lambda: selected() is not None,
+                writes=False,
+                tip="Each line's status and expected dates, to print or attach to a message",
+            ),
+            TabAction(
+                "printPickListAction",
+                "Pic&k list of orders ready to ship…",
+                lambda: print_document(self, self.database, "pick-list", None),
+                "&Documents",
+                anywhere=True,
+                writes=False,
+                separator_before=True,
+            ),
         ]
         for (preference, text), keys, name in zip(
             _PREFERENCES,
@@ -151,6 +180,13 @@ class OrdersTab(TableTab):
         return order is not None and (order.ship_preference if order.overridden else None) == (
             preference
         )
+
+    def print_selected(self, kind: str) -> None:
+        order = self.selected_order()
+        if order is None:
+            self.message.emit("Select an order first")
+            return
+        print_document(self, self.database, kind, order.ref)
 
     def open_selected(self) -> None:
         order = self.selected_order()

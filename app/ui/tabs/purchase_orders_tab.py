@@ -18,6 +18,7 @@ from app.services.formatting import day
 from app.services.views import PurchaseOrderRow
 from app.ui.actions import TabAction
 from app.ui.models.purchase_orders_model import PurchaseOrdersModel
+from app.ui.print_preview import print_document
 from app.ui.tabs.base import TableTab
 
 _OPEN = (PurchaseOrderStatus.DRAFT, *(s for s in PurchaseOrderStatus if s.is_incoming))
@@ -134,7 +135,21 @@ class PurchaseOrdersTab(TableTab):
                 "Ctrl+Shift+K",
                 enabled=self.cancel_button.isEnabled,
             ),
+            TabAction(
+                "printPurchaseOrderAction",
+                "P&urchase order to send…",
+                self.print_selected,
+                "&Documents",
+                enabled=lambda: self.selected_ref() is not None,
+                writes=False,
+                tip="Preview and print the selected purchase order, or save it as PDF",
+            ),
         ]
+
+    def print_selected(self) -> None:
+        ref = self.selected_ref()
+        if ref is not None:
+            print_document(self, self.database, "purchase-order", ref)
 
     def selected_ref(self) -> str | None:
         row = self.selected_row()

@@ -1,0 +1,159 @@
+"""Print… for the shop's documents: a print preview (Qt's own dialog, with the printer this
+computer printed to last) and Save as PDF.
+
+The document is read (a few SQL queries) when the preview opens and painted by
+``app.printing`` on whatever printer the preview or the print dialog gives it. Save as PDF
+lays the document out and writes it on a plain thread (``background.run_in_background``): a
+pick list of thousands of lines takes seconds, and the window keeps painting meanwhile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
+
+from app.db import Database
+from app.db.config import load_settings, save_settings
+from app.printing import page_layout, paint_document, text_document, write_pdf
+from app.services.documents import Document, read_document
+from app.ui.background import run_in_background
+from app.ui.writing import failure_text
+
+
+def remembered_printer() -> str:
+    """The printer this computer printed to last, if it is still there ("" otherwise)."""
+    name = load_settings().default_printer
+    return name if name and name in QPrinterInfo.availablePrinterNames() else ""
+
+
+def remember_printer(printer: QPrinter) -> None:
+    """Keep the printer just printed to as this computer's choice (a PDF file is none)."""
+    name = printer.printerName()
+    if printer.outputFormat() is not QPrinter.OutputFormat.NativeFormat or not name:
+        return
+    settings = load_settings()
+    if settings.default_printer != name:
+        save_settings(dataclasses.replace(settings, default_printer=name))
+
+
+def _pages(count: object) -> str:
+    return "page" if count == 1 else "pages"
+
+
+def _tell(parent: QWidget, text: str) -> None:
+    """A status-bar message in the main window (the preview's parent), if there is one."""
+    window = parent.window()
+    show = getattr(window, "show_message", None)
+    if callable(show):
+        show(text)
+
+
+def print_document(
+    parent: QWidget, database: Database, kind: str, ref: str | None
+) -> QPrintPreviewDialog | None:
+    """Read document ``kind`` of ``ref`` and open its print preview (None, after saying
+    why, when it cannot be read: an unknown reference)."""
+    try:
+        with database.read() as session:
+            document = read_document(session, kind, ref)
+    except Exception as error:
+        QMessageBox.warning(parent, "Print", failure_text(error))
+        return None
+    return DocumentPreview(parent, document)
+
+
+def order_print_button(parent: QWidget, database: Database, ref: str) -> QPushButton:
+    """A Print button with the order's two documents in its menu; Ctrl+P in ``parent``
+    previews the packing slip."""
+    button = QPushButton("&Print")
+    button.setObjectName("orderDetailPrintButton")
+    button.setToolTip("The packing slip (Ctrl+P) or the order status sheet")
+    menu = QMenu(button)
+    for kind, text in (
+        ("packing-slip", "&Packing slip…"),
+        ("order-status", "Order &status for the customer…"),
+    ):
+        menu.addAction(text, partial(print_document, parent, database, kind, ref))
+    button.setMenu(menu)
+    QShortcut(
+        QKeySequence("Ctrl+P"),
+        parent,
+        partial(print_document, parent, database, "packing-slip", ref),
+    )
+    return button
+
+
+class DocumentPreview(QPrintPreviewDialog):
+    """The preview of one document, with Save as PDF beside Print in its tool bar."""
+
+    def __init__(self, parent: QWidget, document: Document) -> None:
+        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer_name = remembered_printer()
+        if printer_name:
+            self.printer.setPrinterName(printer_name)
+        self.printer.setPageLayout(page_layout())
+        self.printer.setDocName(document.title)
+        super().__init__(self.printer, parent)
+        self.setObjectName("printPreviewDialog")
+        self.setWindowTitle(f"Print {document.title}")
+        self.document = document
+        self.saved_pdf: Path | None = None
+        self.font_for_print = QFont(parent.font())
+        self.paintRequested.connect(self._paint)
+        self.save_pdf_action = QAction("Save as &PDF…", self)
+        self.save_pdf_action.setObjectName("savePdfAction")
+        self.save_pdf_action.setToolTip("Write this document to a PDF file")
+        self.save_pdf_action.triggered.connect(lambda: self.save_as_pdf())
+        toolbar = self.findChild(QToolBar)
+        if toolbar is not None:
+            toolbar.addSeparator()
+            toolbar.addAction(self.save_pdf_action)
+        self.finished.connect(self._finished)
+        self.resize(900, 1000)
+        self.open()
+
+    def _paint(self, printer: QPrinter) -> None:
+        paint_document(text_document(self.document, self.font_for_print), printer)
+
+    def _finished(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            remember_printer(self.printer)
+            _tell(self.parentWidget(), f"Sent {self.document.title} to the printer")
+
+    def save_as_pdf(self, path: Path | None = None) -> None:
+        """Ask where (unless ``path``), then write the PDF off the GUI thread."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Save as PDF", f"{self.document.title}.pdf", "PDF documents (*.pdf)"
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        document, font = self.document, QFont(self.font_for_print)
+        parent = self.parentWidget()
+
+        def done(pages: object) -> None:
+            _tell(parent, f"Saved {document.title} to {path} ({pages} {_pages(pages)})")
+            self.saved_pdf = path
+
+        run_in_background(
+            self,
+            "Save as PDF",
+            f"Writing {document.title}…",
+            lambda progress: write_pdf(document, path, font),
+            done=done,
+            failed=lambda error: QMessageBox.warning(self, "Save as PDF", failure_text(error)),
+        )

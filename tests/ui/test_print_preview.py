@@ -1,0 +1,158 @@
+"""Print… from the window: the Documents menu and the order detail open a preview of the
+right document; Save as PDF writes it off the GUI thread; the printer used is remembered on
+this computer; the Shop page keeps the letterhead (name, address, phone, logo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader
+from PySide6.QtGui import QAction
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.db import Database
+from app.db.config import load_settings
+from app.services import shop_settings
+from app.ui.dialogs.order_detail import OrderDetailDialog
+from app.ui.main_window import MainWindow
+from app.ui.print_preview import DocumentPreview, remember_printer
+from app.ui.tabs.base import TableTab
+from tests.services.test_documents import PIXEL_PNG
+from tests.ui.conftest import wait_for_saves
+from tests.ui.shop_data import build_shop, open_window
+from tests.ui.test_settings_shop import ok, open_page
+
+
+def _preview(qtbot: QtBot) -> DocumentPreview:
+    found: list[DocumentPreview] = []
+
+    def shown() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, DocumentPreview) and w.isVisible()
+        ]
+        return len(found) == 1
+
+    qtbot.waitUntil(shown, timeout=5000)
+    return found[0]
+
+
+def _print_from_first_row(
+    qtbot: QtBot, window: MainWindow, tab: TableTab, action_name: str
+) -> QAction:
+    """Show ``tab``, select its first row and trigger the menu action ``action_name``."""
+    window.tabs.setCurrentWidget(tab)
+    tab.ensure_loaded()
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0, timeout=5000)
+    tab.table.selectRow(0)
+    action = window.findChild(QAction, action_name)
+    assert action is not None
+    qtbot.waitUntil(action.isEnabled, timeout=2000)
+    action.trigger()
+    return action
+
+
+def _pdf_text(path: Path) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+
+
+def test_ctrl_p_on_an_order_previews_its_packing_slip_and_saves_it_as_pdf(
+    qtbot: QtBot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    shop = build_shop(sqlite_db)
+    window = open_window(qtbot, sqlite_db)
+    action = _print_from_first_row(qtbot, window, window.orders_tab, "printPackingSlipAction")
+    assert action.shortcut().toString() == "Ctrl+P"
+    preview = _preview(qtbot)
+    ref = preview.document.order.ref  # type: ignore[union-attr]
+    assert ref in shop.orders.values()
+    assert preview.windowTitle() == f"Print Packing slip {ref}"
+    path = tmp_path / "slip.pdf"
+    preview.save_as_pdf(path)
+    qtbot.waitUntil(lambda: preview.saved_pdf == path, timeout=20000)
+    assert f"Packing slip {ref}" in _pdf_text(path)
+    assert f"Saved Packing slip {ref}" in window.statusBar().currentMessage()
+    preview.reject()
+
+
+def test_the_pick_list_and_the_purchase_order_print_from_their_menus(
+    qtbot: QtBot, sqlite_db: Database
+) -> None:
+    shop = build_shop(sqlite_db)
+    window = open_window(qtbot, sqlite_db)
+    pick = window.findChild(QAction, "printPickListAction")
+    assert pick is not None and pick.isEnabled()
+    pick.trigger()
+    preview = _preview(qtbot)
+    assert preview.windowTitle() == "Print Pick list"
+    preview.reject()
+
+    _print_from_first_row(qtbot, window, window.purchase_orders_tab, "printPurchaseOrderAction")
+    preview = _preview(qtbot)
+    assert preview.windowTitle() == f"Print Purchase order {shop.po_ref}"
+    preview.reject()
+
+
+def test_the_order_detail_prints_the_order_status_sheet(qtbot: QtBot, sqlite_db: Database) -> None:
+    shop = build_shop(sqlite_db)
+    ref = shop.orders["C001"]
+    dialog = OrderDetailDialog(sqlite_db, ref)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    menu = dialog.print_button.menu()
+    assert [a.text() for a in menu.actions()] == [
+        "&Packing slip…",
+        "Order &status for the customer…",
+    ]
+    menu.actions()[1].trigger()
+    preview = _preview(qtbot)
+    assert preview.windowTitle() == f"Print Order status {ref}"
+    preview.reject()
+
+
+def test_the_printer_printed_to_is_remembered_on_this_computer_but_a_pdf_file_is_not() -> None:
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    remember_printer(printer)
+    assert load_settings().default_printer == ""
+
+
+def test_the_shop_page_keeps_the_letterhead_and_the_logo_can_be_removed(
+    qtbot: QtBot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    dialog, page = open_page(qtbot, sqlite_db)
+    box = page.letterhead
+    qtbot.keyClicks(box.name, "Corner Shop")
+    box.address.setPlainText("1 High Street\nMarket Town")
+    qtbot.keyClicks(box.phone, "0123 456")
+    not_an_image = tmp_path / "logo.png"
+    not_an_image.write_bytes(b"just text")
+    box.choose_logo(not_an_image)
+    assert box.logo is None and "PNG, JPEG or GIF" in box.logo_message.text()
+    logo = tmp_path / "pixel.png"
+    logo.write_bytes(PIXEL_PNG)
+    box.choose_logo(logo)
+    assert box.logo == PIXEL_PNG and box.remove.isEnabled()
+    assert not box.preview.pixmap().isNull()
+    ok(qtbot, dialog)
+    wait_for_saves(qtbot)
+    with sqlite_db.read() as session:
+        identity = shop_settings.get_shop_identity(session)
+    assert (identity.name, identity.address, identity.phone, identity.logo) == (
+        "Corner Shop",
+        "1 High Street\nMarket Town",
+        "0123 456",
+        PIXEL_PNG,
+    )
+
+    dialog, page = open_page(qtbot, sqlite_db)  # opened again: what was saved
+    assert page.letterhead.name.text() == "Corner Shop"
+    page.letterhead.remove.click()
+    assert page.letterhead.preview.text() == "No logo"
+    ok(qtbot, dialog)
+    wait_for_saves(qtbot)
+    with sqlite_db.read() as session:
+        assert shop_settings.get_shop_identity(session).logo is None
