@@ -7,6 +7,10 @@
     shopkeeper export backorders -                the backorder queue as CSV on stdout
     shopkeeper check                              check the database, report in plain words
     shopkeeper backup                             back the database up now
+    shopkeeper --user ann users add Bob --role clerk   add a user (see app.cli_users)
+
+On a shop with users, a command acts as ``--user NAME`` (the PIN from SHOPKEEPER_PIN or asked
+for); see ``app.cli_users``.
 
 A command never makes a new shop from a path that has no file: add --create for that.
 
@@ -35,6 +39,7 @@ from typing import TextIO
 from babel.core import default_locale
 from sqlalchemy.orm import Session
 
+from app.cli_users import act_as, add_user_option, add_users_command, cmd_users, user_command_writes
 from app.db import Database, open_database
 from app.db.config import PasswordStore, load_settings
 from app.db.database import ServerTimeouts
@@ -81,7 +86,7 @@ def _version() -> str:
 
 
 def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
-    """--db, accepted both before and after the command.
+    """--db, --create and --user, accepted both before and after the command.
 
     On subcommands the default is SUPPRESS, so a value given before the command survives.
     """
@@ -99,6 +104,7 @@ def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
         help="if there is no shop database file at --db, start a new, empty shop there "
         "(without it, a missing file is an error: a mistyped path never makes a new shop)",
     )
+    add_user_option(parent, top_level=top_level)
     return parent
 
 
@@ -228,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Back the shop database up now, into the backups folder, keeping the "
         "number of backups the settings say.",
     )
+    add_users_command(commands, common)
     return parser
 
 
@@ -252,10 +259,17 @@ def main(argv: list[str] | None = None) -> int:
         assert url is not None
         if not args.create:
             _require_existing(url)
-        writes = args.command in ("import", "send-notifications") or (
-            args.command == "receive" and not args.dry_run
+        writes = (
+            args.command in ("import", "send-notifications")
+            or (args.command == "receive" and not args.dry_run)
+            or (args.command == "users" and user_command_writes(args))
         )
         with _opened(url, writes=writes, create=args.create) as database:
+            pin = act_as(
+                database, args.user, writes=writes, local_file=sqlite_path(url) is not None
+            )
+            if args.command == "users":
+                return cmd_users(database, args, pin)
             if args.command == "import":
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":

@@ -34,16 +34,18 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_notifications import NotificationsPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
+    from app.ui.dialogs.settings_users import UsersPage
 
     database = window.database
     priority = QueuePriorityPage(database)
     shop = ShopPage(database)
     goodwill = GoodwillPage(database)
+    users = UsersPage(database)
     notifications = NotificationsPage(database)
     messages = MessagesPage(database)
     if window.read_only:
-        # The queue policy and the shop pages are the whole shop's: shown, not changed.
-        for shared in (priority, shop, goodwill, notifications, messages):
+        # The queue policy, the shop pages and the users are the whole shop's: shown only.
+        for shared in (priority, shop, goodwill, users, notifications, messages):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
     pages = [
@@ -52,6 +54,7 @@ def open_settings(window: MainWindow, page: str = "") -> None:
         priority,
         shop,
         goodwill,
+        users,
         notifications,
         messages,
     ]
@@ -65,6 +68,8 @@ def open_settings(window: MainWindow, page: str = "") -> None:
             _offer_reopen(window)
 
     dialog.accepted.connect(saved)
+    # Users are saved as each button is pressed, so even Cancel may leave new ones.
+    dialog.finished.connect(lambda _result: window.till_lock.users_changed())
     dialog.finished.connect(dialog.deleteLater)
     keep_layout_and_focus(dialog, window)
     dialog.open()

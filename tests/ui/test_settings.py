@@ -62,6 +62,7 @@ def test_settings_are_opened_from_the_file_menu_with_ctrl_comma(window: MainWind
         "Queue priority",
         "Shop",
         "Goodwill coupons",
+        "Users",
         "Notifications",
         "Messages",
     ]
