@@ -24,6 +24,7 @@ from app.ui import window_state
 from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
 from app.ui.locking import TillLock
+from app.ui.notifier import Notifier
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
 from app.ui.tabs.catalog_tabs import (
@@ -118,12 +119,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if read_only:
             self._go_read_only()
-        else:
-            from app.ui.notifier import Notifier
-
-            # Customer messages go out every minute while the window is open.
-            self.notifier = Notifier(self, database)
-            self.notifier.start()
+        else:  # customer messages go out every minute while the window is open
+            self.notifier = Notifier.started(self, database)
         self.till_lock.users_changed()
         self.show_message("Ready")
 

@@ -53,6 +53,12 @@ class Notifier(QObject):
     def start(self) -> None:
         self.timer.start()
 
+    @classmethod
+    def started(cls, owner: QWidget, database: Database) -> Notifier:
+        notifier = cls(owner, database)
+        notifier.start()
+        return notifier
+
     @property
     def sending(self) -> bool:
         return self._reader.reading
