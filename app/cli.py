@@ -4,6 +4,7 @@
     shopkeeper --demo                             open the window on a fresh demo shop
     shopkeeper import orders orders.csv           all-or-nothing CSV import
     shopkeeper receive PO-00012 --dry-run --json  receive everything outstanding on a PO
+    shopkeeper undo-receipt RCPT-7 --reason TEXT --dry-run|--yes  undo a receipt (manager)
     shopkeeper export backorders -                the backorder queue as CSV on stdout
     shopkeeper check                              check the database, report in plain words
     shopkeeper backup                             back the database up now
@@ -39,6 +40,7 @@ from typing import TextIO
 from babel.core import default_locale
 from sqlalchemy.orm import Session
 
+from app.cli_undo import cmd_undo_receipt
 from app.cli_users import act_as, add_user_option, add_users_command, cmd_users, user_command_writes
 from app.db import Database, open_database
 from app.db.config import PasswordStore, load_settings
@@ -152,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     receiver.add_argument("--json", action="store_true", help="print the plan as JSON")
 
+    undoer = commands.add_parser(
+        "undo-receipt",
+        parents=common,
+        help="undo a confirmed receipt (a manager)",
+        description="Undo a confirmed receipt: its units leave stock, customers it served "
+        "wait again in their places, its purchase order is outstanding again. Refused if "
+        "units of it have shipped or its stock is gone.",
+    )
+    undoer.add_argument("receipt", metavar="RECEIPT", help="RCPT-n or the receipt's number")
+    undoer.add_argument("--reason", required=True, help="why (kept with the receipt)")
+    how = undoer.add_mutually_exclusive_group(required=True)
+    how.add_argument("--dry-run", action="store_true", help="show the preview; save nothing")
+    how.add_argument("--yes", action="store_true", help="undo it")
+    undoer.add_argument("--json", action="store_true", help="print the preview as JSON")
+
     exporter = commands.add_parser(
         "export",
         parents=common,
@@ -261,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             _require_existing(url)
         writes = (
             args.command in ("import", "send-notifications")
-            or (args.command == "receive" and not args.dry_run)
+            or (args.command in ("receive", "undo-receipt") and not args.dry_run)
             or (args.command == "users" and user_command_writes(args))
         )
         with _opened(url, writes=writes, create=args.create) as database:
@@ -274,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":
                 return cmd_receive(database, args.po, dry_run=args.dry_run, as_json=args.json)
+            if args.command == "undo-receipt":
+                return cmd_undo_receipt(
+                    database, args.receipt, args.reason, dry_run=args.dry_run, as_json=args.json
+                )
             if args.command == "check":
                 return cmd_check(database)
             if args.command == "backup":
