@@ -12,6 +12,7 @@ from app.domain import LineEta, NotificationChannel, NotificationEvent
 from app.services import formatting, purchasing
 from app.services.cancelling import cancel_order
 from app.services.eta import recompute_etas
+from app.services.notifications.sender import claim_due
 from app.services.notifications.templates import get_template, render
 from app.services.shipping import ship_order
 from tests.services.notify_shop import enable_all, events, opt_in
@@ -127,3 +128,17 @@ def test_the_backordered_message_gives_each_waiting_line_its_eta_range(
     assert f"- 1 {times} Gadget (GADGET): 1 ready\n" in message.body
     assert f"We expect them {expected}:" in message.body
     assert message.body.endswith("Corner Shop")
+
+
+def test_the_later_date_message_says_what_each_line_showed_before(notifying: Database) -> None:
+    make_po(notifying, ("WIDGET", 5), ref="PO-1")
+    order(notifying, "ANN", ("WIDGET", 2), ref="SO-1")
+    with notifying.read() as session:
+        before = session.query(LineEta).one().likely
+    with notifying.write() as session:
+        purchasing.set_expected_date(session, "PO-1", date.today() + timedelta(days=30))
+    with notifying.write() as session:
+        claimed = claim_due(session)
+    later = next(m for m in claimed if m.event is NotificationEvent.ETA_LATER)
+    assert later.subject == "Your order SO-1 will arrive later than we said"
+    assert f"(was {formatting.day(before)})" in later.body

@@ -94,10 +94,11 @@ def enqueue(session: Session, events: Iterable[Event], *, reach: Reach | None = 
     many were written. Events the shop did not enable, and customers who did not opt in or
     chose no channel, write nothing. ``reach``: who hears about each order, if the caller
     read it already (a bulk status refresh does, in the query it sums the lines with)."""
+    happened = list(events)
+    if not happened:
+        return 0  # the common case (a sale from the shelf): not even the templates are read
     wanted = enabled_events(session)
-    if not wanted:
-        return 0
-    todo = [e for e in events if e.event in wanted]
+    todo = [e for e in happened if e.event in wanted]
     if not todo:
         return 0
     if reach is None:

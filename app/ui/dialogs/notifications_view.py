@@ -132,7 +132,7 @@ class NotificationsDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
-        self.resize(1000, 560)
+        self.resize(1080, 560)
 
         self.status.currentIndexChanged.connect(self._filter)
         self.event_choice.currentIndexChanged.connect(self._filter)
