@@ -4,9 +4,14 @@
     shopkeeper --demo                             open the window on a fresh demo shop
     shopkeeper import orders orders.csv           all-or-nothing CSV import
     shopkeeper receive PO-00012 --dry-run --json  receive everything outstanding on a PO
+    shopkeeper undo-receipt RCPT-7 --reason TEXT --dry-run|--yes  undo a receipt (manager)
     shopkeeper export backorders -                the backorder queue as CSV on stdout
     shopkeeper check                              check the database, report in plain words
     shopkeeper backup                             back the database up now
+    shopkeeper --user ann users add Bob --role clerk   add a user (see app.cli_users)
+
+On a shop with users, a command acts as ``--user NAME`` (the PIN from SHOPKEEPER_PIN or asked
+for); see ``app.cli_users``.
 
 A command never makes a new shop from a path that has no file: add --create for that.
 
@@ -35,6 +40,8 @@ from typing import TextIO
 from babel.core import default_locale
 from sqlalchemy.orm import Session
 
+from app.cli_undo import cmd_undo_receipt
+from app.cli_users import act_as, add_user_option, add_users_command, cmd_users, user_command_writes
 from app.db import Database, open_database
 from app.db.config import PasswordStore, load_settings
 from app.db.database import ServerTimeouts
@@ -77,7 +84,7 @@ def _version() -> str:
 
 
 def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
-    """--db, accepted both before and after the command.
+    """--db, --create and --user, accepted both before and after the command.
 
     On subcommands the default is SUPPRESS, so a value given before the command survives.
     """
@@ -95,6 +102,7 @@ def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
         help="if there is no shop database file at --db, start a new, empty shop there "
         "(without it, a missing file is an error: a mistyped path never makes a new shop)",
     )
+    add_user_option(parent, top_level=top_level)
     return parent
 
 
@@ -141,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="show the allocation plan; save nothing"
     )
     receiver.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    undoer = commands.add_parser(
+        "undo-receipt",
+        parents=common,
+        help="undo a confirmed receipt (a manager)",
+        description="Undo a confirmed receipt: its units leave stock, customers it served "
+        "wait again in their places, its purchase order is outstanding again. Refused if "
+        "units of it have shipped or its stock is gone.",
+    )
+    undoer.add_argument("receipt", metavar="RECEIPT", help="RCPT-n or the receipt's number")
+    undoer.add_argument("--reason", required=True, help="why (kept with the receipt)")
+    how = undoer.add_mutually_exclusive_group(required=True)
+    how.add_argument("--dry-run", action="store_true", help="show the preview; save nothing")
+    how.add_argument("--yes", action="store_true", help="undo it")
+    undoer.add_argument("--json", action="store_true", help="print the preview as JSON")
 
     exporter = commands.add_parser(
         "export",
@@ -215,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Back the shop database up now, into the backups folder, keeping the "
         "number of backups the settings say.",
     )
+    add_users_command(commands, common)
     return parser
 
 
@@ -239,12 +263,25 @@ def main(argv: list[str] | None = None) -> int:
         assert url is not None
         if not args.create:
             _require_existing(url)
-        writes = args.command == "import" or (args.command == "receive" and not args.dry_run)
+        writes = (
+            args.command == "import"
+            or (args.command in ("receive", "undo-receipt") and not args.dry_run)
+            or (args.command == "users" and user_command_writes(args))
+        )
         with _opened(url, writes=writes, create=args.create) as database:
+            pin = act_as(
+                database, args.user, writes=writes, local_file=sqlite_path(url) is not None
+            )
+            if args.command == "users":
+                return cmd_users(database, args, pin)
             if args.command == "import":
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":
                 return cmd_receive(database, args.po, dry_run=args.dry_run, as_json=args.json)
+            if args.command == "undo-receipt":
+                return cmd_undo_receipt(
+                    database, args.receipt, args.reason, dry_run=args.dry_run, as_json=args.json
+                )
             if args.command == "check":
                 return cmd_check(database)
             if args.command == "backup":

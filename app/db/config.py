@@ -76,6 +76,10 @@ class ServerSettings:
         return server
 
 
+#: The longest idle time the window waits before it locks itself (a working day).
+MAX_AUTO_LOCK_MINUTES = 480
+
+
 @dataclass(frozen=True)
 class LocalSettings:
     """Everything this computer remembers between starts."""
@@ -90,6 +94,9 @@ class LocalSettings:
     #: How long one statement may run on a database server before it is stopped (seconds;
     #: 0: no limit). Only the settings file sets it; the default suits any real shop.
     statement_timeout_seconds: int = STATEMENT_TIMEOUT_S
+    #: Lock the window after this many minutes without a key press or a mouse move, on a shop
+    #: with users (0: never). This computer's: a till in a busy shop locks, the back office not.
+    auto_lock_minutes: int = 0
     #: The printer last printed to from this computer ("": the system's default); each
     #: till has its own printers, so this is no shop setting.
     default_printer: str = ""
@@ -137,6 +144,9 @@ class LocalSettings:
             statement_timeout_seconds=max(
                 0,
                 _typed(data, "statement_timeout_seconds", int, defaults.statement_timeout_seconds),
+            ),
+            auto_lock_minutes=min(
+                MAX_AUTO_LOCK_MINUTES, max(0, _typed(data, "auto_lock_minutes", int, 0))
             ),
             default_printer=_typed(data, "default_printer", str, defaults.default_printer),
         )

@@ -41,6 +41,12 @@ class Permission(StrEnum):
     def least_role(self) -> Role:
         return LEAST_ROLE[self]
 
+    @property
+    def who_may(self) -> str:
+        """Who to ask, in words: "the owner", "a manager or the owner"."""
+        least = self.least_role
+        return "the owner" if least is Role.OWNER else f"a {least.value} or the owner"
+
 
 #: The least role holding each permission (a higher role holds everything a lower one does).
 LEAST_ROLE: dict[Permission, Role] = {
@@ -84,11 +90,9 @@ class NotAllowed(ShopError):
     def __init__(self, actor: Actor, permission: Permission) -> None:
         self.actor = actor
         self.permission = permission
-        least = permission.least_role
-        who = "the owner" if least is Role.OWNER else f"a {least.value} or the owner"
         super().__init__(
             f"{actor.name} ({actor.role.label.lower()}) may not {permission.label}: "
-            f"ask {who} to do it."
+            f"ask {permission.who_may} to do it."
         )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import AllocationEvent, OrderLine, OrderStatus, SalesOrder
 from app.domain.base import utcnow
 from app.domain.errors import InvalidQuantity, InvalidTransition, NotFound
+from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
@@ -53,6 +54,7 @@ def cancel_line(
     """Cancel what is still open on one line (or ``qty`` units of it: waiting units first,
     then allocated ones); allocated units cancelled become available. Shipped units cannot
     be cancelled: asking for more than is open says so."""
+    require(session, Permission.CANCEL)
     order = locked_order(session, ref)
     line = next((item for item in order.lines if item.line_no == line_no), None)
     if line is None:
@@ -74,6 +76,7 @@ def cancel_line(
 
 def cancel_order(session: Session, ref: str, reason: str = "") -> CancelResult:
     """Cancel everything still open on the order (shipped units stay shipped)."""
+    require(session, Permission.CANCEL)
     order = locked_order(session, ref)
     return _cancel(session, order, list(order.lines), reason)
 

@@ -20,6 +20,7 @@ from app.domain import OrderStatus, StockBalance
 from app.domain.allocation import AllocationPlan
 from app.domain.enums import QueuePolicy
 from app.domain.errors import PlanRejected
+from app.domain.permissions import Permission, require
 from app.services.catalog import default_location_id
 from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
@@ -72,6 +73,7 @@ def confirm_freed_stock(
     transaction: order lines, balances, allocation events (source "freed", with reasons),
     order statuses and ETAs. Raises StalePlan, writing nothing, if stock or the queue of any
     of its products changed since the preview."""
+    require(session, Permission.RECEIVE_STOCK)
     final = plan.adjusted(adjustments or {})
     balances = locked_unchanged_balances(session, final)
     for product in final.products:

@@ -31,6 +31,7 @@ from app.domain.errors import (
     NotEnoughStock,
     NotFound,
 )
+from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.catalog import check_active, default_location_id, find_product, get_customer
 from app.services.changes import Area, Changes
@@ -278,6 +279,7 @@ def place_order(
     A ``coupon`` code (the customer's own, unused, not expired; else ``CouponRefused`` and
     nothing is written) takes its discount off the order's line total, once.
     """
+    require(session, Permission.PLACE_ORDER)
     if not lines:
         raise InvalidInput("An order needs at least one line")
     customer = get_customer(session, customer_code)

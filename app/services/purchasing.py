@@ -26,6 +26,7 @@ from app.domain import (
 )
 from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidTransition, NotFound
+from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity, parse_quantity
 from app.services.catalog import check_active, find_product, get_supplier
 from app.services.changes import Area, Changes
@@ -96,6 +97,7 @@ def create_purchase_order(
     An open PO changes the ETAs of the lines waiting for its products; they are recomputed
     here unless ``recompute`` is False (an import of many POs recomputes once at the end).
     """
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     if not lines:
         raise InvalidInput("A purchase order needs at least one line")
     supplier = get_supplier(session, supplier_code)
@@ -321,6 +323,7 @@ def check_expected_date(po: PurchaseOrder, expected: date) -> date:
 def set_expected_date(session: Session, po_ref: str, expected: date) -> PurchaseOrderChange:
     """Move the date the supplier is expected to deliver (drafts, open and partly received
     POs). The ETAs of the customers this PO covers move with it."""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = get_purchase_order(session, po_ref, for_update=True)
     _refuse_closed(po, "be re-dated")
     previous = po.expected_date
@@ -354,6 +357,7 @@ def send_purchase_order(
     The expected date: ``expected_date`` if given; else a draft still on its default date
     (created + lead time) moves to sent + lead time; a date the owner chose is kept.
     """
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = get_purchase_order(session, po_ref, for_update=True)
     if po.status != PurchaseOrderStatus.DRAFT:
         raise InvalidTransition(
@@ -382,6 +386,7 @@ def cancel_purchase_order(session: Session, po_ref: str, reason: str = "") -> Pu
 
     The reason is kept in the PO's note. Units already received stay received.
     """
+    require(session, Permission.CANCEL)
     po = get_purchase_order(session, po_ref, for_update=True)
     _refuse_closed(po, "be cancelled")
     outstanding = sum(line.qty_outstanding for line in po.lines)
@@ -416,6 +421,7 @@ def _line(po: PurchaseOrder, line_no: int) -> PurchaseOrderLine:
 def add_draft_line(session: Session, po_ref: str, code: str, qty: int | str) -> int:
     """Add units of a product to a draft (more on its line if it has one); returns the line
     number."""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = _editable_draft(session, po_ref)
     product = find_product(session, code)
     check_active(product.archived_at, f"Product {product.sku}")
@@ -443,6 +449,7 @@ def add_draft_line(session: Session, po_ref: str, code: str, qty: int | str) -> 
 
 def set_draft_line_qty(session: Session, po_ref: str, line_no: int, qty: int | str) -> None:
     """Change how many units a draft's line orders."""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = _editable_draft(session, po_ref)
     line = _line(po, line_no)
     line.qty_ordered = parse_quantity(qty, what=f"Quantity of {line.product.sku}")
@@ -451,6 +458,7 @@ def set_draft_line_qty(session: Session, po_ref: str, line_no: int, qty: int | s
 
 def remove_draft_line(session: Session, po_ref: str, line_no: int) -> None:
     """Remove a line from a draft; a draft keeps at least one line (cancel it instead)."""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = _editable_draft(session, po_ref)
     line = _line(po, line_no)
     if len(po.lines) == 1:
@@ -467,6 +475,7 @@ def set_draft_lines(
     """Make a draft order exactly these lines: products kept keep their line (and number),
     the others are removed, new ones are added at the end. (A draft is not incoming: no
     stock or ETA changes.)"""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     po = _editable_draft(session, po_ref)
     wanted: dict[int, tuple[Product, int]] = {}
     for request in lines:

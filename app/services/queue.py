@@ -26,6 +26,7 @@ from app.domain import Customer, LineEta, OrderLine, SalesOrder, StockBalance
 from app.domain.base import utcnow
 from app.domain.enums import QueuePolicy
 from app.domain.errors import InvalidTransition, NotFound
+from app.domain.permissions import Permission, require
 from app.domain.queue import QueuedLine, nudges_for_move, ordinal, serving_order
 from app.domain.settings import QUEUE_POLICY_KEY, ShopSetting
 from app.services.changes import Area, Changes
@@ -78,6 +79,7 @@ def set_queue_policy(session: Session, policy: QueuePolicy) -> EtaChanges:
     the products whose queue order changed have their balances' version bumped. Setting the
     policy in force changes nothing. Its ``changes``: the setting and every queue.
     """
+    require(session, Permission.CHANGE_SETTINGS)
     policy = QueuePolicy(policy)
     if get_queue_policy(session) is policy:
         return NO_ETA_CHANGES
@@ -94,6 +96,7 @@ def set_queue_policy(session: Session, policy: QueuePolicy) -> EtaChanges:
 def pin_line(session: Session, order_line_id: int) -> QueuePlace:
     """Serve this waiting line before every unpinned line of its product (pinned lines are
     served in the order they were pinned)."""
+    require(session, Permission.REORDER_QUEUE)
     line = _waiting_line(session, order_line_id)
     if line.pinned:
         raise InvalidTransition("This line is already pinned to the front of its queue.")
@@ -117,6 +120,7 @@ def pin_line(session: Session, order_line_id: int) -> QueuePlace:
 
 def unpin_line(session: Session, order_line_id: int) -> QueuePlace:
     """Put a pinned line back in its place: queued when its order was placed."""
+    require(session, Permission.REORDER_QUEUE)
     line = _waiting_line(session, order_line_id)
     if not line.pinned:
         raise InvalidTransition("This line is not pinned.")
@@ -131,6 +135,7 @@ def move_line(session: Session, order_line_id: int, direction: Direction) -> Que
     Refused, with a message saying what to do instead, at either end of the queue, across
     the pinned lines, and (loyalty) across customer tiers.
     """
+    require(session, Permission.REORDER_QUEUE)
     if direction not in ("up", "down"):
         raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
     line = _waiting_line(session, order_line_id)

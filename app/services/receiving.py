@@ -41,6 +41,7 @@ from app.domain.errors import (
     PlanRejected,
     StalePlan,
 )
+from app.domain.permissions import Permission, require
 from app.domain.planning import LOOKAHEAD_LINES, QueueSnapshot
 from app.domain.quantities import check_quantity
 from app.services.audit import record_event, tag_document
@@ -132,6 +133,7 @@ def confirm_receipt(
     - :class:`StalePlan` if stock or the queue of any received product changed since the
       preview.
     """
+    require(session, Permission.RECEIVE_STOCK)
     final = plan.adjusted(adjustments or {})
     # The services' fixed lock order: purchase order rows (the POs, then their lines), then
     # balances in product-id order.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.domain import MovementKind, OrderStatus
 from app.domain.enums import ShipPreference
 from app.domain.errors import HeldForCompleteShipment, InvalidQuantity, InvalidTransition, NotFound
+from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
 from app.services.coupons import earn_coupon
@@ -59,6 +60,9 @@ def ship_order(
     An order that waited longer than the shop's goodwill rule says earns its customer a
     coupon (``coupon``: its code) in the same transaction, once.
     """
+    require(session, Permission.SHIP_ORDER)
+    if override_complete:
+        require(session, Permission.SHIP_INCOMPLETE)
     order = locked_order(session, ref)
     by_no = {line.line_no: line for line in order.lines}
     if quantities is None:
@@ -123,6 +127,7 @@ def set_order_ship_preference(
 ) -> ShipPreferenceSet:
     """A manager's override of how this order ships (None: the customer's preference
     again); the order's status follows (held as backordered, or part ready)."""
+    require(session, Permission.OVERRIDE)
     order = locked_order(session, ref)
     if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
         raise InvalidTransition(f"Order {order.ref} is {order.status.label.lower()}")

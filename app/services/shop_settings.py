@@ -85,6 +85,7 @@ def get_currency(session: Session) -> str:
 
 def set_currency(session: Session, code: str) -> SettingSaved:
     """Make ``code`` the shop's currency. Amounts are not converted: only how they are shown."""
+    require(session, Permission.CHANGE_SETTINGS)
     return _write(session, CURRENCY_KEY, check_currency(code))
 
 
@@ -119,6 +120,7 @@ def get_long_wait_days(session: Session) -> int:
 
 
 def set_long_wait_days(session: Session, days: int | str) -> SettingSaved:
+    require(session, Permission.CHANGE_SETTINGS)
     return _write(session, LONG_WAIT_DAYS_KEY, str(check_long_wait_days(days)))
 
 
@@ -138,6 +140,7 @@ def get_shop_settings(session: Session) -> ShopSettings:
 def set_shop_settings(session: Session, currency: str, long_wait_days: int | str) -> ShopSettings:
     """Save both settings of the Shop page (each checked first: nothing is written if either
     is refused)."""
+    require(session, Permission.CHANGE_SETTINGS)
     code, days = check_currency(currency), check_long_wait_days(long_wait_days)
     set_currency(session, code)
     set_long_wait_days(session, days)

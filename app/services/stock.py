@@ -25,6 +25,7 @@ from app.domain import (
     StockMovement,
 )
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock
+from app.domain.permissions import Permission, require
 from app.domain.quantities import MAX_QUANTITY
 from app.services.catalog import default_location_id, find_product
 from app.services.changes import Area, Changes
@@ -149,6 +150,7 @@ def adjust_stock(
     to waiting customers here; they stay available (the clerk offers them to the queue
     explicitly).
     """
+    require(session, Permission.ADJUST_STOCK)
     reason = reason.strip()
     if not reason:
         raise InvalidInput("Give a reason for the stock adjustment (e.g. 'count', 'damaged')")

@@ -31,6 +31,7 @@ from app.domain import (
     StockBalance,
     Supplier,
 )
+from app.domain.permissions import Permission, require
 from app.services.changes import NO_CHANGES, Changes
 from app.services.ordering import LineRequest
 from app.services.purchasing import create_purchase_order
@@ -213,6 +214,7 @@ def create_suggested_purchase_orders(
 ) -> CreatedDrafts:
     """Create one draft PO per supplier from (possibly edited) suggestions. Lines of 0
     units, suppliers left with no line and the "no supplier" group are skipped."""
+    require(session, Permission.EDIT_PURCHASE_ORDER)
     refs: list[str] = []
     changes = NO_CHANGES
     for suggestion in suggestions:

@@ -77,6 +77,9 @@ class MenuActions:
     window: QMainWindow
     tabs: QTabWidget
     read_only: bool = False
+    #: Why the signed-in person may not use an action ("" when they may), by its name: a
+    #: courtesy, the services refuse anyway (``app.ui.role_actions``).
+    refusal: Callable[[str], str] = lambda _name: ""
     entries: list[_Entry] = field(default_factory=list)
     _submenus: dict[tuple[str, str], QMenu] = field(default_factory=dict)
 
@@ -189,12 +192,17 @@ class MenuActions:
             spec = entry.spec
             here = entry.owner is None or spec.anywhere or entry.owner is current
             allowed = not (self.read_only and spec.writes)
-            enabled = here and allowed and spec.enabled()
+            refused = self.refusal(spec.name) if spec.writes else ""
+            enabled = here and allowed and not refused and spec.enabled()
             entry.action.setEnabled(enabled)
             if spec.checked is not None:
                 entry.action.setChecked(here and spec.checked())
             if not allowed:
                 entry.action.setToolTip("Not in a read-only window")
+            elif refused:
+                entry.action.setToolTip(refused)
+            else:
+                entry.action.setToolTip(spec.tip)
 
     def shortcut_owners(self) -> dict[str, list[str]]:
         """Every shortcut of the window's actions, with the actions that use it."""

@@ -23,6 +23,7 @@ from app.db.opening import sqlite_path
 from app.ui import window_state
 from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
+from app.ui.locking import TillLock
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
 from app.ui.tabs.catalog_tabs import (
@@ -97,12 +98,18 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addLayout(self.banners)
         layout.addWidget(self.tabs, 1)
+        self.till_lock = TillLock(self)
+        layout.addWidget(self.till_lock.cover, 1)
         self.setCentralWidget(central)
         if not read_only:
             self._offer_welcome()
         # Only the tab on show reads its rows now; each other one reads them when first shown.
         self.current_tab().ensure_loaded()
 
+        self.signed_in_label = QLabel()
+        self.signed_in_label.setObjectName("signedInLabel")
+        self.signed_in_label.setContentsMargins(0, 0, 12, 0)
+        self.statusBar().addPermanentWidget(self.signed_in_label)
         where = QLabel(database_name(database.url))
         where.setObjectName("databaseLabel")
         where.setToolTip(database.url if sqlite_path(database.url) else "PostgreSQL database")
@@ -111,6 +118,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if read_only:
             self._go_read_only()
+        self.till_lock.users_changed()
         self.show_message("Ready")
 
     def _build_menus(self) -> None:
@@ -139,6 +147,9 @@ class MainWindow(QMainWindow):
         )
         settings.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addSeparator()
+        self.lock_action = self._action(
+            file_menu, "S&witch user / Lock", self.till_lock.lock, "Ctrl+L", "lockAction"
+        )
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
 
         self.menus = MenuActions(self, self.tabs)

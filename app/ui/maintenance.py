@@ -32,17 +32,19 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_goodwill import GoodwillPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
+    from app.ui.dialogs.settings_users import UsersPage
 
     database = window.database
     priority = QueuePriorityPage(database)
     shop = ShopPage(database)
     goodwill = GoodwillPage(database)
+    users = UsersPage(database)
     if window.read_only:
-        # The queue policy and the shop pages are the whole shop's: shown, not changed.
-        for shared in (priority, shop, goodwill):
+        # The queue policy, the shop pages and the users are the whole shop's: shown only.
+        for shared in (priority, shop, goodwill, users):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, goodwill]
+    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, goodwill, users]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)
@@ -53,6 +55,8 @@ def open_settings(window: MainWindow, page: str = "") -> None:
             _offer_reopen(window)
 
     dialog.accepted.connect(saved)
+    # Users are saved as each button is pressed, so even Cancel may leave new ones.
+    dialog.finished.connect(lambda _result: window.till_lock.users_changed())
     dialog.finished.connect(dialog.deleteLater)
     keep_layout_and_focus(dialog, window)
     dialog.open()

@@ -241,3 +241,18 @@ def allocation_reasons(db: Database, source: str) -> list[tuple[int, str]]:
             .order_by(AllocationEvent.id)
         ).all()
     return [(qty, reason) for qty, reason in rows]
+
+
+def add_staff(db: Database) -> None:
+    """Users Olga (the owner, PIN 1111) and Cleo (a clerk, PIN 3333); nobody signed in after."""
+    from app.domain.actors import Actor, Role
+    from app.services.users import create_user
+
+    with db.write() as session:
+        olga = create_user(session, "Olga", Role.OWNER, "1111").user
+    db.actor = Actor(olga.name, olga.role, user_id=olga.id)
+    try:
+        with db.write() as session:
+            create_user(session, "Cleo", Role.CLERK, "3333")
+    finally:
+        db.actor = None

@@ -34,7 +34,8 @@ from tests.services.shop import (
     product_id,
 )
 
-SAM = Actor(name="Sam", role=Role.MANAGER, user_id=7, till="TILL-2")
+#: An owner, since some rows change the shop's settings (owner only, ``app.domain.permissions``).
+SAM = Actor(name="Sam", role=Role.OWNER, user_id=7, till="TILL-2")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def one(rows: list[Row]) -> Row:
 
 
 def assert_by_sam_just_now(row: Row) -> None:
-    assert (row.user_id, row.user_name, row.role, row.till) == (7, "Sam", "manager", "TILL-2")
+    assert (row.user_id, row.user_name, row.role, row.till) == (7, "Sam", "owner", "TILL-2")
     assert abs(datetime.now(UTC) - row.at) < timedelta(minutes=1)
 
 

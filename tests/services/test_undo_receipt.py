@@ -22,6 +22,7 @@ from app.domain import (
     StockMovement,
 )
 from app.domain.actors import Actor, Role
+from app.domain.audit import AuditEvent
 from app.domain.errors import CannotUndoReceipt, InvalidInput, StalePlan
 from app.domain.permissions import NotAllowed
 from app.services import stock
@@ -165,6 +166,21 @@ def test_undo_takes_the_units_out_and_the_customers_wait_again_in_their_places(
         assert [tuple(e) for e in events] == [("undo", -3), ("undo", -2)]
         report = check_database(session)
         assert all(not check.problems for check in report.checks)
+        audited = session.execute(
+            select(AuditEvent.po_ref, AuditEvent.order_ref, AuditEvent.summary)
+            .where(AuditEvent.action == "undid a receipt")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(row) for row in audited] == [
+        (
+            "PO-1",
+            None,
+            f"Undid RCPT-{result.receipt_id} (PO-1): 6 units out of stock; "
+            "entered against the wrong PO",
+        ),
+        (None, "SO-1", f"3 units taken back from SO-1: RCPT-{result.receipt_id} (PO-1) was undone"),
+        (None, "SO-2", f"2 units taken back from SO-2: RCPT-{result.receipt_id} (PO-1) was undone"),
+    ]
 
 
 def test_a_receipt_already_undone_is_refused(shop: Database) -> None:

@@ -56,7 +56,14 @@ def test_settings_are_opened_from_the_file_menu_with_ctrl_comma(window: MainWind
     dialog = window.findChild(SettingsDialog)
     assert dialog is not None and dialog.isVisible()
     titles = [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())]
-    assert titles == ["Database", "Backups", "Queue priority", "Shop", "Goodwill coupons"]
+    assert titles == [
+        "Database",
+        "Backups",
+        "Queue priority",
+        "Shop",
+        "Goodwill coupons",
+        "Users",
+    ]
     dialog.reject()
 
 

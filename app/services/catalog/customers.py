@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.domain import Customer, CustomerTier, SalesOrder
 from app.domain.enums import OrderStatus, ShipPreference
 from app.domain.errors import NotFound
+from app.domain.permissions import Permission, require
 from app.services.catalog.common import (
     CUSTOMER_MATCHES,
     _checked_text,
@@ -37,6 +38,7 @@ def create_customer(
     tier: CustomerTier = CustomerTier.STANDARD,
     ship_preference: ShipPreference = ShipPreference.PARTIAL,
 ) -> SavedCustomer:
+    require(session, Permission.PLACE_ORDER)
     name = _required(name, "Customer name")  # before the code: it is suggested from the name
     code = _unused_code(session, Customer.code, code, "customer")
     customer = Customer(
@@ -187,6 +189,7 @@ def update_customer(
     of the customer's open orders that carry no override of their own (an order held for
     completion may become part ready, or the other way round); a new tier re-serves the
     queues they wait in when gold customers are served first."""
+    require(session, Permission.EDIT_CATALOG)
     customer = get_customer(session, code)
     changes = Changes.of(Area.CATALOG)
     if name is not None:
@@ -222,6 +225,7 @@ def update_customer(
 def archive_customer(session: Session, code: str, *, archived: bool = True) -> SavedCustomer:
     """Archive a customer (``archived=False``: bring them back). Their orders stay and are
     served as before; new orders cannot be taken for them while archived."""
+    require(session, Permission.EDIT_CATALOG)
     customer = get_customer(session, code)
     customer.archived_at = archived_now(customer.archived_at, archived)
     session.flush()

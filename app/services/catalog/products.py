@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import BackorderPolicy, Product, StockBalance
 from app.domain.errors import Duplicate, InvalidInput, InvalidQuantity
+from app.domain.permissions import Permission, require
 from app.domain.quantities import MAX_QUANTITY
 from app.services.catalog.common import (
     _checked_text,
@@ -113,6 +114,7 @@ def create_product(
     """Create a product with an empty stock balance at the default location; with
     ``opening_stock``, that many units are booked in the stock ledger at once (reason
     "opening stock"), as a new shop's first count."""
+    require(session, Permission.EDIT_CATALOG)
     sku = _free_sku(session, sku)
     barcode = _free_barcode(session, barcode)
     product = Product(
@@ -156,6 +158,7 @@ def update_product(
     """Change a product's details (None or KEEP: keep; None for barcode, supplier, supplier
     SKU and max backorder qty: none). Lines already ordered keep their price and their
     units; a new backorder policy or limit counts for orders placed from now on."""
+    require(session, Permission.EDIT_CATALOG)
     product = find_product(session, code)
     if sku is not None:
         product.sku = _free_sku(session, sku, product.id)
@@ -185,6 +188,7 @@ def update_product(
 def archive_product(session: Session, code: str, *, archived: bool = True) -> SavedProduct:
     """Stop selling a product (``archived=False``: sell it again). Orders and purchase orders
     that name it keep it; new ones cannot while it is archived. Its stock stays booked."""
+    require(session, Permission.EDIT_CATALOG)
     product = find_product(session, code)
     product.archived_at = archived_now(product.archived_at, archived)
     session.flush()
@@ -199,6 +203,7 @@ def unarchive_product(session: Session, code: str) -> SavedProduct:
 def set_max_backorder_qty(session: Session, code: str, qty: int | None) -> SavedProduct:
     """Set (or, with None, lift) the most units of a product that may wait at once. Units
     already waiting stay; only new orders are held to the new limit."""
+    require(session, Permission.EDIT_CATALOG)
     product = find_product(session, code)
     product.max_backorder_qty = check_max_backorder(qty)
     session.flush()
@@ -227,6 +232,7 @@ def enter_opening_stock(session: Session, code: str, qty: int) -> OpeningStock:
     """Book a new shop's first count of a product: ``qty`` units added to on hand through the
     stock ledger (an adjustment with the reason "opening stock"), so the ledger and the
     balances agree (``shopkeeper check``)."""
+    require(session, Permission.EDIT_CATALOG)
     from app.services.stock import adjust_stock  # stock -> catalog: imported when needed
 
     adjusted = adjust_stock(session, code, _check_opening_stock(qty), OPENING_STOCK_REASON)

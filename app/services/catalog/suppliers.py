@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import Supplier
 from app.domain.errors import InvalidInput
+from app.domain.permissions import Permission, require
 from app.services.catalog.common import (
     _checked_text,
     _required,
@@ -47,6 +48,7 @@ def create_supplier(
     contact_name: str = "",
     phone: str = "",
 ) -> SavedSupplier:
+    require(session, Permission.EDIT_CATALOG)
     code = _unused_code(session, Supplier.code, code, "supplier")
     supplier = Supplier(
         code=code,
@@ -73,6 +75,7 @@ def update_supplier(
 ) -> SavedSupplier:
     """Change a supplier's details (None: keep). The code stays: purchase orders and imports
     name suppliers by it. A new lead time counts for purchase orders made from now on."""
+    require(session, Permission.EDIT_CATALOG)
     supplier = get_supplier(session, code)
     if name is not None:
         supplier.name = _required(name, "Supplier name")
@@ -91,6 +94,7 @@ def update_supplier(
 def archive_supplier(session: Session, code: str, *, archived: bool = True) -> SavedSupplier:
     """Stop buying from a supplier (``archived=False``: buy from them again). Their purchase
     orders stay as they are; new purchase orders cannot name them while archived."""
+    require(session, Permission.EDIT_CATALOG)
     supplier = get_supplier(session, code)
     supplier.archived_at = archived_now(supplier.archived_at, archived)
     session.flush()

@@ -20,6 +20,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput
+from app.domain.permissions import Permission, require
 from app.services.audit import record_event
 from app.services.changes import NO_CHANGES
 from app.services.importing.catalog import import_customers, import_products, import_suppliers
@@ -49,6 +50,7 @@ def import_csv(
     method: ImportMethod = "bulk",
 ) -> ImportResult:
     """Import one CSV file of ``kind`` (see COLUMNS) in the caller's transaction."""
+    require(session, Permission.IMPORT_DATA)
     if kind not in COLUMNS:
         raise InvalidInput(f"Cannot import {kind!r}; choose one of {', '.join(KINDS)}")
     stream, label, owned = open_source(source, name)

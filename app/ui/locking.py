@@ -1,0 +1,148 @@
+"""Locking the window behind the sign-in: at start on a shop with users, File > Switch user /
+Lock (Ctrl+L), and after a number of idle minutes when this computer asks for it.
+
+While locked the tabs are hidden behind a plain "Locked" cover and the menus are off, so
+nothing the last person had on screen shows; the sign-in dialog sits over it. Signing in (as
+anyone) unlocks it; Quit closes the window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel
+
+from app.domain.actors import Actor
+from app.ui.dialogs.sign_in import SignInDialog
+from app.ui.role_actions import refusal
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+#: What counts as someone using the till (anything else, a repaint or a timer, does not).
+_ACTIVITY = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+    }
+)
+
+
+class TillLock(QObject):
+    """The window's lock: ``lock()`` covers it and asks who signs in; ``signed_in`` says who."""
+
+    signed_in = Signal(object)  # the Actor
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: SignInDialog | None = None
+        self.cover = QLabel("Locked\n\nSign in to go on.")
+        self.cover.setObjectName("lockedCover")
+        self.cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.cover.setStyleSheet("QLabel { color: palette(mid); font-size: 18pt; }")
+        self.cover.hide()
+        #: Runs while someone is signed in and the computer locks after idle minutes.
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self.lock)
+
+    @property
+    def locked(self) -> bool:
+        return not self.cover.isHidden() or self.dialog is not None
+
+    def lock(self) -> None:
+        """Cover the window and ask who signs in (once: a second lock while asking waits)."""
+        if self.dialog is not None:
+            return
+        self.idle_timer.stop()
+        self.window.tabs.hide()
+        self.cover.show()
+        self.window.menuBar().setEnabled(False)
+        actor = self.window.database.actor
+        self.dialog = SignInDialog(
+            self.window.database, self.window, last_name=actor.name if actor else ""
+        )
+        self.dialog.accepted.connect(self._unlock)
+        self.dialog.rejected.connect(self.window.close)
+        self.dialog.finished.connect(self.dialog.deleteLater)
+        # After the window itself has shown; never once the dialog is gone (window closed).
+        QTimer.singleShot(0, self.dialog, self.dialog.open)
+
+    def _unlock(self) -> None:
+        assert self.dialog is not None
+        actor = self.dialog.actor
+        self.dialog = None
+        self.cover.hide()
+        self.window.tabs.show()
+        self.window.menuBar().setEnabled(True)
+        assert isinstance(actor, Actor)
+        self.show_signed_in(actor)
+        self.signed_in.emit(actor)
+        self._idle_restart()
+
+    # --- who is signed in, in the status bar and the menus -----------------------------------
+
+    def users_changed(self) -> None:
+        """The shop's users may have changed (at start, after Settings): offer Switch user /
+        Lock once there are users, show who is signed in, or ask if nobody is yet."""
+        from app.db.config import load_settings
+        from app.services.users import shop_has_users
+
+        window = self.window
+        with window.database.read() as session:
+            # A read-only window changes nothing, and looking is open to every role: nobody
+            # signs in there (a sign-in writes its wrong tries, which it could not).
+            has_users = shop_has_users(session) and not window.read_only
+        window.lock_action.setEnabled(has_users)
+        window.lock_action.setToolTip(
+            "" if has_users else "Add users in Settings > Users to sign in at the tills"
+        )
+        self.lock_after_idle(load_settings().auto_lock_minutes if has_users else 0)
+        if window.database.actor is not None:
+            self.show_signed_in(window.database.actor)
+        elif has_users:
+            self.lock()  # nobody signed in yet: ask who is at the till
+        else:
+            window.signed_in_label.hide()  # one person's shop: nobody signs in
+
+    def show_signed_in(self, actor: Actor) -> None:
+        """ "Signed in as NAME (role)", and grey out the menu actions the role may not use
+        (a courtesy: the services refuse them anyway)."""
+        window = self.window
+        window.signed_in_label.setText(f"Signed in as {actor.name} ({actor.role.label.lower()})")
+        window.signed_in_label.show()
+        window.menus.refusal = lambda name: refusal(actor.role, name)
+        window.menus.update()
+        if not window.read_only:
+            for action in (window.import_action, window.restore_action):
+                refused = refusal(actor.role, action.objectName())
+                action.setEnabled(not refused)
+                action.setToolTip(refused)
+
+    # --- locking after idle minutes (a per-computer setting; 0 is off) -------------------
+
+    def lock_after_idle(self, minutes: int) -> None:
+        """Lock after ``minutes`` without a key press or a mouse move (0: never)."""
+        app = QApplication.instance()
+        if app is None:
+            return
+        app.removeEventFilter(self)
+        self.idle_timer.stop()
+        self.idle_timer.setInterval(minutes * 60_000)
+        if minutes <= 0:
+            return
+        app.installEventFilter(self)
+        self._idle_restart()
+
+    def _idle_restart(self) -> None:
+        if self.idle_timer.interval() > 0 and not self.locked:
+            self.idle_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self.idle_timer.isActive():
+            self.idle_timer.start()  # start again from now
+        return False
