@@ -278,6 +278,30 @@ def test_supplier_history_and_recent_receipts_see_an_undone_receipt(shop: Databa
         assert all(not check.problems for check in check_database(session).checks)
 
 
+def test_the_on_time_and_wait_reports_leave_an_undone_receipt_out(
+    shop: Database, time_zone: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.services.purchasing import set_expected_date
+    from app.services.reports.suppliers import supplier_on_time
+    from app.services.reports.waits import allocation_wait
+
+    today = datetime.now(UTC).date()
+    lines = make_po(shop, ("WIDGET", 4))
+    with shop.write() as session:
+        set_expected_date(session, "PO-1", today)
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-1", minute=1)
+    result = confirm(shop, preview(shop, ("WIDGET", 4), po_lines=lines, po_ref="PO-1"))
+    with shop.read() as session:
+        assert [row.deliveries for row in supplier_on_time(session, today, today)] == [1]
+        assert allocation_wait(session, today, today).allocations == 1
+    undo(shop, result.receipt_id)
+    with shop.read() as session:
+        assert supplier_on_time(session, today, today) == []
+        assert allocation_wait(session, today, today).allocations == 0
+
+
 def _supplier_id(db: Database) -> int:
     from app.domain import Supplier
 

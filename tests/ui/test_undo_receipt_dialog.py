@@ -6,9 +6,11 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
+from app.domain.actors import Role
 from app.services import receiving, shipping
 from app.services.purchasing import receivable_purchase_order
 from app.ui.dialogs.undo_receipt import UndoReceiptDialog
+from app.ui.role_actions import refusal
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
 from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, confirm_cancel, line_state
@@ -70,3 +72,8 @@ def test_the_purchasing_menu_offers_it(qtbot: QtBot, sqlite_db: Database, shop: 
     qtbot.addWidget(tab)
     names = [action.name for action in tab.menu_actions()]
     assert "undoReceiptAction" in names
+
+
+def test_a_clerk_sees_undo_greyed_out_with_who_may() -> None:
+    assert refusal(Role.CLERK, "undoReceiptAction").endswith("may undo a receipt")
+    assert refusal(Role.MANAGER, "undoReceiptAction") == ""
