@@ -199,9 +199,13 @@ def test_a_pick_list_of_thousands_of_lines_is_laid_out_off_the_gui_thread(
     timer.stop()
     assert threads and threads[0] is not threading.main_thread()
     assert preview.recorded is not None and len(preview.recorded.pages) > 40
-    # The window went on painting while the thread laid the pages out: no gap of a second
-    # between two ticks of its clock (showing the preview, after, paints on the GUI thread).
+    # The window went on painting while the thread laid the pages out (seconds): its clock
+    # never stopped for more than a fraction of that (showing the preview, after, paints on
+    # the GUI thread). Relative, so a busy machine slowing both does not fail it; a layout
+    # holding the GIL, or done on the GUI thread, would be one gap as long as the layout.
+    layout = span[1] - span[0]
     during = [t for t in ticks if span[0] <= t <= span[1]]
-    gaps = [later - earlier for earlier, later in itertools.pairwise([span[0], *during])]
-    assert len(during) > 10 and max(gaps) < 1.0, f"the window stalled {max(gaps):.1f} s"
+    gaps = [later - earlier for earlier, later in itertools.pairwise([span[0], *during, span[1]])]
+    assert len(during) > 10, f"{len(during)} ticks in {layout:.1f} s"
+    assert max(gaps) < 0.3 * layout, f"the window stalled {max(gaps):.1f} s of {layout:.1f} s"
     preview.reject()
