@@ -209,3 +209,29 @@ def test_a_pick_list_of_thousands_of_lines_is_laid_out_off_the_gui_thread(
     assert len(during) > 10, f"{len(during)} ticks in {layout:.1f} s"
     assert max(gaps) < 0.3 * layout, f"the window stalled {max(gaps):.1f} s of {layout:.1f} s"
     preview.reject()
+
+
+class _TillPrinter:
+    """A printer as the print dialog leaves it (this machine has no real printer)."""
+
+    def __init__(self, name: str, output: QPrinter.OutputFormat) -> None:
+        self.name, self.output = name, output
+
+    def printerName(self) -> str:
+        return self.name
+
+    def outputFormat(self) -> QPrinter.OutputFormat:
+        return self.output
+
+
+def test_the_printer_printed_to_is_offered_first_next_time_while_it_is_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remember_printer(_TillPrinter("Back office laser", QPrinter.OutputFormat.NativeFormat))  # type: ignore[arg-type]
+    assert load_settings().default_printer == "Back office laser"
+    monkeypatch.setattr(
+        print_preview.QPrinterInfo, "availablePrinterNames", lambda: ["Back office laser"]
+    )
+    assert print_preview.remembered_printer() == "Back office laser"
+    monkeypatch.setattr(print_preview.QPrinterInfo, "availablePrinterNames", lambda: ["Other"])
+    assert print_preview.remembered_printer() == ""  # gone: the system's default instead
