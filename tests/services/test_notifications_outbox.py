@@ -4,18 +4,19 @@ causes it, only for events the shop enabled and customers who opted in."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from app.db import Database
 from app.domain import LineEta, NotificationChannel, NotificationEvent
-from app.services import formatting, purchasing
+from app.services import formatting, purchasing, shop_settings
 from app.services.cancelling import cancel_order
 from app.services.eta import recompute_etas
 from app.services.notifications.sender import claim_due
 from app.services.notifications.templates import get_template, render
 from app.services.shipping import ship_order
-from tests.services.notify_shop import enable_all, events, opt_in
+from tests.services.notify_shop import enable_all, events, opt_in, outbox
 from tests.services.shop import add_stock, make_po, order, receive
 
 
@@ -142,3 +143,42 @@ def test_the_later_date_message_says_what_each_line_showed_before(notifying: Dat
     later = next(m for m in claimed if m.event is NotificationEvent.ETA_LATER)
     assert later.subject == "Your order SO-1 will arrive later than we said"
     assert f"(was {formatting.day(before)})" in later.body
+
+
+def shipped_message(db: Database) -> str:
+    """The body of the shipped message, written as the sender writes it when it claims it."""
+    with db.write() as session:
+        claim_due(session)
+    body = next(m.body for m in outbox(db) if m.event == "shipped")
+    assert body is not None
+    return body
+
+
+def test_the_shipped_message_gives_the_goodwill_coupon_the_long_wait_earned(
+    notifying: Database,
+) -> None:
+    with notifying.write() as session:
+        shop_settings.set_goodwill_rule(session, enabled=True, days=14, amount="5.00")
+    order(notifying, "ANN", ("WIDGET", 2), ref="SO-1")  # placed in January: a long wait
+    receive(notifying, ("WIDGET", 2))
+    with notifying.write() as session:
+        code = ship_order(session, "SO-1").coupon
+    assert code is not None
+    euros = formatting.money(Decimal("5.00"), "EUR")
+    times = "\N{MULTIPLICATION SIGN}"
+    assert (
+        f"- 2 {times} Widget (WIDGET)\n\nThank you for waiting: your coupon {code[:4]}-{code[4:]}"
+        f" takes {euros} off your next order. Give the code when you order.\n\n"
+        "Thank you for your patience,"
+    ) in shipped_message(notifying)
+
+
+def test_a_shipped_message_without_a_coupon_reads_as_before(notifying: Database) -> None:
+    add_stock(notifying, "WIDGET", 2)
+    order(notifying, "ANN", ("WIDGET", 2), ref="SO-1")
+    with notifying.write() as session:
+        ship_order(session, "SO-1")
+    times = "\N{MULTIPLICATION SIGN}"
+    assert f"- 2 {times} Widget (WIDGET)\n\nThank you for your patience," in shipped_message(
+        notifying
+    )

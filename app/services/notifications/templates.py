@@ -29,11 +29,14 @@ from app.domain import (
     Product,
     SalesOrder,
 )
+from app.domain.coupons import Coupon, shown_code
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.permissions import Permission, require
 from app.services import formatting
 from app.services.changes import Area, Changes
+from app.services.coupons import value_text
 from app.services.eta.pegging import IN_STOCK
+from app.services.shop_settings import get_currency
 
 #: The placeholders a template may use, and what each becomes (shown beside the editor).
 PLACEHOLDERS: dict[str, str] = {
@@ -42,6 +45,8 @@ PLACEHOLDERS: dict[str, str] = {
     "lines": "the order's lines, one a row, with what is ready, shipped or waiting (and when)",
     "eta_range": "when the waiting units are expected, earliest to latest",
     "shop_name": "the shop's name (Settings > Notifications)",
+    "coupon": "the goodwill coupon a long wait earned (code, value, until when), after a blank "
+    "line; nothing without one",
 }
 
 _TIMES = "\N{MULTIPLICATION SIGN}"
@@ -72,7 +77,7 @@ DEFAULTS: dict[NotificationEvent, tuple[str, str]] = {
     ),
     NotificationEvent.SHIPPED: (
         "Your order {order_ref} has shipped",
-        "Dear {customer_name},\n\nwe have sent you:\n\n{lines}" + _SIGNATURE,
+        "Dear {customer_name},\n\nwe have sent you:\n\n{lines}{coupon}" + _SIGNATURE,
     ),
     NotificationEvent.CANCELLED: (
         "Your order {order_ref} is cancelled",
@@ -296,7 +301,24 @@ def _values(
         "lines": "\n".join(texts),
         "eta_range": eta_range,
         "shop_name": shop_name,
+        "coupon": _coupon_text(session, order_id),
     }
+
+
+def _coupon_text(session: Session, order_id: int) -> str:
+    """The goodwill coupon the order earned and is still to be used, as a paragraph of its
+    own (a blank line first, so a template reads the same without one); "" without one."""
+    coupon = session.scalars(
+        select(Coupon).where(Coupon.earned_order_id == order_id, Coupon.redeemed_at.is_(None))
+    ).one_or_none()
+    if coupon is None:
+        return ""
+    value = value_text(coupon.percent, coupon.amount, get_currency(session))
+    until = f" (valid until {formatting.day(coupon.expires_at)})" if coupon.expires_at else ""
+    return (
+        f"\n\nThank you for waiting: your coupon {shown_code(coupon.code)} takes {value} off "
+        f"your next order{until}. Give the code when you order."
+    )
 
 
 def _when(status: str | None, likely: Any, late: Any) -> str:
