@@ -74,6 +74,10 @@ PROG = "shopkeeper"
 _Received = tuple[purchasing.ReceivablePO, receiving.AllocationPlan, receiving.ReceiptResult | None]
 
 
+#: How often ``send-notifications`` looks for due messages when it keeps running.
+SEND_INTERVAL_SECONDS = 60
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -231,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the shop database and print a report in plain words. Exit status "
         "0 when all is well, 2 when a check found problems.",
     )
+    sender = commands.add_parser(
+        "send-notifications",
+        parents=common,
+        help="send the customer messages that are due (e-mail, webhook)",
+        description="Send the customer messages waiting in the outbox, by e-mail and/or the "
+        "webhook the Notifications settings name, trying failed ones again with backoff. "
+        "Runs until interrupted, checking every minute, unless --once.",
+    )
+    sender.add_argument("--once", action="store_true", help="send what is due now, then stop")
     commands.add_parser(
         "backup",
         parents=common,
@@ -264,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.create:
             _require_existing(url)
         writes = (
-            args.command == "import"
+            args.command in ("import", "send-notifications")
             or (args.command in ("receive", "undo-receipt") and not args.dry_run)
             or (args.command == "users" and user_command_writes(args))
         )
@@ -286,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_check(database)
             if args.command == "backup":
                 return cmd_backup(database)
+            if args.command == "send-notifications":
+                return cmd_send_notifications(database, once=args.once)
             if args.command == "print":
                 return cmd_print(database, args.kind, args.ref, args.pdf, args.html)
             if args.command == "report":
@@ -481,6 +496,25 @@ def _print_plan(plan: AllocationPlan) -> None:
                     f"      {a.qty:>4} to {a.order_ref} line {a.line_no}, {a.customer} "
                     f"(waiting {a.waiting} since {day(a.placed_at)}: {a.reason}){ready}"
                 )
+
+
+def cmd_send_notifications(
+    database: Database, *, once: bool, interval: float = SEND_INTERVAL_SECONDS
+) -> int:
+    """Send what is due (then, without ``once``, again every ``interval`` seconds). Exit 0
+    when nothing failed for good in the last round, 2 when something did."""
+    from app.services.notifications.sender import send_due
+    from app.services.notifications.settings import get_notification_settings
+    from app.services.notifications.transports import build_transports
+
+    while True:
+        with database.read() as session:
+            settings = get_notification_settings(session)
+        report = send_due(database, build_transports(settings))
+        print(report.summary(), flush=True)
+        if once:
+            return 2 if report.failed else 0
+        time.sleep(interval)
 
 
 def cmd_history(database: Database, args: argparse.Namespace) -> int:

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
+from app.domain.actors import Role
 from app.services import receiving, shipping
 from app.services.purchasing import receivable_purchase_order
-from app.ui.dialogs.undo_receipt import UndoReceiptDialog
+from app.services.undo_receipt import LostUnits, UndoPreview, UndoToken
+from app.ui.dialogs.undo_receipt import CUSTOMERS_SHOWN, UndoReceiptDialog, preview_html
+from app.ui.role_actions import refusal
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
 from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, confirm_cancel, line_state
@@ -70,3 +76,20 @@ def test_the_purchasing_menu_offers_it(qtbot: QtBot, sqlite_db: Database, shop: 
     qtbot.addWidget(tab)
     names = [action.name for action in tab.menu_actions()]
     assert "undoReceiptAction" in names
+
+
+def test_a_clerk_sees_undo_greyed_out_with_who_may() -> None:
+    assert refusal(Role.CLERK, "undoReceiptAction").endswith("may undo a receipt")
+    assert refusal(Role.MANAGER, "undoReceiptAction") == ""
+
+
+def test_a_long_list_of_customers_is_cut_short_and_counted() -> None:
+    lost = tuple(
+        LostUnits(n, f"SO-{n}", 1, f"Customer {n}", "MUG", 1) for n in range(CUSTOMERS_SHOWN + 5)
+    )
+    preview = UndoPreview(
+        1, "RCPT-1", datetime.now(UTC), None, "", (), (), (), None, (), UndoToken(1, ())
+    )
+    html = preview_html(replace(preview, customers=lost))
+    assert html.count("<li>Customer ") == CUSTOMERS_SHOWN
+    assert "…and 5 more lines" in html

@@ -53,6 +53,9 @@ from app.ui.dialogs.widgets import (
 
 Index = QModelIndex | QPersistentModelIndex
 
+#: Customer lines listed in the preview; a flash-sale delivery's thousands are counted after.
+CUSTOMERS_SHOWN = 200
+
 
 class ReceiptsModel(PlainTableModel):
     """Recent receipts, newest first (plain rows)."""
@@ -114,11 +117,15 @@ def preview_html(preview: UndoPreview) -> str:
             "<p><b>Customers who lose units</b> (they wait again, in their places in the "
             "queue)</p><ul>"
         )
+        shown = preview.customers[:CUSTOMERS_SHOWN]
         parts.extend(
             f"<li>{escape(c.customer)}: {c.qty:,} {escape(c.sku)} on {escape(c.order_ref)} "
             f"line {c.line_no}</li>"
-            for c in preview.customers
+            for c in shown
         )
+        if len(preview.customers) > len(shown):
+            more = len(preview.customers) - len(shown)
+            parts.append(f"<li>…and {plural(more, 'more line')}</li>")
         parts.append("</ul>")
     else:
         parts.append("<p>No customer loses units: everything it brought went to stock.</p>")
