@@ -23,7 +23,7 @@ from app.services.views.history import (
 from tests.services.shop import make_po, order
 
 SAM = Actor(name="Sam", role=Role.MANAGER, user_id=7, till="TILL-2")
-OLGA = Actor(name="Olga", role=Role.CLERK, user_id=8, till="TILL-1")
+OLGA = Actor(name="Olga", role=Role.MANAGER, user_id=8, till="TILL-1")
 
 
 def _busy_day(shop: Database) -> None:
