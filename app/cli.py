@@ -4,6 +4,7 @@
     shopkeeper --demo                             open the window on a fresh demo shop
     shopkeeper import orders orders.csv           all-or-nothing CSV import
     shopkeeper receive PO-00012 --dry-run --json  receive everything outstanding on a PO
+    shopkeeper undo-receipt RCPT-7 --reason TEXT --dry-run|--yes  undo a receipt (manager)
     shopkeeper export backorders -                the backorder queue as CSV on stdout
     shopkeeper check                              check the database, report in plain words
     shopkeeper backup                             back the database up now
@@ -39,6 +40,7 @@ from typing import TextIO
 from babel.core import default_locale
 from sqlalchemy.orm import Session
 
+from app.cli_undo import cmd_undo_receipt
 from app.cli_users import act_as, add_user_option, add_users_command, cmd_users, user_command_writes
 from app.db import Database, open_database
 from app.db.config import PasswordStore, load_settings
@@ -70,6 +72,10 @@ PROG = "shopkeeper"
 
 #: What ``receive`` did: the PO as read, the plan, and the receipt (None on a dry run).
 _Received = tuple[purchasing.ReceivablePO, receiving.AllocationPlan, receiving.ReceiptResult | None]
+
+
+#: How often ``send-notifications`` looks for due messages when it keeps running.
+SEND_INTERVAL_SECONDS = 60
 
 
 def _version() -> str:
@@ -148,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     receiver.add_argument("--json", action="store_true", help="print the plan as JSON")
 
+    undoer = commands.add_parser(
+        "undo-receipt",
+        parents=common,
+        help="undo a confirmed receipt (a manager)",
+        description="Undo a confirmed receipt: its units leave stock, customers it served "
+        "wait again in their places, its purchase order is outstanding again. Refused if "
+        "units of it have shipped or its stock is gone.",
+    )
+    undoer.add_argument("receipt", metavar="RECEIPT", help="RCPT-n or the receipt's number")
+    undoer.add_argument("--reason", required=True, help="why (kept with the receipt)")
+    how = undoer.add_mutually_exclusive_group(required=True)
+    how.add_argument("--dry-run", action="store_true", help="show the preview; save nothing")
+    how.add_argument("--yes", action="store_true", help="undo it")
+    undoer.add_argument("--json", action="store_true", help="print the preview as JSON")
+
     exporter = commands.add_parser(
         "export",
         parents=common,
@@ -214,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the shop database and print a report in plain words. Exit status "
         "0 when all is well, 2 when a check found problems.",
     )
+    sender = commands.add_parser(
+        "send-notifications",
+        parents=common,
+        help="send the customer messages that are due (e-mail, webhook)",
+        description="Send the customer messages waiting in the outbox, by e-mail and/or the "
+        "webhook the Notifications settings name, trying failed ones again with backoff. "
+        "Runs until interrupted, checking every minute, unless --once.",
+    )
+    sender.add_argument("--once", action="store_true", help="send what is due now, then stop")
     commands.add_parser(
         "backup",
         parents=common,
@@ -247,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.create:
             _require_existing(url)
         writes = (
-            args.command == "import"
-            or (args.command == "receive" and not args.dry_run)
+            args.command in ("import", "send-notifications")
+            or (args.command in ("receive", "undo-receipt") and not args.dry_run)
             or (args.command == "users" and user_command_writes(args))
         )
         with _opened(url, writes=writes, create=args.create) as database:
@@ -261,10 +291,16 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_import(database, args.kind, args.file)
             if args.command == "receive":
                 return cmd_receive(database, args.po, dry_run=args.dry_run, as_json=args.json)
+            if args.command == "undo-receipt":
+                return cmd_undo_receipt(
+                    database, args.receipt, args.reason, dry_run=args.dry_run, as_json=args.json
+                )
             if args.command == "check":
                 return cmd_check(database)
             if args.command == "backup":
                 return cmd_backup(database)
+            if args.command == "send-notifications":
+                return cmd_send_notifications(database, once=args.once)
             if args.command == "print":
                 return cmd_print(database, args.kind, args.ref, args.pdf, args.html)
             if args.command == "report":
@@ -460,6 +496,25 @@ def _print_plan(plan: AllocationPlan) -> None:
                     f"      {a.qty:>4} to {a.order_ref} line {a.line_no}, {a.customer} "
                     f"(waiting {a.waiting} since {day(a.placed_at)}: {a.reason}){ready}"
                 )
+
+
+def cmd_send_notifications(
+    database: Database, *, once: bool, interval: float = SEND_INTERVAL_SECONDS
+) -> int:
+    """Send what is due (then, without ``once``, again every ``interval`` seconds). Exit 0
+    when nothing failed for good in the last round, 2 when something did."""
+    from app.services.notifications.sender import send_due
+    from app.services.notifications.settings import get_notification_settings
+    from app.services.notifications.transports import build_transports
+
+    while True:
+        with database.read() as session:
+            settings = get_notification_settings(session)
+        report = send_due(database, build_transports(settings))
+        print(report.summary(), flush=True)
+        if once:
+            return 2 if report.failed else 0
+        time.sleep(interval)
 
 
 def cmd_history(database: Database, args: argparse.Namespace) -> int:

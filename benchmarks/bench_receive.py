@@ -42,7 +42,7 @@ from benchmarks.common import (
     fresh_copy,
     goal_line,
     machine,
-    median,
+    medians,
     pragmas,
     ratio_line,
     raw_connect,
@@ -423,10 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"the flash PO's supplier: {supplier}")
 
     print(f"\nmedians over {args.reps} fresh copies ({'wall':>8} {'CPU':>8}):")
-    med = {
-        name: (median([w for w, _ in values]), median([c for _, c in values]))
-        for name, values in figures.items()
-    }
+    med = medians(figures)
     for name, (wall, cpu) in med.items():
         print(f"  {name:<48}{wall * 1000:8.1f} {cpu * 1000:8.1f} ms")
         if name == "raw sqlite3, same writes":

@@ -67,6 +67,14 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def medians(figures: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """name -> (median wall, median CPU) of figures gathered as (wall, CPU) pairs."""
+    return {
+        name: (median([w for w, _ in values]), median([c for _, c in values]))
+        for name, values in figures.items()
+    }
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
 

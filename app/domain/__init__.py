@@ -14,6 +14,13 @@ from app.domain.enums import (
     ShipPreference,
 )
 from app.domain.ledger import StockBalance, StockMovement
+from app.domain.notifications import (
+    Notification,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationStatus,
+    NotificationTemplate,
+)
 from app.domain.orders import AllocationEvent, LineEta, OrderLine, SalesOrder
 from app.domain.purchasing import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.domain.settings import ShopSetting
@@ -30,6 +37,11 @@ __all__ = [
     "LineEta",
     "Location",
     "MovementKind",
+    "Notification",
+    "NotificationChannel",
+    "NotificationEvent",
+    "NotificationStatus",
+    "NotificationTemplate",
     "OrderLine",
     "OrderStatus",
     "Product",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -44,6 +44,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+
+def stored_enum(cls: type, name: str) -> Enum:
+    """A column type for a ``StrEnum``: stores the member's *value* ("out_of_stock"), which
+    is also what CSV files and SQL filters use; a VARCHAR with no CHECK (``native_enum``
+    off), so a newer Shopkeeper can add members without rebuilding a table on SQLite."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        validate_strings=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 #: Money: exact decimals with two places, never floats.

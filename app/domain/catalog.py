@@ -5,26 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.base import Base
+from app.domain.base import Base, stored_enum
 from app.domain.enums import BackorderPolicy, CustomerTier, ShipPreference
+from app.domain.notifications import NotificationChannel
 
 #: The location every database is created with; stock and allocations live here by default.
 DEFAULT_LOCATION_CODE = "SHOP"
-
-
-def _enum(cls: type, name: str) -> Enum:
-    # Store the enum's *value* ("out_of_stock"), which is also what CSV files and SQL filters use.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        validate_strings=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class Supplier(Base):
@@ -54,7 +43,7 @@ class Product(Base):
     price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     cost: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     backorder_policy: Mapped[BackorderPolicy] = mapped_column(
-        _enum(BackorderPolicy, "backorder_policy"), default=BackorderPolicy.BACKORDER
+        stored_enum(BackorderPolicy, "backorder_policy"), default=BackorderPolicy.BACKORDER
     )
     reorder_point: Mapped[int] = mapped_column(default=0)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
@@ -95,11 +84,19 @@ class Customer(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     tier: Mapped[CustomerTier] = mapped_column(
-        _enum(CustomerTier, "customer_tier"), default=CustomerTier.STANDARD
+        stored_enum(CustomerTier, "customer_tier"), default=CustomerTier.STANDARD
     )
     #: Whether the customer takes what is in stock now or waits for the whole order.
     ship_preference: Mapped[ShipPreference] = mapped_column(
-        _enum(ShipPreference, "ship_preference"), default=ShipPreference.PARTIAL
+        stored_enum(ShipPreference, "ship_preference"), default=ShipPreference.PARTIAL
     )
     #: When the customer was archived (None: active); their orders stay.
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Whether the customer asked to hear about their orders (off until they say so).
+    notify_opt_in: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: How they want to hear: e-mail, the shop's webhook, or not at all.
+    notify_channel: Mapped[NotificationChannel] = mapped_column(
+        stored_enum(NotificationChannel, "notify_channel"),
+        default=NotificationChannel.EMAIL,
+        server_default=NotificationChannel.EMAIL.value,
+    )

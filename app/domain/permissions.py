@@ -31,6 +31,7 @@ class Permission(StrEnum):
     UNDO_RECEIPT = "undo_receipt"
     IMPORT_DATA = "import_data"
     CHANGE_SETTINGS = "change_settings"
+    NOTIFY_CUSTOMERS = "notify_customers"
     MANAGE_USERS = "manage_users"
 
     @property
@@ -63,6 +64,7 @@ LEAST_ROLE: dict[Permission, Role] = {
     Permission.UNDO_RECEIPT: Role.MANAGER,
     Permission.IMPORT_DATA: Role.MANAGER,
     Permission.CHANGE_SETTINGS: Role.OWNER,
+    Permission.NOTIFY_CUSTOMERS: Role.CLERK,
     Permission.MANAGE_USERS: Role.OWNER,
 }
 
@@ -80,6 +82,7 @@ _LABELS: dict[Permission, str] = {
     Permission.UNDO_RECEIPT: "undo a receipt",
     Permission.IMPORT_DATA: "import data",
     Permission.CHANGE_SETTINGS: "change the shop's settings and policies",
+    Permission.NOTIFY_CUSTOMERS: "send and retry messages to customers",
     Permission.MANAGE_USERS: "add and change users",
 }
 

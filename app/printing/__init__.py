@@ -9,9 +9,12 @@ Qt but no widgets: the command line prints offscreen, and the window's preview c
 
 from app.printing.render import (
     LOGO_URL,
+    RecordedPages,
     page_layout,
     paint_document,
     paper_size,
+    record_pages,
+    replay_pages,
     text_document,
     write_html,
     write_pdf,
@@ -19,9 +22,12 @@ from app.printing.render import (
 
 __all__ = [
     "LOGO_URL",
+    "RecordedPages",
     "page_layout",
     "paint_document",
     "paper_size",
+    "record_pages",
+    "replay_pages",
     "text_document",
     "write_html",
     "write_pdf",

@@ -48,6 +48,7 @@ from app.domain import (
 from app.domain.actors import Actor, current_actor
 from app.domain.audit import AuditEvent
 from app.domain.base import utcnow
+from app.domain.coupons import Coupon
 from app.domain.users import User
 
 #: The audited tables and what a shop owner calls a record of each.
@@ -65,6 +66,7 @@ ENTITY_LABELS: dict[str, str] = {
     "supplier": "Supplier",
     "customer": "Customer",
     "shop_user": "User",
+    "coupon": "Goodwill coupon",
 }
 
 #: Columns never recorded: secrets, and bookkeeping no owner needs to see.
@@ -113,6 +115,10 @@ COLUMN_WORDS: dict[str, str] = {
     "purchase_order_line_id": "purchase order line",
     "line_no": "line",
     "kind": "kind",
+    "earned_order_id": "earned by order",
+    "redeemed_order_id": "used on order",
+    "redeemed_at": "used at",
+    "expires_at": "expires",
 }
 
 #: Where a ``session.info`` holds the document refs of the action under way.
@@ -291,8 +297,10 @@ class _RefFinder:
             if isinstance(o, (AllocationEvent, StockMovement)) and o.order_line_id
         }
         self.line_orders = self._pairs(OrderLine.id, OrderLine.order_id, line_ids)
-        order_ids = {o.order_id for o in objects if isinstance(o, OrderLine)} | set(
-            self.line_orders.values()
+        order_ids = (
+            {o.order_id for o in objects if isinstance(o, OrderLine)}
+            | {_coupon_order(o) for o in objects if isinstance(o, Coupon)}
+            | set(self.line_orders.values())
         )
         self.order_refs = self._pairs(SalesOrder.id, SalesOrder.ref, order_ids)
         receipt_ids = {
@@ -325,6 +333,8 @@ class _RefFinder:
             po_ref = obj.ref
         elif isinstance(obj, OrderLine):
             order_id = obj.order_id
+        elif isinstance(obj, Coupon):
+            order_id = _coupon_order(obj)
         elif isinstance(obj, (PurchaseOrderLine, Receipt)):
             po_id = obj.purchase_order_id
         if isinstance(obj, (AllocationEvent, StockMovement)) and obj.order_line_id:
@@ -339,7 +349,13 @@ class _RefFinder:
         return Refs(order_ref, po_ref, product_id if isinstance(product_id, int) else None)
 
 
+def _coupon_order(coupon: Coupon) -> int:
+    """The order a coupon's change concerns: the one it was used on, else the one earning it."""
+    return coupon.redeemed_order_id or coupon.earned_order_id
+
+
 _AUDITED = (
+    Coupon,
     StockMovement,
     AllocationEvent,
     SalesOrder,

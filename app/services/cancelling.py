@@ -19,6 +19,7 @@ from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
 from app.services.eta import recompute_etas
+from app.services.notifications.outbox import enqueue_status_changes
 from app.services.ordering import locked_order
 from app.services.stock import lock_balances
 
@@ -124,8 +125,10 @@ def _cancel(
                 )
             )
             released.append(Released(line.product_id, line.product.sku, freed))
+    before = order.status
     order.refresh_status()
     session.flush()
+    enqueue_status_changes(session, {order.id: (before, order.status)})
     product_ids = {line.product_id for line in open_lines}
     changes = Changes.of(
         Area.ORDERS, Area.STOCK, Area.QUEUE, product_ids=product_ids, order_refs=[order.ref]

@@ -23,6 +23,7 @@ class Area(StrEnum):
     CATALOG = "catalog"  #: products, customers and suppliers themselves
     COUPONS = "coupons"  #: goodwill coupons: given when an order ships, used on a new one
     SETTINGS = "settings"  #: shop-wide settings every till shares (the queue policy, ...)
+    NOTIFICATIONS = "notifications"  #: messages to customers waiting, sent or failed
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 A receipt or an import can change thousands of order lines in a few statements; loading each
 order as an object to call ``SalesOrder.refresh_status`` would cost more than the change
 itself. This sums the lines in SQL and applies the same rule (``derive_order_status``) with
-the same ship preference (the order's override, else its customer's).
+the same ship preference (the order's override, else its customer's). Orders whose status
+changed get their customer notifications written to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from collections.abc import Iterable
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.domain import Customer, OrderLine, OrderStatus, SalesOrder
+from app.domain import Customer, NotificationChannel, OrderLine, OrderStatus, SalesOrder
 from app.domain.enums import ShipPreference
 from app.domain.orders import OrderTotals, derive_order_status
+from app.services.notifications.outbox import enqueue_status_changes, reaches
 
 #: Orders per statement: well below SQLite's and psycopg's limits on bound parameters.
 CHUNK = 2000
@@ -43,12 +45,18 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
                 .with_for_update()
             ).all()
     statuses: dict[int, OrderStatus] = {}
+    before: dict[int, OrderStatus] = {}
+    reach: dict[int, tuple[int, NotificationChannel]] = {}  # who hears of a change
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
             select(
                 OrderLine.order_id,
+                SalesOrder.status,
                 SalesOrder.ship_preference,
                 Customer.ship_preference,
+                Customer.id,
+                Customer.notify_opt_in,
+                Customer.notify_channel,
                 func.sum(OrderLine.qty_ordered),
                 func.sum(OrderLine.qty_cancelled),
                 func.sum(OrderLine.qty_shipped),
@@ -58,9 +66,20 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
             .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
             .join(Customer, Customer.id == SalesOrder.customer_id)
             .where(OrderLine.order_id.in_(ids[start : start + CHUNK]))
-            .group_by(OrderLine.order_id, SalesOrder.ship_preference, Customer.ship_preference)
+            .group_by(
+                OrderLine.order_id,
+                SalesOrder.status,
+                SalesOrder.ship_preference,
+                Customer.ship_preference,
+                Customer.id,
+                Customer.notify_opt_in,
+                Customer.notify_channel,
+            )
         )
-        for order_id, override, preference, *totals in rows:
+        for order_id, status, override, preference, customer, opt_in, channel, *totals in rows:
+            before[order_id] = status
+            if reaches(opt_in, channel):
+                reach[order_id] = (customer, channel)
             ship_complete = (override or preference) is ShipPreference.COMPLETE
             statuses[order_id] = derive_order_status(
                 OrderTotals(*(int(t or 0) for t in totals)), ship_complete=ship_complete
@@ -73,6 +92,9 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
             .values(status=bindparam("new_status")),
             [{"order_id": order_id, "new_status": status} for order_id, status in statuses.items()],
         )
+        # The customers whose order changed status hear of it, in this same transaction.
+        moved = {i: (before[i], s) for i, s in statuses.items() if before[i] != s}
+        enqueue_status_changes(session, moved, reach=reach)
     session.expire_all()
     return statuses
 

@@ -37,6 +37,7 @@ from app.services.catalog import check_active, default_location_id, find_product
 from app.services.changes import Area, Changes
 from app.services.coupons import checked_coupon, redeem_coupon
 from app.services.eta import store_new_order_etas
+from app.services.notifications.outbox import enqueue_status_changes
 from app.services.pricing import parse_price, total
 from app.services.refs import checked_ref, next_free_ref
 from app.services.shop_settings import DEFAULT_CURRENCY, get_currency
@@ -356,6 +357,8 @@ def place_order(
         changes |= Changes.of(Area.COUPONS)
     result = PlacedOrder(order.ref, order.status, tuple(placed), changes, discount)
     store_new_order_etas(session, order)
+    # A customer left waiting hears so (with each waiting line's ETA range) once this commits.
+    enqueue_status_changes(session, {order.id: (None, order.status)})
     return result
 
 

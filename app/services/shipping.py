@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from app.domain import MovementKind, OrderStatus
 from app.domain.enums import ShipPreference
 from app.domain.errors import HeldForCompleteShipment, InvalidQuantity, InvalidTransition, NotFound
+from app.domain.notifications import NotificationEvent
 from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
 from app.services.coupons import earn_coupon
+from app.services.notifications.outbox import Event, enqueue, enqueue_status_changes
 from app.services.ordering import locked_order
 from app.services.stock import lock_balances, record_movement
 
@@ -110,6 +112,8 @@ def ship_order(
         units += qty
     order.refresh_status()
     session.flush()
+    shipped = {str(line.id): qty for line, qty in to_ship}
+    enqueue(session, [Event(order.id, NotificationEvent.SHIPPED, {"shipped": shipped})])
     changes = Changes.of(
         Area.ORDERS,
         Area.STOCK,
@@ -132,8 +136,10 @@ def set_order_ship_preference(
     if order.status in (OrderStatus.SHIPPED, OrderStatus.CANCELLED):
         raise InvalidTransition(f"Order {order.ref} is {order.status.label.lower()}")
     order.ship_preference = preference
+    before = order.status
     status = order.refresh_status()
     session.flush()
+    enqueue_status_changes(session, {order.id: (before, status)})
     return ShipPreferenceSet(
         order.ref, preference, status, Changes.of(Area.ORDERS, order_refs=[order.ref])
     )

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import (
@@ -47,6 +47,7 @@ from app.services.audit import record_event, tag_document
 from app.services.catalog import default_location_id
 from app.services.changes import Area, Changes
 from app.services.eta import lock_supplier_history, products_on_order_from, recompute_etas
+from app.services.importing.bulk import table_of
 from app.services.order_status import refresh_order_statuses
 from app.services.stock import lock_balances, record_movement
 
@@ -227,28 +228,35 @@ def undo_receipt(session: Session, token: UndoToken, reason: str) -> UndoneRecei
     tag_document(session, po_ref=fresh.po_ref)  # the audit rows of the statements below
     # Units taken back from the lines, last served first, each with its release event.
     now = utcnow()
+    product_of = {item.sku: item.product_id for item in fresh.stock}
     by_product: dict[int, int] = defaultdict(int)
     for lost in fresh.customers:
+        by_product[product_of[lost.sku]] += lost.qty
+    if fresh.customers:
+        lines = table_of(OrderLine)
         session.execute(
-            update(OrderLine)
-            .where(OrderLine.id == lost.order_line_id)
+            update(lines)
+            .where(lines.c.id == bindparam("line_id"))
             .values(
-                qty_allocated=OrderLine.qty_allocated - lost.qty,
-                qty_backordered=OrderLine.qty_backordered + lost.qty,
-            )
+                qty_allocated=lines.c.qty_allocated - bindparam("q"),
+                qty_backordered=lines.c.qty_backordered + bindparam("q"),
+            ),
+            [{"line_id": lost.order_line_id, "q": lost.qty} for lost in fresh.customers],
         )
-        product_id = _product_of(fresh, lost.sku)
-        by_product[product_id] += lost.qty
-        session.add(
-            AllocationEvent(
-                order_line_id=lost.order_line_id,
-                product_id=product_id,
-                qty=-lost.qty,
-                source=UNDO_SOURCE,
-                reason=reason[:200],
-                receipt_id=token.receipt_id,
-                created_at=now,
-            )
+        session.execute(
+            insert(table_of(AllocationEvent)),
+            [
+                {
+                    "order_line_id": lost.order_line_id,
+                    "product_id": product_of[lost.sku],
+                    "qty": -lost.qty,
+                    "source": UNDO_SOURCE,
+                    "reason": reason[:200],
+                    "receipt_id": token.receipt_id,
+                    "created_at": now,
+                }
+                for lost in fresh.customers
+            ],
         )
     for item in fresh.stock:
         balance = balances[item.product_id]
@@ -335,10 +343,6 @@ def _record_undo(session: Session, undone: UndoPreview, reason: str) -> None:
             order_ref=order_ref,
             after={"taken_back": qty},
         )
-
-
-def _product_of(preview: UndoPreview, sku: str) -> int:
-    return next(item.product_id for item in preview.stock if item.sku == sku)
 
 
 def _lock(session: Session, receipt_id: int) -> set[int]:

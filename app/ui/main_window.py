@@ -24,6 +24,7 @@ from app.ui import window_state
 from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
 from app.ui.locking import TillLock
+from app.ui.notifier import Notifier
 from app.ui.tabs.backorders_tab import BackordersTab
 from app.ui.tabs.base import TableTab, open_dialog
 from app.ui.tabs.catalog_tabs import (
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if read_only:
             self._go_read_only()
+        else:  # customer messages go out every minute while the window is open
+            self.notifier = Notifier.started(self, database)
         self.till_lock.users_changed()
         self.show_message("Ready")
 
@@ -221,6 +224,15 @@ class MainWindow(QMainWindow):
                 separator_before=True,
                 tip="Who did what, on which till and when: the shop's audit trail",
             ),
+            TabAction(
+                "notificationsAction",
+                "&Notifications…",
+                self.show_notifications,
+                "&View",
+                anywhere=True,
+                writes=False,
+                tip="Messages to customers: waiting, sent and failed",
+            ),
         ]
 
     def show_tab(self, tab: QWidget) -> None:
@@ -297,6 +309,9 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is self.purchase_orders_tab:
             po_ref = self.purchase_orders_tab.selected_ref()
         self._open("receive_stock", "ReceiveStockDialog", po_ref)
+
+    def show_notifications(self) -> None:
+        self._open("notifications_view", "NotificationsDialog")
 
     def adjust_stock(self) -> None:
         sku = None

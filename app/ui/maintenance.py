@@ -30,6 +30,8 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     from app.ui.dialogs.settings_backups import BackupsPage
     from app.ui.dialogs.settings_database import DatabasePage
     from app.ui.dialogs.settings_goodwill import GoodwillPage
+    from app.ui.dialogs.settings_messages import MessagesPage
+    from app.ui.dialogs.settings_notifications import NotificationsPage
     from app.ui.dialogs.settings_priority import QueuePriorityPage
     from app.ui.dialogs.settings_shop import ShopPage
     from app.ui.dialogs.settings_users import UsersPage
@@ -39,12 +41,23 @@ def open_settings(window: MainWindow, page: str = "") -> None:
     shop = ShopPage(database)
     goodwill = GoodwillPage(database)
     users = UsersPage(database)
+    notifications = NotificationsPage(database)
+    messages = MessagesPage(database)
     if window.read_only:
         # The queue policy, the shop pages and the users are the whole shop's: shown only.
-        for shared in (priority, shop, goodwill, users):
+        for shared in (priority, shop, goodwill, users, notifications, messages):
             shared.setEnabled(False)
             shared.setToolTip(READ_ONLY_MESSAGE)
-    pages = [DatabasePage(database.url), BackupsPage(database), priority, shop, goodwill, users]
+    pages = [
+        DatabasePage(database.url),
+        BackupsPage(database),
+        priority,
+        shop,
+        goodwill,
+        users,
+        notifications,
+        messages,
+    ]
     dialog = SettingsDialog([*pages, *extra_pages(database)], window)
     if page:
         dialog.show_page(page)

@@ -1,10 +1,12 @@
 """Print… for the shop's documents: a print preview (Qt's own dialog, with the printer this
 computer printed to last) and Save as PDF.
 
-The document is read (a few SQL queries) when the preview opens and painted by
-``app.printing`` on whatever printer the preview or the print dialog gives it. Save as PDF
-lays the document out and writes it on a plain thread (``background.run_in_background``): a
-pick list of thousands of lines takes seconds, and the window keeps painting meanwhile.
+The document is read (a few SQL queries), then laid out and its pages recorded on a plain
+thread (``app.printing.record_pages`` through ``background.run_in_background``): a pick list
+of thousands of lines takes seconds, and the window keeps painting meanwhile. The preview and
+the printer replay the recorded pages; only when the clerk picks another paper or
+orientation in the preview is the document laid out again, there. Save as PDF writes on a
+plain thread too.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.db.config import load_settings, save_settings
-from app.printing import page_layout, paint_document, text_document, write_pdf
+from app.printing import (
+    RecordedPages,
+    page_layout,
+    paint_document,
+    record_pages,
+    replay_pages,
+    text_document,
+    write_pdf,
+)
 from app.services.documents import Document, read_document
 from app.ui.background import run_in_background
 from app.ui.writing import failure_text
@@ -61,18 +71,24 @@ def _tell(parent: QWidget, text: str) -> None:
         show(text)
 
 
-def print_document(
-    parent: QWidget, database: Database, kind: str, ref: str | None
-) -> QPrintPreviewDialog | None:
-    """Read document ``kind`` of ``ref`` and open its print preview (None, after saying
-    why, when it cannot be read: an unknown reference)."""
+def print_document(parent: QWidget, database: Database, kind: str, ref: str | None) -> None:
+    """Read document ``kind`` of ``ref``, lay its pages out off the GUI thread, then open
+    its print preview (or say why not: an unknown reference)."""
     try:
         with database.read() as session:
             document = read_document(session, kind, ref)
     except Exception as error:
         QMessageBox.warning(parent, "Print", failure_text(error))
-        return None
-    return DocumentPreview(parent, document)
+        return
+    font = QFont(parent.font())
+    run_in_background(
+        parent,
+        "Print",
+        f"Laying out {document.title}…",
+        lambda progress: record_pages(document, font),
+        done=lambda recorded: DocumentPreview(parent, document, recorded),
+        failed=lambda error: QMessageBox.warning(parent, "Print", failure_text(error)),
+    )
 
 
 def order_print_button(parent: QWidget, database: Database, ref: str) -> QPushButton:
@@ -99,7 +115,9 @@ def order_print_button(parent: QWidget, database: Database, ref: str) -> QPushBu
 class DocumentPreview(QPrintPreviewDialog):
     """The preview of one document, with Save as PDF beside Print in its tool bar."""
 
-    def __init__(self, parent: QWidget, document: Document) -> None:
+    def __init__(
+        self, parent: QWidget, document: Document, recorded: RecordedPages | None = None
+    ) -> None:
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer_name = remembered_printer()
         if printer_name:
@@ -110,6 +128,8 @@ class DocumentPreview(QPrintPreviewDialog):
         self.setObjectName("printPreviewDialog")
         self.setWindowTitle(f"Print {document.title}")
         self.document = document
+        #: The pages as laid out in the background, replayed while the page is unchanged.
+        self.recorded = recorded
         self.saved_pdf: Path | None = None
         self.font_for_print = QFont(parent.font())
         self.paintRequested.connect(self._paint)
@@ -126,6 +146,8 @@ class DocumentPreview(QPrintPreviewDialog):
         self.open()
 
     def _paint(self, printer: QPrinter) -> None:
+        if self.recorded is not None and replay_pages(self.recorded, printer) is not None:
+            return
         paint_document(text_document(self.document, self.font_for_print), printer)
 
     def _finished(self, result: int) -> None:

@@ -22,6 +22,7 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "suggestPurchaseOrdersAction": Permission.EDIT_PURCHASE_ORDER,
     "cancelOrderAction": Permission.CANCEL,
     "cancelPurchaseOrderAction": Permission.CANCEL,
+    "undoReceiptAction": Permission.UNDO_RECEIPT,
     "adjustStockAction": Permission.ADJUST_STOCK,
     "backordersPinAction": Permission.REORDER_QUEUE,
     "backordersUnpinAction": Permission.REORDER_QUEUE,

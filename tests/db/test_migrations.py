@@ -127,12 +127,13 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         # 0006 product, supplier and customer archived_at, supplier contact_name and phone,
         # order_line.unit_price (today's product price: the price at the time was not kept).
         # 0007 order_line.cancelled_at (none). 0009 order_line.qty_backordered_at_order (not
-        # known for a line placed before it: None, left out of the fill rate).
+        # known for a line placed before it: None, left out of the fill rate). 0013 customer
+        # notify_opt_in (off: nobody agreed to messages) and notify_channel (e-mail).
         assert _rows(connection) == {
             **before,
             "product": [(*row, None, None, None) for row in before["product"]],
             "supplier": [(*row, None, "", "") for row in before["supplier"]],
-            "customer": [(*row, "partial", None) for row in before["customer"]],
+            "customer": [(*row, "partial", None, False, "email") for row in before["customer"]],
             "sales_order": [(*row, None) for row in before["sales_order"]],
             "order_line": [
                 (*row, False, 0, Decimal("9.50"), None, None) for row in before["order_line"]
@@ -336,7 +337,11 @@ def test_a_shop_at_0010_upgrades_to_head_with_an_empty_audit_trail(empty_engine:
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.connect() as connection:
         assert current_revision(connection) == head_revision()
-        assert _rows(connection) == before
+        # 0013 (after 0012) appends the customer's notify_opt_in (off) and notify_channel.
+        assert _rows(connection) == {
+            **before,
+            "customer": [(*row, False, "email") for row in before["customer"]],
+        }
         assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == 0
     with empty_engine.begin() as connection:
         connection.execute(text(ONE_EVENT))
@@ -383,7 +388,11 @@ def test_a_shop_at_0014_upgrades_to_head_with_no_coupons_and_its_orders_can_earn
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     with empty_engine.begin() as connection:
-        assert _rows(connection) == before
+        # 0013 (after 0012) appends the customer's notify_opt_in (off) and notify_channel.
+        assert _rows(connection) == {
+            **before,
+            "customer": [(*row, False, "email") for row in before["customer"]],
+        }
         assert connection.execute(text("SELECT count(*) FROM coupon")).scalar() == 0
         connection.execute(
             text(
@@ -440,3 +449,33 @@ def test_a_shop_at_0015_upgrades_to_head_and_its_receipts_all_stand(empty_engine
     finally:
         database.dispose()
     assert all(not check.problems for check in report.checks)
+
+
+def test_a_shop_at_0012_upgrades_to_head_with_its_customers_opted_out(
+    empty_engine: Engine,
+) -> None:
+    """0013: customers who never agreed to messages get none (opted out, e-mail preferred);
+    the outbox and the templates start empty."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0012")
+        for statement in (
+            *_SHOP_AND_SUPPLIER,
+            "INSERT INTO customer (id, code, name, email, phone, tier, ship_preference)"
+            " VALUES (1, 'ANN', 'Ann', 'ann@example.com', '', 'gold', 'partial')",
+        ):
+            connection.execute(text(statement))
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with empty_engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT code, email, tier, notify_opt_in, notify_channel FROM customer")
+        ).one()
+        assert (row[0], row[1], row[2], bool(row[3]), row[4]) == (
+            "ANN",
+            "ann@example.com",
+            "gold",
+            False,
+            "email",
+        )
+        for table in ("notification", "notification_template"):
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0

@@ -40,3 +40,8 @@ def test_a_refusal_names_who_may_do_it(db: Database) -> None:
     )
     with db.read() as session:
         assert require(session, Permission.PLACE_ORDER).name == "Ann"
+
+
+def test_a_clerk_may_retry_customer_messages_but_only_the_owner_edits_their_wording() -> None:
+    assert allows(Role.CLERK, Permission.NOTIFY_CUSTOMERS)
+    assert not allows(Role.MANAGER, Permission.CHANGE_SETTINGS)

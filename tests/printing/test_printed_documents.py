@@ -6,16 +6,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtGui import QPageSize
+from PySide6.QtGui import QPageLayout, QPageSize
+from PySide6.QtPrintSupport import QPrinter
 
 from app.db import Database, open_database
-from app.printing import paper_size, write_html, write_pdf
+from app.printing import (
+    RecordedPages,
+    page_layout,
+    paper_size,
+    record_pages,
+    replay_pages,
+    write_html,
+    write_pdf,
+)
 from app.services.documents import PickList, PickRow, read_document
 from app.services.formatting import set_locale
 from app.services.shop_settings import ShopIdentity
@@ -133,3 +143,30 @@ def test_the_command_writes_a_packing_slip_pdf_with_no_display(tmp_path: Path) -
     )  # fmt: skip
     assert missing.returncode == 1 and "no order 'SO-9'" in missing.stderr
     assert not html.exists()
+
+
+@pytest.mark.usefixtures("qapp")
+def test_pages_recorded_on_another_thread_replay_as_the_same_text_and_page_numbers(
+    tmp_path: Path,
+) -> None:
+    picks = PickList(
+        ShopIdentity(name="Corner Shop"),
+        tuple(PickRow("SHOP", f"SKU-{n:03}", "Mug", 1, f"SO-{n:03}", "Ann") for n in range(120)),
+        date(2026, 12, 5),
+    )
+    recorded: list[RecordedPages] = []
+    worker = threading.Thread(target=lambda: recorded.append(record_pages(picks)))
+    worker.start()
+    worker.join()
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "replayed.pdf"))
+    printer.setPageLayout(page_layout())
+    pages = replay_pages(recorded[0], printer)
+    assert pages is not None and pages == write_pdf(picks, tmp_path / "direct.pdf") > 1
+    replayed, direct = pdf_text(tmp_path / "replayed.pdf"), pdf_text(tmp_path / "direct.pdf")
+    assert replayed == direct
+    assert f"Page {pages} of {pages}" in replayed[1] and "SKU-119" in replayed[1]
+
+    printer.setPageOrientation(QPageLayout.Orientation.Landscape)  # the clerk turned it
+    assert replay_pages(recorded[0], printer) is None

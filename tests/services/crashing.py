@@ -29,9 +29,23 @@ from sqlalchemy.orm import Session
 
 from app.db import Database, open_database
 from app.db.opening import sqlite_path
-from app.domain import AllocationEvent, Product, Receipt, ReceiptLine, StockMovement
+from app.domain import (
+    AllocationEvent,
+    NotificationChannel,
+    NotificationEvent,
+    OrderStatus,
+    Product,
+    Receipt,
+    ReceiptLine,
+    SalesOrder,
+    StockMovement,
+)
 from app.domain.enums import BackorderPolicy
+from app.domain.notifications import Notification
 from app.services import catalog, purchasing
+from app.services.notifications.customers import set_customer_notifications
+from app.services.notifications.outbox import enabled_events
+from app.services.notifications.templates import DEFAULTS, save_template
 from app.services.ordering import LineRequest, place_order
 from app.services.receiving import ReceiptInput, confirm_receipt, preview_receipt
 from tests.services.racing import shop_anomalies
@@ -56,9 +70,10 @@ def pattern(number: int) -> dict[str, int]:
     return {sku: rng.randint(1, 5) for sku in sorted(skus)}
 
 
-def make_crash_shop(db: Database) -> None:
+def make_crash_shop(db: Database, *, notify: bool = False) -> None:
     """A supplier, the three products (sold on backorder, no stock), a customer and a PO
-    large enough never to run out."""
+    large enough never to run out; with ``notify``, the customer opted in to every message
+    (each order and each receipt then writes to the outbox too)."""
     with db.write() as session:
         catalog.create_supplier(session, "CSUP", "Crash Supplies")
         for sku in SKUS:
@@ -73,6 +88,12 @@ def make_crash_shop(db: Database) -> None:
         purchasing.create_purchase_order(
             session, "CSUP", [LineRequest(sku, 900_000) for sku in SKUS], ref=PO_REF
         )
+        if notify:
+            set_customer_notifications(
+                session, "CRASHC", opt_in=True, channel=NotificationChannel.WEBHOOK
+            )
+            for event in NotificationEvent:
+                save_template(session, event, *DEFAULTS[event], enabled=True)
 
 
 def _order(session: Session, number: int) -> str:
@@ -169,6 +190,7 @@ def check_after_kill(url: str, reported: set[int], backups: Path) -> tuple[list[
         problems += shop_anomalies(db)
         with db.read() as session:
             found, receipt_problems = _receipts_whole(session)
+            problems += _outbox_follows_statuses(session)
         problems += receipt_problems
     finally:
         db.dispose()
@@ -215,6 +237,41 @@ def _receipts_whole(session: Session) -> tuple[list[int], list[str]]:
     if len(set(numbers)) != len(numbers):
         problems.append("a receipt was applied twice")
     return numbers, problems
+
+
+#: The outbox event each status the crash flow reaches leaves as an order's latest message.
+_LATEST_EVENT = {
+    OrderStatus.BACKORDERED: NotificationEvent.BACKORDERED,
+    OrderStatus.PART_READY: NotificationEvent.PART_READY,
+    OrderStatus.READY_TO_SHIP: NotificationEvent.READY_TO_SHIP,
+}
+
+
+def _outbox_follows_statuses(session: Session) -> list[str]:
+    """With messages enabled, every order has exactly one "backordered" message (written with
+    the order) and its latest status message says its status now: a receipt's commit wrote
+    its messages, and a receipt that died wrote none."""
+    if not enabled_events(session):
+        return []
+    said: dict[int, list[NotificationEvent]] = {}
+    for order_id, event in session.execute(
+        select(Notification.order_id, Notification.event)
+        .where(Notification.event != NotificationEvent.ETA_LATER)
+        .order_by(Notification.id)
+    ):
+        said.setdefault(order_id, []).append(event)
+    problems: list[str] = []
+    for order_id, ref, status in session.execute(
+        select(SalesOrder.id, SalesOrder.ref, SalesOrder.status)
+    ):
+        got = said.get(order_id, [])
+        if got.count(NotificationEvent.BACKORDERED) != 1:
+            problems.append(
+                f"order {ref} has {got.count(NotificationEvent.BACKORDERED)} backordered messages"
+            )
+        elif got[-1] is not _LATEST_EVENT.get(status):
+            problems.append(f"order {ref} is {status.value} but its latest message is {got[-1]}")
+    return problems
 
 
 def _per_receipt(

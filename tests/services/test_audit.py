@@ -325,3 +325,32 @@ def test_undoing_a_receipt_records_it_for_the_po_and_each_order(shop_as_sam: Dat
         "receipt",
         "stock_movement",
     }
+
+
+def test_a_goodwill_coupon_given_and_used_is_recorded_with_its_orders(
+    shop_as_sam: Database,
+) -> None:
+    with shop_as_sam.write() as session:
+        shop_settings.set_goodwill_rule(session, enabled=True, days=14, amount="5.00")
+    order(shop_as_sam, "ANN", ("WIDGET", 1), ref="SO-7")  # placed in January: a long wait
+    confirm(shop_as_sam, preview(shop_as_sam, ("WIDGET", 1)))  # a delivery serves SO-7
+    start = last_id(shop_as_sam)
+    with shop_as_sam.write() as session:
+        code = ship_order(session, "SO-7").coupon
+    given = one(rows_since(shop_as_sam, start, entity="coupon"))
+    assert (given.action, given.order_ref, given.after and given.after["code"]) == (
+        "added",
+        "SO-7",
+        code,
+    )
+    assert_by_sam_just_now(given)
+    start = last_id(shop_as_sam)
+    with shop_as_sam.write() as session:
+        from app.services.ordering import LineRequest, place_order
+
+        place_order(
+            session, "ANN", [LineRequest("GADGET", 1, Decimal(12))], ref="SO-8", coupon=code
+        )
+    used = one(rows_since(shop_as_sam, start, entity="coupon"))
+    assert (used.action, used.order_ref) == ("changed", "SO-8")
+    assert used.after is not None and Decimal(str(used.after["discount"])) == Decimal("5.00")

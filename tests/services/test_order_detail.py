@@ -133,3 +133,24 @@ def test_cancelling_part_of_an_allocated_line_frees_those_units(shop: Database) 
     assert [(r.sku, r.qty) for r in result.released] == [("WIDGET", 1)]
     assert stock_of(shop, "WIDGET").available == 1
     assert line_of(shop, "SO-A").allocated == 2
+
+
+def test_an_undone_receipt_shows_its_units_taken_back_when_it_was_undone(shop: Database) -> None:
+    from app.services.undo_receipt import preview_undo_receipt, undo_receipt
+
+    order(shop, "ANN", ("WIDGET", 3), ref="SO-U")
+    po_lines = make_po(shop, ("WIDGET", 3))
+    received = confirm(shop, preview(shop, ("WIDGET", 3), po_lines=po_lines, po_ref="PO-1"))
+    with shop.write() as session:
+        plan = preview_undo_receipt(session, received.receipt_id)
+        undo_receipt(session, plan.token, "wrong PO")
+    view = detail(shop, "SO-U")
+    (line,) = view.lines
+    assert line.allocations_text == (
+        "3 from receipt of PO-1, \N{MINUS SIGN}3 taken back: the receipt of PO-1 was undone"
+    )
+    assert line.waiting == 3
+    given, taken = view.events[1:]
+    assert taken.kind == "released"
+    assert taken.text.endswith("taken back: the receipt of PO-1 was undone \N{EM DASH} wrong PO")
+    assert given.at is not None and taken.at is not None and given.at <= taken.at

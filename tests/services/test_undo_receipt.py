@@ -22,6 +22,7 @@ from app.domain import (
     StockMovement,
 )
 from app.domain.actors import Actor, Role
+from app.domain.audit import AuditEvent
 from app.domain.errors import CannotUndoReceipt, InvalidInput, StalePlan
 from app.domain.permissions import NotAllowed
 from app.services import stock
@@ -165,6 +166,21 @@ def test_undo_takes_the_units_out_and_the_customers_wait_again_in_their_places(
         assert [tuple(e) for e in events] == [("undo", -3), ("undo", -2)]
         report = check_database(session)
         assert all(not check.problems for check in report.checks)
+        audited = session.execute(
+            select(AuditEvent.po_ref, AuditEvent.order_ref, AuditEvent.summary)
+            .where(AuditEvent.action == "undid a receipt")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(row) for row in audited] == [
+        (
+            "PO-1",
+            None,
+            f"Undid RCPT-{result.receipt_id} (PO-1): 6 units out of stock; "
+            "entered against the wrong PO",
+        ),
+        (None, "SO-1", f"3 units taken back from SO-1: RCPT-{result.receipt_id} (PO-1) was undone"),
+        (None, "SO-2", f"2 units taken back from SO-2: RCPT-{result.receipt_id} (PO-1) was undone"),
+    ]
 
 
 def test_a_receipt_already_undone_is_refused(shop: Database) -> None:
@@ -262,6 +278,30 @@ def test_supplier_history_and_recent_receipts_see_an_undone_receipt(shop: Databa
         assert all(not check.problems for check in check_database(session).checks)
 
 
+def test_the_on_time_and_wait_reports_leave_an_undone_receipt_out(
+    shop: Database, time_zone: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.services.purchasing import set_expected_date
+    from app.services.reports.suppliers import supplier_on_time
+    from app.services.reports.waits import allocation_wait
+
+    today = datetime.now(UTC).date()
+    lines = make_po(shop, ("WIDGET", 4))
+    with shop.write() as session:
+        set_expected_date(session, "PO-1", today)
+    order(shop, "ANN", ("WIDGET", 2), ref="SO-1", minute=1)
+    result = confirm(shop, preview(shop, ("WIDGET", 4), po_lines=lines, po_ref="PO-1"))
+    with shop.read() as session:
+        assert [row.deliveries for row in supplier_on_time(session, today, today)] == [1]
+        assert allocation_wait(session, today, today).allocations == 1
+    undo(shop, result.receipt_id)
+    with shop.read() as session:
+        assert supplier_on_time(session, today, today) == []
+        assert allocation_wait(session, today, today).allocations == 0
+
+
 def _supplier_id(db: Database) -> int:
     from app.domain import Supplier
 
@@ -283,16 +323,24 @@ _orders = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(orders=_orders, opening=st.integers(0, 3), arriving=st.integers(1, 12), pin=st.booleans())
+@given(
+    orders=_orders,
+    opening=st.integers(0, 3),
+    arriving=st.integers(1, 12),
+    pin=st.booleans(),
+    against_po=st.booleans(),
+)
 def test_receive_undo_receive_again_ends_as_receiving_once(
     tmp_path_factory: pytest.TempPathFactory,
     orders: list[tuple[str, int, int]],
     opening: int,
     arriving: int,
     pin: bool,
+    against_po: bool,
 ) -> None:
-    """A random shop and delivery: receiving, undoing and receiving again leaves the same
-    allocations, balances and queue as receiving once."""
+    """A random shop and delivery (scanned, or against a PO it may fill, or exceed as an
+    accepted over-receipt): receiving, undoing and receiving again leaves the same
+    allocations, balances, queue and purchase order as receiving once."""
     results = []
     for undo_first in (False, True):
         folder = tmp_path_factory.mktemp("undo")
@@ -315,15 +363,26 @@ def test_receive_undo_receive_again_ends_as_receiving_once(
                     if waiting is not None:
                         pin_line(session, waiting)
             arrivals = (("WIDGET", arriving), ("GADGET", arriving // 2 + 1))
+            lines = make_po(db, ("WIDGET", 6), ("GADGET", 3)) if against_po else {}
+
+            po_ref = "PO-1" if against_po else None
             if undo_first:
-                first = receive(db, *arrivals)
-                undo(db, first.receipt_id)
-            receive(db, *arrivals)
+                undo(db, _deliver(db, arrivals, lines, po_ref))
+            _deliver(db, arrivals, lines, po_ref)
             assert ledger_problems(db) == []
-            results.append((_queue(db), balances(db), _given(db)))
+            po = po_state(db, "PO-1") if against_po else None
+            results.append((_queue(db), balances(db), _given(db), po))
         finally:
             db.dispose()
     assert results[0] == results[1]
+
+
+def _deliver(
+    db: Database, arrivals: tuple[tuple[str, int], ...], lines: dict[str, int], po_ref: str | None
+) -> int:
+    """Receive ``arrivals`` as previewed (against ``po_ref``'s lines, surplus accepted)."""
+    plan = preview(db, *arrivals, po_lines=lines, po_ref=po_ref)
+    return confirm(db, plan, accept_over_receipt=True).receipt_id
 
 
 def _queue(db: Database) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:

@@ -4,17 +4,27 @@ this computer; the Shop page keeps the letterhead (name, address, phone, logo)."
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
+from datetime import date
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.db.config import load_settings
+from app.printing import RecordedPages, record_pages
 from app.services import shop_settings
+from app.services.documents import PickList, PickRow
+from app.services.shop_settings import ShopIdentity
+from app.ui import print_preview
 from app.ui.dialogs.order_detail import OrderDetailDialog
 from app.ui.main_window import MainWindow
 from app.ui.print_preview import DocumentPreview, remember_printer
@@ -25,7 +35,7 @@ from tests.ui.shop_data import build_shop, open_window
 from tests.ui.test_settings_shop import ok, open_page
 
 
-def _preview(qtbot: QtBot) -> DocumentPreview:
+def _preview(qtbot: QtBot, timeout: int = 5000) -> DocumentPreview:
     found: list[DocumentPreview] = []
 
     def shown() -> bool:
@@ -36,7 +46,7 @@ def _preview(qtbot: QtBot) -> DocumentPreview:
         ]
         return len(found) == 1
 
-    qtbot.waitUntil(shown, timeout=5000)
+    qtbot.waitUntil(shown, timeout=timeout)
     return found[0]
 
 
@@ -156,3 +166,72 @@ def test_the_shop_page_keeps_the_letterhead_and_the_logo_can_be_removed(
     wait_for_saves(qtbot)
     with sqlite_db.read() as session:
         assert shop_settings.get_shop_identity(session).logo is None
+
+
+def test_a_pick_list_of_thousands_of_lines_is_laid_out_off_the_gui_thread(
+    qtbot: QtBot, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picks = PickList(
+        ShopIdentity(name="Corner Shop"),
+        tuple(PickRow("SHOP", f"SKU-{n:05}", "Mug", 1, f"SO-{n:05}", "Ann") for n in range(2000)),
+        date(2026, 12, 5),
+    )
+    monkeypatch.setattr(print_preview, "read_document", lambda session, kind, ref: picks)
+    threads: list[threading.Thread] = []
+    span: list[float] = []  #: when the layout started and ended
+
+    def record(document: PickList, font: QFont) -> RecordedPages:
+        threads.append(threading.current_thread())
+        span.append(time.perf_counter())
+        try:
+            return record_pages(document, font)
+        finally:
+            span.append(time.perf_counter())
+
+    monkeypatch.setattr(print_preview, "record_pages", record)
+    window = open_window(qtbot, sqlite_db)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(50)
+    print_preview.print_document(window, sqlite_db, "pick-list", None)
+    preview = _preview(qtbot, timeout=60000)
+    timer.stop()
+    assert threads and threads[0] is not threading.main_thread()
+    assert preview.recorded is not None and len(preview.recorded.pages) > 40
+    # The window went on painting while the thread laid the pages out (seconds): its clock
+    # never stopped for more than a fraction of that (showing the preview, after, paints on
+    # the GUI thread). Relative, so a busy machine slowing both does not fail it; a layout
+    # holding the GIL, or done on the GUI thread, would be one gap as long as the layout.
+    layout = span[1] - span[0]
+    during = [t for t in ticks if span[0] <= t <= span[1]]
+    gaps = [later - earlier for earlier, later in itertools.pairwise([span[0], *during, span[1]])]
+    assert len(during) > 10, f"{len(during)} ticks in {layout:.1f} s"
+    assert max(gaps) < 0.3 * layout, f"the window stalled {max(gaps):.1f} s of {layout:.1f} s"
+    preview.reject()
+
+
+class _TillPrinter:
+    """A printer as the print dialog leaves it (this machine has no real printer)."""
+
+    def __init__(self, name: str, output: QPrinter.OutputFormat) -> None:
+        self.name, self.output = name, output
+
+    def printerName(self) -> str:
+        return self.name
+
+    def outputFormat(self) -> QPrinter.OutputFormat:
+        return self.output
+
+
+def test_the_printer_printed_to_is_offered_first_next_time_while_it_is_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remember_printer(_TillPrinter("Back office laser", QPrinter.OutputFormat.NativeFormat))  # type: ignore[arg-type]
+    assert load_settings().default_printer == "Back office laser"
+    monkeypatch.setattr(
+        print_preview.QPrinterInfo, "availablePrinterNames", lambda: ["Back office laser"]
+    )
+    assert print_preview.remembered_printer() == "Back office laser"
+    monkeypatch.setattr(print_preview.QPrinterInfo, "availablePrinterNames", lambda: ["Other"])
+    assert print_preview.remembered_printer() == ""  # gone: the system's default instead

@@ -63,6 +63,8 @@ def test_settings_are_opened_from_the_file_menu_with_ctrl_comma(window: MainWind
         "Shop",
         "Goodwill coupons",
         "Users",
+        "Notifications",
+        "Messages",
     ]
     dialog.reject()
 

@@ -3,7 +3,8 @@
 Services that change a queue, available stock or an open purchase order call
 :func:`recompute_etas` in their transaction; the tables then page and sort ETAs in SQL. A
 line whose ETA moved later is flagged with what it showed before (``was_status`` / ``was``)
-until its ETA comes back to that. Only changed rows are written, in bulk. No Qt.
+until its ETA comes back to that, and its customer's "delivery date moved later" message
+goes to the outbox (``notifications.outbox``). Only changed rows are written, in bulk. No Qt.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.services.eta.reading import (
     _raw_rows,
     incoming_lines,
 )
+from app.services.notifications.outbox import enqueue_eta_later
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,19 @@ def recompute_etas(
             delete(table).where(table.c.order_line_id.in_(gone[begin : begin + _CHUNK]))
         )
     written = len(inserts) + len(updates) + len(places)
+    # Customers whose line moved later hear of it, once per move, in this transaction.
+    enqueue_eta_later(
+        session,
+        {
+            m.order_line_id: {
+                "was_status": m.was_status,
+                "was": m.was,
+                "status": m.status,
+                "likely": m.likely,
+            }
+            for m in moved
+        },
+    )
     return EtaChanges(
         len(lines),
         written,

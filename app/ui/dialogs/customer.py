@@ -11,6 +11,7 @@ from PySide6.QtCore import QStringListModel, Signal, Slot
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QCompleter,
     QFormLayout,
@@ -21,10 +22,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.domain import CustomerTier
+from app.domain import CustomerTier, NotificationChannel
 from app.domain.enums import ShipPreference
 from app.services import catalog
 from app.services.catalog import CustomerRow, SavedCustomer
+from app.services.notifications.customers import (
+    get_customer_notifications,
+    set_customer_notifications,
+)
 from app.services.views.coupons import coupons_list
 from app.ui.dialogs.coupon_table import coupons_table
 from app.ui.dialogs.widgets import (
@@ -200,6 +205,17 @@ class CustomerDialog(KeyboardDialog):
         )
         for preference in ShipPreference:
             self.preference.addItem(preference.label, preference)
+        self.notify = QCheckBox("Wants &messages about their orders")
+        self.notify.setObjectName("customerNotifyInput")
+        self.notify.setToolTip(
+            "Only with the customer's yes: backorders, later dates, ready, shipped, cancelled"
+        )
+        self.channel = QComboBox()
+        self.channel.setObjectName("customerChannelInput")
+        for channel in (NotificationChannel.EMAIL, NotificationChannel.WEBHOOK):
+            self.channel.addItem(channel.label, channel)
+        self.channel.setEnabled(False)
+        self.notify.toggled.connect(self.channel.setEnabled)
         self._code_typed = False
         self._confirmed_name = ""  #: a name shared with another customer, warned about once
         self.code.textEdited.connect(self._code_edited)
@@ -211,13 +227,15 @@ class CustomerDialog(KeyboardDialog):
         form.addRow("&Phone:", self.phone)
         form.addRow("&Tier:", self.tier)
         form.addRow("&Shipping:", self.preference)
+        form.addRow("", self.notify)
+        form.addRow("Messages &by:", self.channel)
         label = "Save" if code else "Add customer"
         self.buttons, self.save_button, cancel = form_dialog(
             self, form, self.message, label, "saveCustomerButton", "Save the customer"
         )
         tab_order(
             self.name, self.code, self.email, self.phone, self.tier, self.preference,
-            self.save_button, cancel,
+            self.notify, self.channel, self.save_button, cancel,
         )  # fmt: skip
         if code:
             self._load(code)
@@ -251,6 +269,14 @@ class CustomerDialog(KeyboardDialog):
         self.phone.setText(row.phone)
         self.tier.setCurrentIndex(self.tier.findData(row.tier))
         self.preference.setCurrentIndex(self.preference.findData(row.ship_preference))
+        notify = guarded(
+            self.message,
+            lambda: read_with(self.database, lambda s: get_customer_notifications(s, code)),
+        )
+        if notify is not None:
+            self.notify.setChecked(notify.opt_in)
+            if notify.channel is not NotificationChannel.NONE:
+                self.channel.setCurrentIndex(self.channel.findData(notify.channel))
 
     def _code_edited(self, text: str) -> None:
         self._code_typed = bool(text.strip())
@@ -295,8 +321,15 @@ class CustomerDialog(KeyboardDialog):
         email, phone = self.email.text(), self.phone.text()
         tier = self.tier.currentData()
         preference = self.preference.currentData()
+        opt_in = self.notify.isChecked()
+        channel = NotificationChannel(self.channel.currentData())
 
         def save(session: Session) -> SavedCustomer:
+            saved = save_details(session)
+            set_customer_notifications(session, saved.customer.code, opt_in=opt_in, channel=channel)
+            return saved
+
+        def save_details(session: Session) -> SavedCustomer:
             if editing:
                 return catalog.update_customer(
                     session,

@@ -57,7 +57,9 @@ READ_ONLY_MESSAGE = "Read-only window: open Shopkeeper's other window to change 
 #: Dialogs (``app.ui.dialogs.<module>``) worth looking at in a read-only window: they open
 #: with their saving buttons disabled. Every other dialog only changes the shop, so a
 #: read-only window does not open it (saving would only fail).
-LOOK_ONLY_DIALOGS = frozenset({"check_database", "settings_priority", "order_detail", "history"})
+LOOK_ONLY_DIALOGS = frozenset(
+    {"check_database", "settings_priority", "order_detail", "history", "notifications_view"}
+)
 
 
 class TableTab(QWidget):

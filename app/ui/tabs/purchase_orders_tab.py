@@ -136,6 +136,15 @@ class PurchaseOrdersTab(TableTab):
                 enabled=self.cancel_button.isEnabled,
             ),
             TabAction(
+                "undoReceiptAction",
+                "&Undo a receipt…",
+                self.undo_receipt,
+                menu,
+                anywhere=True,
+                separator_before=True,
+                tip="Reverse a confirmed receipt (a manager): its units leave stock again",
+            ),
+            TabAction(
                 "printPurchaseOrderAction",
                 "P&urchase order to send…",
                 self.print_selected,
@@ -188,6 +197,9 @@ class PurchaseOrdersTab(TableTab):
             self.message.emit("Select a purchase order first")
             return
         self.open_dialog("edit_purchase_order", "CancelPurchaseOrderDialog", ref)
+
+    def undo_receipt(self) -> None:
+        self.open_dialog("undo_receipt", "UndoReceiptDialog")
 
     def send_selected(self) -> None:
         ref = self.selected_ref()

@@ -1,0 +1,195 @@
+"""How the shop sends its messages: SMTP server, webhook, the shop's name, automatic sending.
+
+Shared by every till (rows of ``ShopSetting``), so whichever till sends does it the same way.
+The secrets (the SMTP password, the webhook's signing secret) never go into the database:
+they live in the operating system's keyring of each computer that sends, as the server
+password does (``app.db.config``). No Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from app.domain.errors import InvalidInput
+from app.domain.permissions import Permission, require
+from app.domain.settings import ShopSetting
+from app.services.changes import Area, Changes
+
+log = logging.getLogger(__name__)
+
+#: The keyring "service" Shopkeeper's secrets are stored under (as ``app.db.config``'s).
+KEYRING_SERVICE = "Shopkeeper"
+
+_PREFIX = "notify_"
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"  #: plain connection upgraded with STARTTLS (port 587)
+    SSL = "ssl"  #: TLS from the first byte (port 465)
+    NONE = "none"  #: no encryption: only for a server on this computer or the shop's network
+
+    @property
+    def label(self) -> str:
+        return {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "None (local server only)"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    shop_name: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    smtp_user: str = ""
+    from_address: str = ""
+    webhook_url: str = ""
+    #: Whether an open window sends due messages by itself (else only on demand or by the CLI).
+    send_automatically: bool = True
+    changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS), compare=False)
+
+    @property
+    def smtp_key(self) -> str:
+        """The keyring entry of the SMTP password: ``smtp:user@host:port``."""
+        return f"smtp:{self.smtp_user}@{self.smtp_host}:{self.smtp_port}"
+
+    @property
+    def webhook_key(self) -> str:
+        """The keyring entry of the webhook's signing secret: ``webhook:<url>``."""
+        return f"webhook:{self.webhook_url}"
+
+
+def get_notification_settings(session: Session) -> NotificationSettings:
+    """The shop's sending settings (defaults for anything not saved, or unreadable)."""
+    values = {
+        row.key[len(_PREFIX) :]: row.value
+        for row in session.query(ShopSetting).filter(ShopSetting.key.startswith(_PREFIX))
+    }
+    defaults = NotificationSettings()
+    try:
+        port = int(values.get("smtp_port", defaults.smtp_port))
+        security = SmtpSecurity(values.get("smtp_security", defaults.smtp_security))
+    except ValueError:
+        log.warning("unreadable SMTP settings %r; using the defaults", values)
+        port, security = defaults.smtp_port, defaults.smtp_security
+    return NotificationSettings(
+        shop_name=values.get("shop_name", ""),
+        smtp_host=values.get("smtp_host", ""),
+        smtp_port=port,
+        smtp_security=security,
+        smtp_user=values.get("smtp_user", ""),
+        from_address=values.get("from_address", ""),
+        webhook_url=values.get("webhook_url", ""),
+        send_automatically=values.get("send_automatically", "1") == "1",
+    )
+
+
+def check_notification_settings(settings: NotificationSettings) -> NotificationSettings:
+    """The settings cleaned, or a refusal saying what is wrong."""
+    host = settings.smtp_host.strip()
+    if not 1 <= settings.smtp_port <= 65535:
+        raise InvalidInput(f"The SMTP port must be between 1 and 65535, not {settings.smtp_port}.")
+    sender = settings.from_address.strip()
+    if host and "@" not in sender:
+        raise InvalidInput("Give the address messages come from (for example shop@example.com).")
+    url = settings.webhook_url.strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidInput(f"{url!r} is not a web address: it starts with https://")
+    return NotificationSettings(
+        shop_name=settings.shop_name.strip()[:200],
+        smtp_host=host,
+        smtp_port=settings.smtp_port,
+        smtp_security=SmtpSecurity(settings.smtp_security),
+        smtp_user=settings.smtp_user.strip(),
+        from_address=sender,
+        webhook_url=url,
+        send_automatically=settings.send_automatically,
+    )
+
+
+def save_notification_settings(
+    session: Session, settings: NotificationSettings
+) -> NotificationSettings:
+    """Save the sending settings (checked first: nothing is written if refused)."""
+    require(session, Permission.CHANGE_SETTINGS)
+    clean = check_notification_settings(settings)
+    values = {
+        "shop_name": clean.shop_name,
+        "smtp_host": clean.smtp_host,
+        "smtp_port": str(clean.smtp_port),
+        "smtp_security": clean.smtp_security.value,
+        "smtp_user": clean.smtp_user,
+        "from_address": clean.from_address,
+        "webhook_url": clean.webhook_url,
+        "send_automatically": "1" if clean.send_automatically else "0",
+    }
+    for key, value in values.items():
+        row = session.get(ShopSetting, _PREFIX + key)
+        if row is None:
+            session.add(ShopSetting(key=_PREFIX + key, value=value))
+        else:
+            row.value = value
+    session.flush()
+    return clean
+
+
+class SecretStore:
+    """The SMTP password and the webhook secret, in the operating system's keyring.
+
+    Without a keyring (a bare Linux box) a secret typed this session is kept in memory only,
+    for this process, as the server password is (``app.db.config.PasswordStore``).
+    """
+
+    _session: dict[str, str] = {}  # shared by every store in this process
+
+    def available(self) -> bool:
+        """Whether a real keyring is there to keep a secret between starts."""
+        import keyring
+        from keyring.backends import chainer, fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
+            return False
+        if isinstance(backend, chainer.ChainerBackend):
+            return bool(backend.backends)
+        return True
+
+    def get(self, key: str) -> str | None:
+        if not self.available():
+            return self._session.get(key)
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return keyring.get_password(KEYRING_SERVICE, key)
+        except KeyringError:
+            log.exception("cannot read %s from the keyring", key)
+            return None
+
+    def set(self, key: str, secret: str) -> None:
+        """Keep ``secret`` (empty: forget it). Raises InvalidInput if the keyring refuses."""
+        if not self.available():
+            if secret:
+                self._session[key] = secret
+            else:
+                self._session.pop(key, None)
+            return
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            if secret:
+                keyring.set_password(KEYRING_SERVICE, key, secret)
+            else:
+                with contextlib.suppress(PasswordDeleteError):
+                    keyring.delete_password(KEYRING_SERVICE, key)
+        except KeyringError as error:
+            raise InvalidInput(f"The keyring refused to save the secret: {error}") from error
