@@ -24,6 +24,10 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "cancelPurchaseOrderAction": Permission.CANCEL,
     "undoReceiptAction": Permission.UNDO_RECEIPT,
     "adjustStockAction": Permission.ADJUST_STOCK,
+    "backordersPinAction": Permission.REORDER_QUEUE,
+    "backordersUnpinAction": Permission.REORDER_QUEUE,
+    "backordersMoveUpAction": Permission.REORDER_QUEUE,
+    "backordersMoveDownAction": Permission.REORDER_QUEUE,
     "shipPartialAction": Permission.OVERRIDE,
     "shipCompleteAction": Permission.OVERRIDE,
     "shipAsCustomerPrefersAction": Permission.OVERRIDE,
@@ -34,7 +38,6 @@ ACTION_PERMISSIONS: dict[str, Permission] = {
     "archiveRecordAction": Permission.EDIT_CATALOG,
     "openingStockAction": Permission.EDIT_CATALOG,
     "importCsvAction": Permission.IMPORT_DATA,
-    "queuePriorityAction": Permission.CHANGE_SETTINGS,
     "restoreBackupAction": Permission.CHANGE_SETTINGS,
 }
 

@@ -18,6 +18,7 @@ from app.ui.dialogs.cancel_order import CancelOrderDialog
 from app.ui.dialogs.settings_users import UsersPage
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.main_window import MainWindow
+from app.ui.role_actions import ACTION_PERMISSIONS
 from tests.services.shop import add_staff
 from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import Shop, confirm_cancel, open_window, show_active
@@ -214,3 +215,21 @@ def test_a_read_only_window_on_a_shop_with_users_shows_without_a_sign_in(
     qtbot.wait(50)
     assert window.till_lock.dialog is None and window.tabs.isVisible()
     assert not window.findChild(QAction, "lockAction").isEnabled()
+
+
+def test_every_action_the_roles_grey_out_is_in_the_window(qtbot, sqlite_db: Database) -> None:
+    window = open_window(qtbot, sqlite_db)
+    names = {action.objectName() for action in window.findChildren(QAction)}
+    assert set(ACTION_PERMISSIONS) <= names
+
+
+def test_a_clerks_menus_grey_out_what_needs_a_manager_or_the_owner(
+    qtbot, staffed: Database
+) -> None:
+    window = open_window(qtbot, staffed)
+    _sign_in(qtbot, _sign_in_dialog(qtbot, window), "Cleo", "3333")
+    for name, permission in ACTION_PERMISSIONS.items():
+        action = window.findChild(QAction, name)
+        if permission.least_role is not Role.CLERK:
+            assert not action.isEnabled(), name
+            assert action.toolTip().startswith("Only "), name
