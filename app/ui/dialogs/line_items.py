@@ -21,6 +21,7 @@ from app.services import formatting
 from app.services.eta.preview import WaitPreview
 from app.services.ordering import LineDecision, LineRequest
 from app.services.pricing import CostQuote
+from app.ui.dialogs.edit_tables import make_table
 from app.ui.dialogs.lookups import ProductRow
 from app.ui.dialogs.order_hints import (
     _ERROR,
@@ -30,7 +31,7 @@ from app.ui.dialogs.order_hints import (
     wait_text,
     wait_tip,
 )
-from app.ui.dialogs.widgets import MessageLabel, make_table, parse_qty, plural
+from app.ui.dialogs.widgets import MessageLabel, parse_qty, plural
 
 Index = QModelIndex | QPersistentModelIndex
 _EDITABLE = QBrush(QColor("#f3f8ff"))

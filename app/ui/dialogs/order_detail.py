@@ -40,8 +40,8 @@ from app.services.views.history import order_history
 from app.services.views.order_detail import DetailLine, OrderDetail, order_detail
 from app.ui import events
 from app.ui.dialogs.coupon_table import order_coupon_words
+from app.ui.dialogs.edit_tables import FIT_COLUMNS_MAX_ROWS
 from app.ui.dialogs.widgets import (
-    FIT_COLUMNS_MAX_ROWS,
     MessageLabel,
     guarded,
     heading_label,

@@ -31,11 +31,12 @@ from app.db import Database
 from app.domain.allocation import AllocationPlan
 from app.domain.errors import OverReceipt, PlanRejected, StalePlan
 from app.services.changes import Changing
+from app.ui.dialogs.edit_tables import make_table
 from app.ui.dialogs.plan_models import (
     AllocationPreviewModel,
 )
 from app.ui.dialogs.what_if import WhatIfPanel
-from app.ui.dialogs.widgets import KeyboardDialog, make_table, plural, titled_group
+from app.ui.dialogs.widgets import KeyboardDialog, plural, titled_group
 
 #: A confirming service's result: it says what it changed.
 C = TypeVar("C", bound=Changing)

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 
 from app.db import Database
 from app.domain.errors import ShopError
+from app.ui.dialogs.edit_tables import make_table
 from app.ui.dialogs.receive_header import labelled_row
 from app.ui.dialogs.receive_models import ReceivedLinesModel
 from app.ui.dialogs.scanning import ScanAwareDelegate, ScanRouter, look_up_item
 from app.ui.dialogs.widgets import (
     MessageLabel,
-    make_table,
     plural,
     set_current_cell,
     take_scan,

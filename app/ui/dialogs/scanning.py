@@ -28,8 +28,9 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidge
 
 from app.db import Database
 from app.domain.quantities import MAX_QUANTITY
+from app.ui.dialogs.edit_tables import QuantityDelegate
 from app.ui.dialogs.lookups import ProductRow, product_row
-from app.ui.dialogs.widgets import MessageLabel, QuantityDelegate, guarded, read_with
+from app.ui.dialogs.widgets import MessageLabel, guarded, read_with
 
 
 def look_up_item(

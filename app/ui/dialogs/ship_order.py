@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 from app.db import Database
 from app.domain.errors import InvalidInput, InvalidQuantity
 from app.services.shipping import ShipResult, ship_order
+from app.ui.dialogs.edit_tables import make_table
 from app.ui.dialogs.lookups import OrderLineRow, OrderView, order_view
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
@@ -23,7 +24,6 @@ from app.ui.dialogs.widgets import (
     commit_editor,
     guarded,
     heading_label,
-    make_table,
     no_auto_default,
     parse_qty,
     plural,

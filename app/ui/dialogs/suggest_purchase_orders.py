@@ -25,13 +25,13 @@ from app.services.suggestions import (
     create_suggested_purchase_orders,
     suggest_purchase_orders,
 )
+from app.ui.dialogs.edit_tables import make_table
 from app.ui.dialogs.widgets import (
     KeyboardDialog,
     MessageLabel,
     commit_editor,
     guarded,
     heading_label,
-    make_table,
     no_auto_default,
     parse_qty,
     plural,
