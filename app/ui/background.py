@@ -49,8 +49,8 @@ class BackgroundTask(QObject):
         label: str,
         work: Callable[[Progress], Any],
         *,
-        done: Callable[[Any], None],
-        failed: Callable[[Exception], None],
+        done: Callable[[Any], object],
+        failed: Callable[[Exception], object],
     ) -> None:
         super().__init__(parent)
         self.setObjectName("backgroundTask")
@@ -106,8 +106,8 @@ def run_in_background(
     label: str,
     work: Callable[[Progress], Any],
     *,
-    done: Callable[[Any], None],
-    failed: Callable[[Exception], None],
+    done: Callable[[Any], object],
+    failed: Callable[[Exception], object],
 ) -> BackgroundTask:
     """Start ``work`` off the GUI thread with a progress window; call back on the GUI thread."""
     return BackgroundTask(parent, title, label, work, done=done, failed=failed).start()
@@ -139,7 +139,7 @@ class LatestRead(QObject, Generic[T]):
         super().__init__()
         self._owner = owner
         self._request = 0
-        self._callbacks: tuple[Callable[[T], None], Callable[[Exception], None]] | None = None
+        self._callbacks: tuple[Callable[[T], None], Callable[[Exception], object]] | None = None
         #: Threads started and not yet reported back (superseded ones included).
         self.threads = 0
         self.ended.connect(self._deliver)
@@ -156,7 +156,7 @@ class LatestRead(QObject, Generic[T]):
         self,
         work: Callable[[], T],
         done: Callable[[T], None],
-        failed: Callable[[Exception], None],
+        failed: Callable[[Exception], object],
     ) -> None:
         """Read with ``work``; any earlier request still under way is superseded."""
         self._request += 1

@@ -63,8 +63,10 @@ def _pages(count: object) -> str:
     return "page" if count == 1 else "pages"
 
 
-def _tell(parent: QWidget, text: str) -> None:
+def _tell(parent: QWidget | None, text: str) -> None:
     """A status-bar message in the main window (the preview's parent), if there is one."""
+    if parent is None:
+        return
     window = parent.window()
     show = getattr(window, "show_message", None)
     if callable(show):
@@ -118,13 +120,13 @@ class DocumentPreview(QPrintPreviewDialog):
     def __init__(
         self, parent: QWidget, document: Document, recorded: RecordedPages | None = None
     ) -> None:
-        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer_name = remembered_printer()
         if printer_name:
-            self.printer.setPrinterName(printer_name)
-        self.printer.setPageLayout(page_layout())
-        self.printer.setDocName(document.title)
-        super().__init__(self.printer, parent)
+            self._printer.setPrinterName(printer_name)
+        self._printer.setPageLayout(page_layout())
+        self._printer.setDocName(document.title)
+        super().__init__(self._printer, parent)
         self.setObjectName("printPreviewDialog")
         self.setWindowTitle(f"Print {document.title}")
         self.document = document
@@ -152,7 +154,7 @@ class DocumentPreview(QPrintPreviewDialog):
 
     def _finished(self, result: int) -> None:
         if result == QDialog.DialogCode.Accepted:
-            remember_printer(self.printer)
+            remember_printer(self._printer)
             _tell(self.parentWidget(), f"Sent {self.document.title} to the printer")
 
     def save_as_pdf(self, path: Path | None = None) -> None:

@@ -49,7 +49,7 @@ def test_a_receipt_is_previewed_and_undone(qtbot: QtBot, sqlite_db: Database, sh
     dialog.undo_button.click()
     confirm_cancel(qtbot, dialog.question)
     wait_for_saves(qtbot)
-    assert dialog.result is not None and dialog.result.units_out == 14
+    assert dialog.undone is not None and dialog.undone.units_out == 14
     assert dialog.outcome.startswith(f"RCPT-{receipt_id} undone: 14 units left stock")
     assert line_state(sqlite_db, shop.orders["C002"], 1) == (0, 4)
 

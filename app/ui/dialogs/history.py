@@ -85,9 +85,9 @@ class HistoryDialog(QDialog):
                 ("&When", self.days),
             )
         ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            filters.addWidget(label, 0, column)
+            caption = QLabel(text)
+            caption.setBuddy(field)
+            filters.addWidget(caption, 0, column)
             filters.addWidget(field, 1, column)
             filters.setColumnStretch(column, 1)
 
@@ -96,8 +96,8 @@ class HistoryDialog(QDialog):
         self.model.countChanged.connect(self._show_count)
         self.table = _table("historyTable", self.model)
         header = self.table.horizontalHeader()
-        for number, column in enumerate(self.model.columns):
-            header.resizeSection(number, column.width)
+        for number, shown in enumerate(self.model.columns):
+            header.resizeSection(number, shown.width)
         self.table.setSortingEnabled(True)
         header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_changes())

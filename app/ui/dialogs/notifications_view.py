@@ -46,7 +46,7 @@ E = TypeVar("E", NotificationStatus, NotificationEvent)
 
 def _as(kind: type[E], value: object) -> E | None:
     """A combo box's item data back as its enum (Qt hands a StrEnum back as a plain str)."""
-    return None if value is None else kind(value)
+    return None if value is None else kind(str(value))
 
 
 class NotificationsDialog(QDialog):

@@ -150,7 +150,7 @@ class UndoReceiptDialog(KeyboardDialog):
         super().__init__(parent)
         self.database = database
         self.preview: UndoPreview | None = None
-        self.result: UndoneReceipt | None = None
+        self.undone: UndoneReceipt | None = None
         self.setObjectName("UndoReceiptDialog")
         self.setWindowTitle("Undo a receipt")
         self.resize(820, 560)
@@ -276,7 +276,7 @@ class UndoReceiptDialog(KeyboardDialog):
         token, reason, label = self.preview.token, self.reason.text().strip(), self.preview.label
 
         def done(result: UndoneReceipt) -> None:
-            self.result = result
+            self.undone = result
             self.outcome = (
                 f"{label} undone: {plural(result.units_out, 'unit')} left stock, "
                 f"{plural(result.units_taken_back, 'unit')} taken back from customers"
