@@ -27,6 +27,7 @@ from app.services.changes import Area, Changes
 from app.ui import events
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.role_actions import refusal
+from app.ui.tabs.base import TableTab
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -162,13 +163,15 @@ class TillLock(QObject):
             window.signed_in_label.hide()  # one person's shop: nobody signs in
 
     def show_signed_in(self, actor: Actor) -> None:
-        """ "Signed in as NAME (role)", and grey out the menu actions the role may not use
-        (a courtesy: the services refuse them anyway)."""
+        """ "Signed in as NAME (role)", and grey out the menu actions and tab buttons the role
+        may not use (a courtesy: the services refuse them anyway)."""
         window = self.window
         window.signed_in_label.setText(f"Signed in as {actor.name} ({actor.role.label.lower()})")
         window.signed_in_label.show()
         window.menus.refusal = lambda name: refusal(actor.role, name)
         window.menus.update()
+        for tab in window.findChildren(TableTab):
+            tab.set_refusal(lambda name: refusal(actor.role, name))
         if not window.read_only:
             for action in (window.import_action, window.restore_action):
                 refused = refusal(actor.role, action.objectName())

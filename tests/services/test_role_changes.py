@@ -7,6 +7,8 @@ user's own till obeys at its next write.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -141,3 +143,47 @@ def test_a_shop_without_users_reads_nothing(db: Database) -> None:
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert reads == []
+
+
+def test_two_tills_adding_the_first_user_at_once_make_one_owner(db: Database) -> None:
+    """Till A adds Olga as the first user and holds its transaction open; till B, which also
+    saw no users, adds Bea meanwhile: B waits for A (PostgreSQL: the advisory lock; SQLite:
+    one writer at a time), then sees Olga and is refused with a message saying so."""
+    a, b = db, Database(db.url)
+    b_started = threading.Event()
+    outcome: list[BaseException | users.UserSaved] = []
+
+    def till_b() -> None:
+        b_started.set()
+        try:
+            outcome.append(
+                b.run(lambda s: users.create_user(s, "Bea", Role.OWNER, "2222", first_only=True))
+            )
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=till_b)
+    try:
+        with a.write() as session:
+            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
+            thread.start()
+            b_started.wait()
+            time.sleep(0.3)  # B's own read would now see no users, were it not held off
+        thread.join()
+    finally:
+        b.dispose()
+    assert len(outcome) == 1 and isinstance(outcome[0], users.OwnerJustCreated)
+    assert str(outcome[0]).startswith("An owner was just created on another till: sign in")
+    with db.read() as session:
+        assert [(u.name, u.role) for u in users.list_users(session)] == [("Olga", Role.OWNER)]
+
+
+def test_the_first_user_without_a_race_is_the_owner_and_later_ones_need_one(
+    db: Database,
+) -> None:
+    with db.write() as session:
+        users.create_user(session, "Olga", Role.CLERK, "1111", first_only=True)
+    with db.write() as session, pytest.raises(users.OwnerJustCreated):
+        users.create_user(session, "Bea", Role.OWNER, "2222", first_only=True)
+    with db.read() as session:
+        assert [(u.name, u.role) for u in users.list_users(session)] == [("Olga", Role.OWNER)]
