@@ -117,10 +117,12 @@ class SignedOut(ShopError):
 
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
-        super().__init__(
-            f"{actor.name} can no longer use the tills (deactivated by the owner): nothing was "
-            "saved. Sign in again."
-        )
+        super().__init__(f"{self.who}: nothing was saved. Sign in again.")
+
+    @property
+    def who(self) -> str:
+        """Who was signed out and why, without what became of a write."""
+        return f"{self.actor.name} can no longer use the tills (deactivated by the owner)"
 
 
 def allows(role: Role, permission: Permission) -> bool:

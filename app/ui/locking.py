@@ -123,7 +123,7 @@ class TillLock(QObject):
             with self.window.database.read() as session:
                 now = checked_actor(session)
         except SignedOut as error:
-            self.lock(str(error))
+            self.lock(f"{error.who}. Sign in again.")  # no write was refused: nothing lost
             return
         except ShopError:
             return  # the database is out of reach: the next write will say so

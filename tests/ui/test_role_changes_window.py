@@ -125,3 +125,6 @@ def test_a_deactivation_seen_by_the_live_refresh_locks_the_window(
     events.bus().announce(Changes.everything())
     qtbot.waitUntil(lambda: window.till_lock.dialog is not None)
     assert not window.tabs.isVisible()
+    assert window.till_lock.dialog.message.text() == (
+        "Max can no longer use the tills (deactivated by the owner). Sign in again."
+    )
