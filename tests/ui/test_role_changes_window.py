@@ -1,6 +1,6 @@
 """A role changed or a user deactivated at another till takes effect in the window at once:
 the next write is refused with the new role, the menus follow it, and a deactivated user's
-till says so and asks who signs in."""
+till says so and asks who signs in. Adding the first user after another till did says so."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.services import users
 from app.services.changes import Changes
 from app.ui import events
 from app.ui.dialogs.cancel_order import CancelOrderDialog
+from app.ui.dialogs.settings_users import UsersPage
 from app.ui.main_window import MainWindow
 from tests.services.shop import add_staff
 from tests.ui.conftest import wait_for_saves
@@ -128,3 +129,29 @@ def test_a_deactivation_seen_by_the_live_refresh_locks_the_window(
     assert window.till_lock.dialog.message.text() == (
         "Max can no longer use the tills (deactivated by the owner). Sign in again."
     )
+
+
+def test_adding_the_first_user_after_another_till_did_says_to_sign_in(
+    qtbot, sqlite_db: Database
+) -> None:
+    page = UsersPage(sqlite_db)
+    qtbot.addWidget(page)
+    page.load()
+    show_active(qtbot, page)
+    assert page.intro.text().startswith("No users yet")
+    other = Database(sqlite_db.url)
+    try:
+        with other.write() as session:
+            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
+    finally:
+        other.dispose()
+    page.new_name.setText("Bea")
+    page.new_pin.setText("2222")
+    page.new_pin_again.setText("2222")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    wait_for_saves(qtbot)
+    assert page.message.text().startswith("An owner was just created on another till: sign in")
+    assert not page.intro.text().startswith("No users yet")  # the page shows Olga now
+    assert sqlite_db.actor is None  # nobody was signed in as a second owner
+    with sqlite_db.read() as session:
+        assert [u.name for u in users.list_users(session)] == ["Olga"]
