@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -22,17 +22,16 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.domain.audit import AuditEvent
 from app.services import audit
-from benchmarks.bench_receive import confirm, preview, receipt_inputs
+from benchmarks.bench_receive import planned_receipt, timed_confirm
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     machine,
     median,
     ms,
     ratio_line,
     remove_copy,
-    scale_meta,
     scale_path,
-    timed_cpu,
 )
 
 #: The most the audit trail may add to a big confirm.
@@ -61,15 +60,11 @@ def one_confirm(small: bool, po_ref: str, *, audited: bool) -> tuple[float, floa
     copy = fresh_copy(scale_path(small), "audit.sqlite3")
     db = Database(f"sqlite:///{copy}")
     try:
-        _seconds, receipts = receipt_inputs(db, po_ref)
-        plan = preview(db, receipts, po_ref)
+        plan = planned_receipt(db, po_ref)
         with db.read() as session:
             before = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-        if audited:
-            wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
-        else:
-            with audit_off():
-                wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
+        with nullcontext() if audited else audit_off():
+            wall, cpu = timed_confirm(db, plan)
         with db.read() as session:
             after = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
         return wall, cpu, after - before
@@ -84,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_audit: {source.name}, {machine()}")
     runs: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
     for _ in range(args.reps):

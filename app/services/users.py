@@ -114,6 +114,12 @@ def _get(session: Session, name: str) -> User:
     return user
 
 
+def _managed(session: Session, name: str) -> User:
+    """The user called ``name``, for a change only a manager of users may make."""
+    require(session, Permission.MANAGE_USERS)
+    return _get(session, name)
+
+
 def create_user(session: Session, name: str, role: Role, pin: str) -> UserSaved:
     """Add a user. The shop's first user is its owner whatever ``role`` says; later ones may
     only be added by someone who may manage users."""
@@ -169,8 +175,7 @@ def _keep_an_owner(session: Session, user: User, *, change: str) -> None:
 
 
 def set_role(session: Session, name: str, role: Role) -> UserSaved:
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     if role is not Role.OWNER:
         _keep_an_owner(session, user, change=f"make {user.name} a {role.value}")
     user.role = role
@@ -179,16 +184,14 @@ def set_role(session: Session, name: str, role: Role) -> UserSaved:
 
 def deactivate_user(session: Session, name: str) -> UserSaved:
     """Stop a user signing in (they stay in the history). Never the last active owner."""
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     _keep_an_owner(session, user, change=f"deactivate {user.name}")
     user.active = False
     return _saved(user)
 
 
 def reactivate_user(session: Session, name: str) -> UserSaved:
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     user.active = True
     user.failed_tries = 0
     user.locked_until = None
