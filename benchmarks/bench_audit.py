@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -28,8 +28,9 @@ from app.domain.audit import AuditEvent
 from app.services import audit
 from app.services.views.history import order_history
 from app.services.views.order_receipts import receipt_allocations
-from benchmarks.bench_receive import confirm, preview, receipt_inputs
+from benchmarks.bench_receive import planned_receipt, timed_confirm
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
@@ -37,10 +38,8 @@ from benchmarks.common import (
     ms,
     ratio_line,
     remove_copy,
-    scale_meta,
     scale_path,
     timed,
-    timed_cpu,
 )
 
 #: The most the audit trail may add to a big confirm.
@@ -89,19 +88,16 @@ def one_confirm(small: bool, po_ref: str, *, audited: bool) -> tuple[float, floa
     copy = fresh_copy(scale_path(small), "audit.sqlite3")
     db = Database(f"sqlite:///{copy}")
     try:
-        _seconds, receipts = receipt_inputs(db, po_ref)
-        plan = preview(db, receipts, po_ref)
+        plan = planned_receipt(db, po_ref)
         with db.read() as session:
             before = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        with nullcontext() if audited else audit_off():
+            wall, cpu = timed_confirm(db, plan)
         if audited:
-            wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
             with db.read() as session:
                 receipt_id = session.scalar(select(func.max(Receipt.id)))
             assert receipt_id is not None
             _READS.append(order_history_read(db, receipt_id))
-        else:
-            with audit_off():
-                wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
         with db.read() as session:
             after = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
         return wall, cpu, after - before
@@ -116,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_audit: {source.name}, {machine()}")
     runs: dict[bool, list[tuple[float, float, int]]] = {True: [], False: []}
     for _ in range(args.reps):

@@ -126,6 +126,12 @@ def _get(session: Session, name: str) -> User:
     return user
 
 
+def _managed(session: Session, name: str) -> User:
+    """The user called ``name``, for a change only a manager of users may make."""
+    require(session, Permission.MANAGE_USERS)
+    return _get(session, name)
+
+
 def _one_till_at_a_time(session: Session) -> None:
     """Hold off any other till adding a user until this transaction ends, so "no users yet"
     read after it is still true when the first user is written: two tills adding the first
@@ -198,8 +204,7 @@ def _keep_an_owner(session: Session, user: User, *, change: str) -> None:
 
 
 def set_role(session: Session, name: str, role: Role) -> UserSaved:
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     if role is not Role.OWNER:
         _keep_an_owner(session, user, change=f"make {user.name} a {role.value}")
     user.role = role
@@ -208,16 +213,14 @@ def set_role(session: Session, name: str, role: Role) -> UserSaved:
 
 def deactivate_user(session: Session, name: str) -> UserSaved:
     """Stop a user signing in (they stay in the history). Never the last active owner."""
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     _keep_an_owner(session, user, change=f"deactivate {user.name}")
     user.active = False
     return _saved(user)
 
 
 def reactivate_user(session: Session, name: str) -> UserSaved:
-    require(session, Permission.MANAGE_USERS)
-    user = _get(session, name)
+    user = _managed(session, name)
     user.active = True
     user.failed_tries = 0
     user.locked_until = None
