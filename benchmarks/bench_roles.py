@@ -1,6 +1,6 @@
 """What checking the signed-in user's row on every write costs, on a hot path: placing an order.
 
-    uv run python -m benchmarks.bench_roles [--orders 300] [--reps 5] [--pg-url URL]
+    uv run python -m benchmarks.bench_roles [--small] [--orders 300] [--reps 5] [--pg-url URL]
 
 ``require`` reads the user's role and active flag (one primary-key SELECT, once per
 transaction) so that a role change or a deactivation on another till takes effect at once.
@@ -110,10 +110,13 @@ def measure(label: str, db: Database, orders: int, reps: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="100 orders (run_all.sh --small)")
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--pg-url", default="", help="an empty PostgreSQL database to use too")
     args = parser.parse_args(argv)
+    if args.small:
+        args.orders = 100
     print(f"bench_roles: {args.orders} orders x {args.reps} reps, {machine()}")
     with tempfile.TemporaryDirectory() as folder:
         db = make_shop(f"sqlite:///{Path(folder) / 'shop.sqlite3'}", Path(folder))

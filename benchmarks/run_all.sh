@@ -24,7 +24,7 @@ log="benchmarks/data/results-$(date -u +%Y%m%dT%H%M%SZ).txt"
     if [[ -n "$regenerate" || ! -f "$db" ]]; then
         uv run python -m benchmarks.generate $small
     fi
-    for bench in receive audit notify import gui eta priority write_stall reports; do
+    for bench in receive audit notify import gui eta priority write_stall reports roles; do
         echo
         echo "== bench_$bench"
         uv run python -m "benchmarks.bench_$bench" $small
