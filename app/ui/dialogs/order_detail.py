@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -45,6 +44,7 @@ from app.ui.dialogs.widgets import (
     MessageLabel,
     guarded,
     heading_label,
+    pick_one_row,
     read_with,
 )
 from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
@@ -115,13 +115,9 @@ def _table(name: str, model: QAbstractTableModel) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
+    pick_one_row(view)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
@@ -47,6 +46,7 @@ from app.ui.dialogs.widgets import (
     guarded,
     heading_label,
     no_auto_default,
+    pick_one_row,
     plural,
     read_with,
 )
@@ -161,12 +161,8 @@ class UndoReceiptDialog(KeyboardDialog):
         self.table = QTableView()
         self.table.setObjectName("undoReceiptsTable")
         self.table.setModel(self.receipts)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
+        pick_one_row(self.table)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

@@ -144,6 +144,16 @@ def line_field(
     return field
 
 
+def pick_one_row(view: QTableView) -> None:
+    """A read-only table the user picks one whole row from: no editing, no row numbers, and
+    Tab leaves it (arrows move between rows)."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+
+
 def tab_order(*widgets: QWidget) -> None:
     """Tab moves through ``widgets`` in this order."""
     for first, second in itertools.pairwise(widgets):
