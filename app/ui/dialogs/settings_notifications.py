@@ -9,7 +9,6 @@ says what happened under the button. Saving the shop's values runs off the GUI t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,8 +35,9 @@ from app.services.notifications.settings import (
 )
 from app.services.notifications.transports import send_test_message
 from app.ui.background import LatestRead
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 from app.ui.dialogs.widgets import MessageLabel
-from app.ui.writing import Writer, failure_text
+from app.ui.writing import failure_text
 
 #: The usual port of each kind of security, offered when the security changes.
 _PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.SSL: 465, SmtpSecurity.NONE: 25}
@@ -53,19 +53,13 @@ def _field(name: str, *, password: bool = False, placeholder: str = "") -> QLine
     return edit
 
 
-class NotificationsPage(QWidget):
+class NotificationsPage(ShopSettingsPage):
     title = "Notifications"
-    saved = Signal()
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("notificationsSettingsPage")
-        self.database = database
-        self.outcome = ""
+        super().__init__(database, "notificationsSettingsPage", parent)
         self.secrets = SecretStore()
         self._saved = NotificationSettings()
-        self._writer: Writer | None = None
         self._tester: LatestRead[str] = LatestRead(self)
 
         self.shop_name = _field("notifyShopName", placeholder="Corner Shop")
@@ -119,15 +113,12 @@ class NotificationsPage(QWidget):
 
         top = QFormLayout()
         top.addRow("Shop &name in messages:", self.shop_name)
-        heading = QLabel("Customer messages")
-        heading.setProperty("role", "heading")
-        note = QLabel(
+        heading = page_heading("Customer messages")
+        note = hint_label(
             "Every till shares these, except the password and the signing secret, which stay "
             "in this computer's keyring. Which messages are sent, and their wording: the "
             "Messages page."
         )
-        note.setWordWrap(True)
-        note.setProperty("role", "hint")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading)
@@ -198,10 +189,6 @@ class NotificationsPage(QWidget):
 
     # --- saving ------------------------------------------------------------------------------
 
-    @property
-    def saving(self) -> bool:
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Check what is shown (InvalidInput says what is wrong), keep the secrets typed, and
         save the shop's values off the GUI thread if they changed."""
@@ -209,20 +196,15 @@ class NotificationsPage(QWidget):
         self._store_secrets(settings)
         if settings == self._saved:
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
 
-        def done(saved: NotificationSettings) -> None:
+        def done(saved: NotificationSettings) -> str:
             self._saved = saved
-            self.outcome = "Notification settings saved"
-            self.saved.emit()
+            return "Notification settings saved"
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: save_notification_settings(session, settings),
             label="Saving the notification settings…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )
 
     # --- test message ------------------------------------------------------------------------
