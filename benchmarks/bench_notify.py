@@ -12,7 +12,6 @@ transaction. Prints the medians, the rows written and the ratio; never fails.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 
@@ -30,6 +29,7 @@ from benchmarks.common import (
     machine,
     medians,
     remove_copy,
+    scale_parser,
     scale_path,
 )
 
@@ -44,9 +44,7 @@ def notify_everyone(db: Database) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=3)
+    parser = scale_parser(__doc__, reps=3)
     args = parser.parse_args(argv)
     source = scale_path(args.small)
     po_ref = flash_po_ref(source)
