@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,7 +35,7 @@ from app.services.notifications.listing import count_by_status, message_of
 from app.services.notifications.sender import SendReport
 from app.ui import events
 from app.ui.background import LatestRead
-from app.ui.dialogs.widgets import MessageLabel
+from app.ui.dialogs.widgets import MessageLabel, stacked
 from app.ui.models.notifications_model import NotificationsModel
 from app.ui.notifier import Notifier
 from app.ui.writing import Writer, failure_text
@@ -103,11 +102,7 @@ class NotificationsDialog(QDialog):
         self.preview.setObjectName("notificationMessage")
         self.preview.setReadOnly(True)
         self.preview.setPlaceholderText("Select a message to see it as it was sent.")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter = stacked(self.table, self.preview, (3, 1))
 
         self.counts = QLabel()
         self.counts.setObjectName("notificationCounts")

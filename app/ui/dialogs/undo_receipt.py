@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -49,6 +48,7 @@ from app.ui.dialogs.widgets import (
     pick_one_row,
     plural,
     read_with,
+    stacked,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -170,11 +170,7 @@ class UndoReceiptDialog(KeyboardDialog):
         self.details = QTextBrowser()
         self.details.setObjectName("undoReceiptPreview")
         self.details.setOpenLinks(False)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter = stacked(self.table, self.details, (2, 3))
         self.reason = QLineEdit()
         self.reason.setObjectName("undoReasonInput")
         self.reason.setMaxLength(500)

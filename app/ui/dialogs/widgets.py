@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -152,6 +153,20 @@ def pick_one_row(view: QTableView) -> None:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setTabKeyNavigation(False)
     view.verticalHeader().hide()
+
+
+def stacked(
+    top: QWidget, bottom: QWidget, shares: tuple[int, int], *, collapsible: bool = True
+) -> QSplitter:
+    """``top`` above ``bottom``, the user dragging the line between them; extra height is
+    shared in the proportion ``shares``. Not ``collapsible``: neither can be dragged shut."""
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.setChildrenCollapsible(collapsible)
+    splitter.addWidget(top)
+    splitter.addWidget(bottom)
+    splitter.setStretchFactor(0, shares[0])
+    splitter.setStretchFactor(1, shares[1])
+    return splitter
 
 
 def tab_order(*widgets: QWidget) -> None:
