@@ -42,6 +42,7 @@ from app.printing import (
 )
 from app.services.documents import Document, read_document
 from app.ui.background import run_in_background
+from app.ui.window_state import fit_to_screen
 from app.ui.writing import failure_text
 
 
@@ -153,7 +154,8 @@ class DocumentPreview(QPrintPreviewDialog):
             toolbar.addSeparator()
             toolbar.addAction(self.save_pdf_action)
         self.finished.connect(self._finished)
-        self.resize(900, 1000)
+        self.resize(900, 1000)  # a whole A4 page at a readable size, where the screen has room
+        fit_to_screen(self)  # a laptop's 768 px: all of the dialog, its buttons too, on screen
         self.open()
 
     def _paint(self, printer: QPrinter) -> None:

@@ -4,6 +4,7 @@ or a clerk will see on paper; the command line's ``print`` without a display."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -244,3 +245,19 @@ def test_the_layout_process_starts_without_the_database_layers() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.usefixtures("qapp")
+def test_the_built_app_s_launcher_runs_the_layout_process_when_asked(tmp_path: Path) -> None:
+    """The frozen build starts its own executable with ``CHILD_FLAG``: the launcher must hand
+    that to the layout process, not to the command line."""
+    job = process.job_for("<p>One page</p>", None, None, page_layout())
+    (tmp_path / "job").write_bytes(pickle.dumps(job))
+    launcher = ROOT / "packaging" / "launcher.py"
+    argv = [sys.executable, str(launcher), process.CHILD_FLAG, str(tmp_path / "job")]
+    result = subprocess.run(
+        [*argv, str(tmp_path / "answer")], cwd=tmp_path, capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    pages, _spec, dpi = pickle.loads((tmp_path / "answer").read_bytes())
+    assert len(pages) == 1 and dpi == 1200

@@ -31,8 +31,9 @@ from app.ui.print_preview import DocumentPreview, remember_printer
 from app.ui.tabs.base import TableTab
 from tests.services.test_documents import PIXEL_PNG
 from tests.ui.conftest import wait_for_saves
+from tests.ui.settings_pages import press_ok
 from tests.ui.shop_data import build_shop, open_window
-from tests.ui.test_settings_shop import ok, open_page
+from tests.ui.test_settings_shop import open_page
 
 
 def _preview(qtbot: QtBot, timeout: int = 5000) -> DocumentPreview:
@@ -147,7 +148,7 @@ def test_the_shop_page_keeps_the_letterhead_and_the_logo_can_be_removed(
     box.choose_logo(logo)
     assert box.logo == PIXEL_PNG and box.remove.isEnabled()
     assert not box.preview.pixmap().isNull()
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     with sqlite_db.read() as session:
         identity = shop_settings.get_shop_identity(session)
@@ -162,7 +163,7 @@ def test_the_shop_page_keeps_the_letterhead_and_the_logo_can_be_removed(
     assert page.letterhead.name.text() == "Corner Shop"
     page.letterhead.remove.click()
     assert page.letterhead.preview.text() == "No logo"
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     with sqlite_db.read() as session:
         assert shop_settings.get_shop_identity(session).logo is None
