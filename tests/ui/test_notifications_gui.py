@@ -68,10 +68,13 @@ def test_sending_settings_are_saved_for_the_shop_and_secrets_in_the_keyring(
     retype(qtbot, page.from_address, "shop@example.com")
     retype(qtbot, page.webhook, "https://hooks.example.com/shop")
     retype(qtbot, page.secret, "s3cret")
+    assert not page.attach_sheet.isChecked()
+    qtbot.keyClick(page.attach_sheet, Qt.Key.Key_Space)
     ok(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted
     with notify_shop.read() as session:
         saved = get_notification_settings(session)
+    assert saved.attach_status_sheet
     assert (saved.shop_name, saved.smtp_host, saved.smtp_port, saved.smtp_security.value) == (
         "Corner Shop",
         "smtp.example.com",
@@ -85,6 +88,7 @@ def test_sending_settings_are_saved_for_the_shop_and_secrets_in_the_keyring(
     settings_dialog(qtbot, page)
     assert page.password.text() == ""
     assert page.password.placeholderText() == "Kept in this computer's keyring"
+    assert page.attach_sheet.isChecked()
 
 
 def test_a_bad_webhook_address_is_refused_in_plain_words(

@@ -7,6 +7,7 @@ mail system that dedupes by Message-ID, and recognisably so to a person. No Qt.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -32,7 +33,19 @@ def email_of(message: OutgoingMessage, settings: NotificationSettings) -> EmailM
     mail["Message-ID"] = message_id(message.idempotency_key, settings.from_address)
     mail["X-Idempotency-Key"] = message.idempotency_key
     mail.set_content(message.body)
+    if message.status_sheet_html:
+        mail.add_attachment(
+            message.status_sheet_html,
+            subtype="html",
+            filename=sheet_file_name(message.order_ref),
+        )
     return mail
+
+
+def sheet_file_name(order_ref: str) -> str:
+    """The attached sheet's file name: ``order-status-SO-1.html`` (a reference's characters
+    a file name cannot hold become ``_``)."""
+    return "order-status-" + re.sub(r"[^A-Za-z0-9._-]", "_", order_ref) + ".html"
 
 
 class SmtpTransport:
