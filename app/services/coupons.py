@@ -36,9 +36,9 @@ CODE_TRIES = 20
 
 
 def value_text(percent: Decimal | None, amount: Decimal | None, currency: str) -> str:
-    """A coupon's value as the window and the messages show it: "10 %" or "€5.00"."""
+    """A coupon's value as the window and the messages show it: "10%" or "€5.00"."""
     if percent is not None:
-        return f"{percent.normalize():f} %"
+        return f"{percent.normalize():f}%"
     assert amount is not None
     return money(amount, currency)
 
@@ -151,7 +151,7 @@ class CouponQuote:
     """What a coupon would take off an order now (New order's preview; nothing written)."""
 
     code: str
-    value: str  #: "10 %" or "€5.00"
+    value: str  #: "10%" or "€5.00"
     discount: Decimal
     total: Decimal  #: the line total less the discount
     currency: str

@@ -107,7 +107,8 @@ def _value_axis(spec: Chart, values: list[float]) -> QValueAxis:
             axis.setRange(0, 5 if top <= 5 else 10)
             axis.setTickCount(6)
         else:
-            axis.setRange(0, top)
+            # A little headroom: the tallest bar reaching the frame looks cut off.
+            axis.setRange(0, top * 1.08)
             axis.applyNiceNumbers()
         axis.setLabelFormat("%.0f")
     return axis

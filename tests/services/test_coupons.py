@@ -324,7 +324,7 @@ def test_an_unused_coupon_is_open_until_it_expires(shop: Database) -> None:
     earned(shop, percent="12.5", valid_days=30)
     with shop.read() as session:
         (row,) = coupons_list(session, "ANN")
-    assert row.value == "12.5 %"
+    assert row.value == "12.5%"
     assert row.expires_at is not None
     assert row.state(row.expires_at) == "open"
     assert row.state(row.expires_at + timedelta(seconds=1)) == "expired"

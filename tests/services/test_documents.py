@@ -4,14 +4,15 @@ order and pick list say, read from a real shop on both engines."""
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db import Database
-from app.domain import Location, Product, StockBalance
+from app.domain import Location, Product, StockBalance, StockMovement
+from app.domain.enums import MovementKind
 from app.domain.errors import InvalidInput, NotFound
 from app.services import catalog, shop_settings
 from app.services.documents import (
@@ -68,13 +69,40 @@ def test_the_packing_slip_lists_the_parcel_and_what_is_still_to_come_with_its_et
     assert slip.shop.address == "1 High Street\nMarket Town"
 
 
-def test_after_shipping_the_slip_shows_the_units_as_sent_earlier(shop: Database) -> None:
+def test_a_slip_printed_just_after_shipping_describes_the_parcel_that_left(
+    shop: Database,
+) -> None:
     with shop.write() as session:
         ship_order(session, "SO-1")
     with shop.read() as session:
         slip = packing_slip(session, "SO-1", today=TODAY)
-    assert slip.shipping_now == ()
-    assert [(line.sku, line.qty) for line in slip.shipped_before] == [("WIDGET", 3)]
+    assert [(line.sku, line.qty) for line in slip.shipping_now] == [("WIDGET", 3)]
+    assert slip.shipped_before == ()
+    assert {line.sku: line.qty for line in slip.waiting} == {"WIDGET": 2, "GADGET": 2}
+
+
+def test_a_later_parcel_lists_only_its_own_units_and_the_first_as_sent_earlier(
+    shop: Database,
+) -> None:
+    with shop.write() as session:
+        ship_order(session, "SO-1", {1: 2})
+    with shop.write() as session:  # the first parcel left a while ago
+        for movement in session.scalars(
+            select(StockMovement).where(StockMovement.kind == MovementKind.SHIPMENT)
+        ):
+            movement.created_at -= timedelta(hours=2)
+    with shop.write() as session:
+        ship_order(session, "SO-1")
+    with shop.read() as session:
+        slip = packing_slip(session, "SO-1", today=TODAY)
+    assert [(line.sku, line.qty) for line in slip.shipping_now] == [("WIDGET", 1)]
+    assert [(line.sku, line.qty) for line in slip.shipped_before] == [("WIDGET", 2)]
+    receive(shop, ("WIDGET", 2))
+    with shop.read() as session:
+        packed = packing_slip(session, "SO-1", today=TODAY)
+    # units allocated again: the slip is for the next parcel, everything shipped is earlier
+    assert [(line.sku, line.qty) for line in packed.shipping_now] == [("WIDGET", 2)]
+    assert [(line.sku, line.qty) for line in packed.shipped_before] == [("WIDGET", 3)]
 
 
 def test_the_packing_slip_html_escapes_the_shop_and_carries_the_logo(shop: Database) -> None:

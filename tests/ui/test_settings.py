@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -78,7 +78,9 @@ def test_choosing_a_server_saves_it_and_puts_the_password_only_in_the_keyring(
     assert "keyring" in page.keyring_note.text() and "never in a settings file" in (
         page.keyring_note.text()
     )
-    qtbot.mouseClick(page.server_choice, Qt.MouseButton.LeftButton)
+    # on the round button itself: a radio button takes clicks on its circle and words only
+    indicator = QPoint(8, page.server_choice.height() // 2)
+    qtbot.mouseClick(page.server_choice, Qt.MouseButton.LeftButton, pos=indicator)
     assert page.server_box.isEnabled() and not page.file_box.isEnabled()
     field(dialog, "serverHost").setText("shop-server")
     field(dialog, "serverDatabase").setText("shop")

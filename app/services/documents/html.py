@@ -62,11 +62,21 @@ def _page(shop: ShopIdentity, title: str, body: str, logo_src: str | None) -> st
     )
 
 
+#: Columns of codes and references: broken over two lines they are misread ("TX-" / "CLOTH-140").
+_CODE_HEADERS = frozenset({"Line", "SKU", "Our SKU", "Your code", "Order", "Location"})
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int]) -> str:
-    """A bordered table; columns in ``numeric`` align right. Cells arrive unescaped."""
+    """A bordered table; columns in ``numeric`` align right. Cells arrive unescaped.
+
+    Headings, figures and codes never wrap (a heading cut as "Shippe / d" reads badly); the
+    words (product names, statuses, dates) take the width that is left."""
+    whole = numeric | {n for n, header in enumerate(headers) if header in _CODE_HEADERS}
 
     def cell(tag: str, n: int, text: str) -> str:
         css = ' class="n" align="right"' if n in numeric else ""
+        if tag == "th" or n in whole:
+            css += ' style="white-space: nowrap;"'
         return f"<{tag}{css}>{escape(text)}</{tag}>"
 
     head = "".join(cell("th", n, h) for n, h in enumerate(headers))

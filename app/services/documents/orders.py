@@ -9,15 +9,15 @@ date range, "date to be confirmed"), never with the shop's internals (shortfalls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import Customer, OrderLine, Product, SalesOrder
-from app.domain.enums import OrderStatus, ShipPreference
+from app.domain import Customer, OrderLine, Product, SalesOrder, StockMovement
+from app.domain.enums import MovementKind, OrderStatus, ShipPreference
 from app.domain.errors import NotFound
 from app.services.eta import IN_STOCK, NOT_ON_ORDER
 from app.services.pricing import line_amount
@@ -208,18 +208,50 @@ def _read_order(
     return header, lines, {row[0]: views.get(row[0]) for row in lines if row[7] > 0}
 
 
+#: Shipment movements of one order this close to its latest one belong to the same parcel
+#: (one ``ship_order`` writes them within a transaction; two parcels of one order are
+#: minutes apart at least).
+SAME_PARCEL = timedelta(seconds=5)
+
+
+def _last_parcel(session: Session, line_ids: list[int]) -> dict[int, int]:
+    """Units per order line in the order's latest shipment (empty if it never shipped)."""
+    shipments = session.execute(
+        select(StockMovement.order_line_id, StockMovement.qty, StockMovement.created_at).where(
+            StockMovement.order_line_id.in_(line_ids),
+            StockMovement.kind == MovementKind.SHIPMENT,
+        )
+    ).all()
+    if not shipments:
+        return {}
+    latest = max(at for _, _, at in shipments)
+    parcel: dict[int, int] = {}
+    for line_id, qty, at in shipments:
+        if latest - at <= SAME_PARCEL and line_id is not None:
+            parcel[line_id] = parcel.get(line_id, 0) - qty  # shipments are negative
+    return parcel
+
+
 def packing_slip(session: Session, ref: str, *, today: date | None = None) -> PackingSlip:
-    """The packing slip of order ``ref``: the units in this parcel (allocated), those sent
-    before, and those still to come with their ETA."""
+    """The packing slip of order ``ref``: the units in this parcel, those sent before, and
+    those still to come with their ETA.
+
+    The parcel is what is allocated (packed before the clerk ships it) or, when nothing is
+    allocated, the order's latest shipment: a slip printed just after shipping (the one that
+    carries the goodwill coupon the shipment earned) describes the box that just left."""
     header, lines, etas = _read_order(session, ref)
+    parcel: dict[int, int] = {}
+    if not any(row[6] for row in lines):
+        parcel = _last_parcel(session, [row[0] for row in lines if row[5]])
     now: list[SlipLine] = []
     before: list[SlipLine] = []
     waiting: list[SlipLine] = []
     for line_id, line_no, sku, name, _, shipped, allocated, backordered, _, _ in lines:
-        if allocated:
-            now.append(SlipLine(line_no, sku, name, allocated))
-        if shipped:
-            before.append(SlipLine(line_no, sku, name, shipped))
+        in_parcel = allocated or parcel.get(line_id, 0)
+        if in_parcel:
+            now.append(SlipLine(line_no, sku, name, in_parcel))
+        if shipped - parcel.get(line_id, 0) > 0:
+            before.append(SlipLine(line_no, sku, name, shipped - parcel.get(line_id, 0)))
         if backordered:
             waiting.append(SlipLine(line_no, sku, name, backordered, customer_eta(etas[line_id])))
     return PackingSlip(

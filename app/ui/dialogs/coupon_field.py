@@ -22,7 +22,7 @@ from app.ui.writing import failure_text
 
 
 class CouponField(QWidget):
-    """The code and, beside it, what it takes off ("-€8.00 (10 %)") or why it cannot."""
+    """The code and, beside it, what it takes off ("-€8.00 (10%)") or why it cannot."""
 
     #: The quote or the refusal changed: the dialog shows the total again.
     changed = Signal()

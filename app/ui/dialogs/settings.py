@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
@@ -70,7 +70,8 @@ class SettingsDialog(SavingDialog):
 
         self.page_list = QListWidget()
         self.page_list.setObjectName("settingsPageList")
-        self.page_list.setFixedWidth(150)
+        self.page_list.setFixedWidth(160)
+        self.page_list.setSpacing(2)  # a list of pages, not a dense table: room to aim
         self.stack = QStackedWidget()
         for number, page in enumerate(self.pages):
             assert isinstance(page, SettingsPage), page
@@ -104,7 +105,16 @@ class SettingsDialog(SavingDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.resize(700, 500)
+        self._fit_to_pages()
+
+    def _fit_to_pages(self) -> None:
+        """Big enough for the tallest page (Messages: template, preview and placeholders)
+        without scrolling, but never bigger than the screen it opens on."""
+        wanted = self.sizeHint().expandedTo(QSize(860, 640))
+        screen = self.screen()
+        if screen is not None:
+            wanted = wanted.boundedTo(screen.availableGeometry().size() * 0.9)
+        self.resize(wanted)
 
     @property
     def needs_reopen(self) -> bool:

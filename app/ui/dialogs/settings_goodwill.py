@@ -69,7 +69,7 @@ class GoodwillPage(QWidget):
         self.percent.setObjectName("goodwillPercent")
         self.percent.setRange(0.01, 100)
         self.percent.setDecimals(2)
-        self.percent.setSuffix(" %")
+        self.percent.setSuffix("%")
         self.percent.setToolTip("A share of the next order's line total")
         self.by_amount = QRadioButton("&Fixed amount:")
         self.by_amount.setObjectName("goodwillByAmount")

@@ -18,6 +18,8 @@ STATUS_TONES = {
 
 
 class OrdersModel(PagedTableModel):
+    #: ETA beside the status, before the customer: what the clerk answers on the phone
+    #: ("when will it come?") stays in sight on a small screen instead of scrolling off.
     columns = (
         Column("Ref", lambda r: r.ref, "ref", width=110),
         Column(
@@ -26,6 +28,19 @@ class OrdersModel(PagedTableModel):
             "status",
             width=130,
             tone=lambda r: STATUS_TONES.get(r.status),
+        ),
+        Column(
+            "ETA",
+            lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),
+            width=180,
+            tone=lambda r: (
+                "warn"
+                if r.eta is not None
+                and (r.eta.status == NOT_ON_ORDER or r.eta.text.startswith("overdue"))
+                else None
+            ),
+            tooltip="When the order's last waiting line is likely filled (late case after the "
+            'dash); "not on order" if any waiting unit is on no purchase order',
         ),
         Column("Customer", lambda r: r.customer, "customer", width=220, stretch=True),
         Column(
@@ -61,19 +76,6 @@ class OrdersModel(PagedTableModel):
             width=100,
             numeric=True,
             tooltip="What the order comes to: its units not cancelled at their line prices",
-        ),
-        Column(
-            "ETA",
-            lambda r: r.eta.text if r.eta is not None else ("…" if r.backordered else ""),
-            width=180,
-            tone=lambda r: (
-                "warn"
-                if r.eta is not None
-                and (r.eta.status == NOT_ON_ORDER or r.eta.text.startswith("overdue"))
-                else None
-            ),
-            tooltip="When the order's last waiting line is likely filled (late case after the "
-            'dash); "not on order" if any waiting unit is on no purchase order',
         ),
     )
     query_type = OrderQuery
