@@ -55,13 +55,13 @@ from app.services.eta import (
 )
 from app.services.ordering import LineRequest
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
     median,
     raw_connect,
     remove_copy,
-    scale_meta,
     scale_path,
     timed_cpu,
 )
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one recomputation")
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_eta: {source.name}, {machine()}")
     copy = fresh_copy(source, "eta.sqlite3")
     figures: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -29,17 +29,16 @@ from app.domain import Customer, NotificationChannel, NotificationEvent, SalesOr
 from app.domain.notifications import Notification
 from app.services.notifications.outbox import Event, enqueue
 from app.services.notifications.templates import DEFAULTS, save_template
-from benchmarks.bench_receive import CONFIRM_GOAL_MS, confirm, preview, receipt_inputs
+from benchmarks.bench_receive import CONFIRM_GOAL_MS, planned_receipt, timed_confirm
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
     medians,
     raw_connect,
     remove_copy,
-    scale_meta,
     scale_path,
-    timed_cpu,
 )
 
 
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default="", help="a scratch PostgreSQL database (emptied)")
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_notify: {source.name}, {machine()}")
     figures: dict[str, list[tuple[float, float]]] = defaultdict(list)
     written_by_flash = 0
@@ -104,10 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 if notify:
                     notify_everyone(db)
-                _, receipts = receipt_inputs(db, po_ref)
-                plan = preview(db, receipts, po_ref)
-                wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))  # noqa: B023
-                figures[f"confirm the flash receipt, {label}"].append((wall, cpu))
+                plan = planned_receipt(db, po_ref)
+                figures[f"confirm the flash receipt, {label}"].append(timed_confirm(db, plan))
                 if rep == 0:
                     with db.read() as session:
                         written = session.scalar(select(func.count()).select_from(Notification))

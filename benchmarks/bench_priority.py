@@ -36,13 +36,13 @@ from app.services.queue import set_queue_policy
 from app.services.receiving import ReceiptInput, preview_receipt, received_units
 from app.services.snapshots import read_queues
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
     median,
     raw_connect,
     remove_copy,
-    scale_meta,
     scale_path,
     timed_cpu,
 )
@@ -147,7 +147,7 @@ def bench_what_if(args: argparse.Namespace) -> dict[str, Any]:
     all the same, so a stray write can never touch the original.
     """
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_priority / what-if: {source.name}, {po_ref}, {machine()}")
     copy = fresh_copy(source, "what-if.sqlite3")
     figures: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -39,6 +39,7 @@ from app.services.stock import check_ledger
 from benchmarks.common import (
     capture_sql,
     explain,
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
@@ -47,7 +48,6 @@ from benchmarks.common import (
     ratio_line,
     raw_connect,
     remove_copy,
-    scale_meta,
     scale_path,
     timed,
     timed_cpu,
@@ -79,6 +79,19 @@ def preview(db: Database, receipts: list[ReceiptInput], po_ref: str) -> Allocati
 def confirm(db: Database, plan: AllocationPlan) -> None:
     with db.write() as session:
         confirm_receipt(session, plan, note="benchmark")
+
+
+def planned_receipt(db: Database, po_ref: str) -> AllocationPlan:
+    """The plan receiving all that is outstanding on ``po_ref``: a confirm benchmark's set-up,
+    not timed."""
+    _, receipts = receipt_inputs(db, po_ref)
+    return preview(db, receipts, po_ref)
+
+
+def timed_confirm(db: Database, plan: AllocationPlan) -> tuple[float, float]:
+    """(wall, CPU) seconds of confirming ``plan``, commit included."""
+    wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))
+    return wall, cpu
 
 
 def raw_confirm(path: Path, plan: AllocationPlan, laps: dict[str, float] | None = None) -> float:
@@ -299,11 +312,9 @@ def supplier_receipts(
             on_order = len(products_on_order_from(session, {supplier}))
         for label, ref in (("early", early), ("late", late)):
             assert ref is not None
-            _, receipts = receipt_inputs(db, ref)
-            plan = preview(db, receipts, ref)
-            wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))  # noqa: B023
-            figures[f"confirm a {len(receipts)}-line PO of its supplier, {label}"].append(
-                (wall, cpu)
+            plan = planned_receipt(db, ref)
+            figures[f"confirm a {len(plan.receipts)}-line PO of its supplier, {label}"].append(
+                timed_confirm(db, plan)
             )
         return f"{early} (early), then {late} (late); {on_order:,} products on order from it"
     finally:
@@ -318,8 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one preview + confirm")
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    meta = scale_meta(source)
-    po_ref = meta.get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     print(f"bench_receive: {source.name}, {machine()}")
     raw_laps: dict[str, float] = {}
     # name -> list of (wall, cpu)
@@ -392,8 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             print("--- SQL time by statement (confirm; SELECTs exclude fetching) ---")
             print("\n".join(log.summary(12)))
         else:
-            wall, cpu, _ = timed_cpu(lambda: confirm(db, plan))  # noqa: B023
-            figures["confirm (incl. commit)"].append((wall, cpu))
+            figures["confirm (incl. commit)"].append(timed_confirm(db, plan))
         if rep == args.reps - 1:
             with db.read() as session:
                 problems = check_ledger(session)

@@ -68,14 +68,14 @@ from app.services.changes import NO_CHANGES
 from app.services.receiving import confirm_receipt
 from app.ui import writing
 from app.ui.background import reads_under_way
-from benchmarks.bench_receive import preview, receipt_inputs
+from benchmarks.bench_receive import planned_receipt
 from benchmarks.common import (
+    flash_po_ref,
     fresh_copy,
     goal_line,
     machine,
     median,
     remove_copy,
-    scale_meta,
     scale_path,
 )
 
@@ -335,8 +335,7 @@ def flash_case(
         with as_variant(variant):
             # As in the app: frozen after the window's first paint, then the receive dialog
             # previews (its plan stays alive while the confirm runs).
-            _, receipts = receipt_inputs(db, po_ref)
-            plan = preview(db, receipts, po_ref)
+            plan = planned_receipt(db, po_ref)
             outcome = measure(
                 app,
                 db,
@@ -400,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     source = scale_path(args.small)
-    po_ref = scale_meta(source).get("flash_po_ref", "PO-05000")
+    po_ref = flash_po_ref(source)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     with_window = not args.no_window

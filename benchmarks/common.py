@@ -35,6 +35,11 @@ def scale_meta(path: Path) -> dict[str, Any]:
     return json.loads(meta_path.read_text()) if meta_path.exists() else {}
 
 
+def flash_po_ref(path: Path) -> str:
+    """The scale database's flash purchase order: the one delivery most customers wait for."""
+    return str(scale_meta(path).get("flash_po_ref", "PO-05000"))
+
+
 def fresh_copy(source: Path, name: str) -> Path:
     """A consistent copy of ``source`` made with SQLite's backup API (never a file copy)."""
     WORK_DIR.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ no keyring (a bare Linux box) the window asks for it at each start instead.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -23,11 +22,10 @@ from sqlalchemy.engine import URL, make_url
 from app.db.driver_errors import STATEMENT_TIMEOUT_S
 from app.db.paths import default_database_path, server_backup_dir, settings_path
 from app.domain.errors import InvalidInput
+from app.keychain import KeyringSecrets, keyring_available
 
 log = logging.getLogger(__name__)
 
-#: The keyring "service" every Shopkeeper password is stored under.
-KEYRING_SERVICE = "Shopkeeper"
 #: Automatic backups kept per database unless the settings say otherwise.
 DEFAULT_KEEP_BACKUPS = 10
 DEFAULT_PORT = 5432
@@ -210,55 +208,21 @@ class PasswordStore:
 
     _session: dict[str, str] = {}  # shared by every store in this process
 
+    def __init__(self) -> None:
+        self._secrets = KeyringSecrets("password", self._session)
+
     def available(self) -> bool:
         """Whether a real keyring is there to keep a password between starts."""
-        try:
-            import keyring
-            from keyring.backends import chainer, fail
-        except ImportError:
-            return False
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring):
-            return False
-        if isinstance(backend, chainer.ChainerBackend):
-            return bool(backend.backends)
-        return True
+        return keyring_available()
 
     def get(self, server: ServerSettings) -> str | None:
-        if not self.available():
-            return self._session.get(server.keyring_key)
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, server.keyring_key)
-        except KeyringError:
-            log.exception("cannot read the password from the keyring")
-            return None
+        return self._secrets.get(server.keyring_key)
 
     def set(self, server: ServerSettings, password: str) -> bool:
         """Remember the password (an empty one forgets it); return whether it is kept
         between starts. Without a keyring it is kept only until the app quits. Raises
         InvalidInput if the keyring refuses, so the settings page can say so."""
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
-
-        if not self.available():
-            if password:
-                self._session[server.keyring_key] = password
-            else:
-                self._session.pop(server.keyring_key, None)
-            return False
-        try:
-            if password:
-                keyring.set_password(KEYRING_SERVICE, server.keyring_key, password)
-            else:
-                # Nothing stored means it is already forgotten.
-                with contextlib.suppress(PasswordDeleteError):
-                    keyring.delete_password(KEYRING_SERVICE, server.keyring_key)
-        except KeyringError as error:
-            raise InvalidInput(f"The keyring refused to save the password: {error}") from error
-        return True
+        return self._secrets.set(server.keyring_key, password)
 
     def backend_name(self) -> str:
         """What the settings page calls the keyring ("macOS Keychain", ...)."""

@@ -47,16 +47,20 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
     statuses: dict[int, OrderStatus] = {}
     before: dict[int, OrderStatus] = {}
     reach: dict[int, tuple[int, NotificationChannel]] = {}  # who hears of a change
+    # What each order's totals are grouped by: the order and what its status depends on.
+    per_order = (
+        OrderLine.order_id,
+        SalesOrder.status,
+        SalesOrder.ship_preference,
+        Customer.ship_preference,
+        Customer.id,
+        Customer.notify_opt_in,
+        Customer.notify_channel,
+    )
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
             select(
-                OrderLine.order_id,
-                SalesOrder.status,
-                SalesOrder.ship_preference,
-                Customer.ship_preference,
-                Customer.id,
-                Customer.notify_opt_in,
-                Customer.notify_channel,
+                *per_order,
                 func.sum(OrderLine.qty_ordered),
                 func.sum(OrderLine.qty_cancelled),
                 func.sum(OrderLine.qty_shipped),
@@ -66,15 +70,7 @@ def refresh_order_statuses(session: Session, order_ids: Iterable[int]) -> dict[i
             .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
             .join(Customer, Customer.id == SalesOrder.customer_id)
             .where(OrderLine.order_id.in_(ids[start : start + CHUNK]))
-            .group_by(
-                OrderLine.order_id,
-                SalesOrder.status,
-                SalesOrder.ship_preference,
-                Customer.ship_preference,
-                Customer.id,
-                Customer.notify_opt_in,
-                Customer.notify_channel,
-            )
+            .group_by(*per_order)
         )
         for order_id, status, override, preference, customer, opt_in, channel, *totals in rows:
             before[order_id] = status

@@ -15,9 +15,11 @@ import dataclasses
 from functools import partial
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo, QPrintPreviewDialog
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QMenu,
@@ -40,6 +42,7 @@ from app.printing import (
 )
 from app.services.documents import Document, read_document
 from app.ui.background import run_in_background
+from app.ui.window_state import fit_to_screen
 from app.ui.writing import failure_text
 
 
@@ -114,6 +117,13 @@ def order_print_button(parent: QWidget, database: Database, ref: str) -> QPushBu
     return button
 
 
+def _keep_painting() -> None:
+    """Between two pages replayed on the GUI thread (a second for a 60-page pick list): the
+    windows repaint and timers run. Keys and clicks wait, so nothing the clerk does closes
+    the preview or asks for another paint while this one is under way."""
+    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
 class DocumentPreview(QPrintPreviewDialog):
     """The preview of one document, with Save as PDF beside Print in its tool bar."""
 
@@ -144,11 +154,13 @@ class DocumentPreview(QPrintPreviewDialog):
             toolbar.addSeparator()
             toolbar.addAction(self.save_pdf_action)
         self.finished.connect(self._finished)
-        self.resize(900, 1000)
+        self.resize(900, 1000)  # a whole A4 page at a readable size, where the screen has room
+        fit_to_screen(self)  # a laptop's 768 px: all of the dialog, its buttons too, on screen
         self.open()
 
     def _paint(self, printer: QPrinter) -> None:
-        if self.recorded is not None and replay_pages(self.recorded, printer) is not None:
+        recorded = self.recorded
+        if recorded is not None and replay_pages(recorded, printer, _keep_painting) is not None:
             return
         paint_document(text_document(self.document, self.font_for_print), printer)
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.db.config import (
-    KEYRING_SERVICE,
     LocalSettings,
     PasswordStore,
     ServerSettings,
@@ -18,6 +17,7 @@ from app.db.config import (
     save_settings,
 )
 from app.domain.errors import InvalidInput
+from app.keychain import KEYRING_SERVICE
 from tests.keyrings import MemoryKeyring
 
 SERVER = ServerSettings(host="till-server", port=5433, database="shop", user="clerk")

@@ -4,6 +4,7 @@ or a clerk will see on paper; the command line's ``print`` without a display."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -20,8 +21,11 @@ from app.db import Database, open_database
 from app.printing import (
     RecordedPages,
     page_layout,
+    pages,
     paper_size,
+    process,
     record_pages,
+    render,
     replay_pages,
     write_html,
     write_pdf,
@@ -170,3 +174,90 @@ def test_pages_recorded_on_another_thread_replay_as_the_same_text_and_page_numbe
 
     printer.setPageOrientation(QPageLayout.Orientation.Landscape)  # the clerk turned it
     assert replay_pages(recorded[0], printer) is None
+
+
+def _long_pick_list(lines: int) -> PickList:
+    rows = tuple(
+        PickRow("SHOP", f"SKU-{n:04}", f"Product {n}", 1 + n % 3, f"SO-{n:04}", "Ann")
+        for n in range(lines)
+    )
+    return PickList(ShopIdentity(name="Corner Shop", logo=PIXEL_PNG), rows, date(2026, 12, 5))
+
+
+def _replayed(recorded: RecordedPages, path: Path) -> tuple[int, str]:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    printer.setPageLayout(recorded.layout)
+    assert replay_pages(recorded, printer) == len(recorded.pages)
+    return pdf_text(path)
+
+
+@pytest.mark.usefixtures("qapp")
+def test_a_long_document_is_laid_out_by_another_process_into_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picks = _long_pick_list(300)
+    here = pages.record_text(render.text_document(picks), page_layout())
+    # This process's own layout refuses: the pages can only come from the layout process.
+    monkeypatch.setattr(render, "record_text", _refuse)
+    monkeypatch.setattr(render, "paint_text", _refuse)
+    elsewhere = record_pages(picks)
+    assert elsewhere.layout.isEquivalentTo(here.layout) and elsewhere.dpi == here.dpi
+    count, text = _replayed(elsewhere, tmp_path / "elsewhere.pdf")
+    assert (count, text) == _replayed(here, tmp_path / "here.pdf")
+    assert count == len(here.pages) > 5
+    assert f"Page 1 of {count}" in text and f"Page {count} of {count}" in text
+    assert all(f"SKU-{n:04}" in text for n in range(300))
+    for page in PdfReader(tmp_path / "elsewhere.pdf").pages:  # the table's header on each
+        assert "Location SKU Product Qty Order Customer Picked" in " ".join(
+            page.extract_text().split()
+        )
+
+    written = write_pdf(picks, tmp_path / "written.pdf")
+    assert (written, pdf_text(tmp_path / "written.pdf")[1]) == (count, text)
+    metadata = PdfReader(tmp_path / "written.pdf").metadata
+    assert metadata is not None and metadata.title == "Pick list — Corner Shop"
+
+
+def _refuse(*args: object) -> None:
+    raise AssertionError("laid out in the window's process")
+
+
+@pytest.mark.usefixtures("qapp")
+def test_a_long_document_is_still_printed_when_the_layout_process_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picks = _long_pick_list(300)
+    monkeypatch.setattr(process, "_command", lambda: [str(tmp_path / "no-such-program")])
+    recorded = record_pages(picks)
+    count, text = _replayed(recorded, tmp_path / "replayed.pdf")
+    assert count > 5 and "SKU-0299" in text
+    assert write_pdf(picks, tmp_path / "written.pdf") == count
+
+
+def test_the_layout_process_starts_without_the_database_layers() -> None:
+    """It must start in a fraction of a second: no SQLAlchemy, no Babel, no services."""
+    heavy = ["sqlalchemy", "babel", "app.domain", "app.services"]
+    code = f"import sys, app.printing.process; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.usefixtures("qapp")
+def test_the_built_app_s_launcher_runs_the_layout_process_when_asked(tmp_path: Path) -> None:
+    """The frozen build starts its own executable with ``CHILD_FLAG``: the launcher must hand
+    that to the layout process, not to the command line."""
+    job = process.job_for("<p>One page</p>", None, None, page_layout())
+    (tmp_path / "job").write_bytes(pickle.dumps(job))
+    launcher = ROOT / "packaging" / "launcher.py"
+    argv = [sys.executable, str(launcher), process.CHILD_FLAG, str(tmp_path / "job")]
+    result = subprocess.run(
+        [*argv, str(tmp_path / "answer")], cwd=tmp_path, capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    pages, _spec, dpi = pickle.loads((tmp_path / "answer").read_bytes())
+    assert len(pages) == 1 and dpi == 1200

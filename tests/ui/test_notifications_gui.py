@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import insert, select
 
@@ -33,6 +32,7 @@ from tests.services.notify_shop import configure, enable_all, opt_in, outbox
 from tests.services.receivers import webhook_server
 from tests.services.shop import make_shop, order
 from tests.ui.conftest import wait_for_saves
+from tests.ui.settings_pages import press_ok, settings_with
 from tests.ui.shop_data import show_active
 
 
@@ -42,17 +42,8 @@ def notify_shop(sqlite_db: Database) -> Database:
     return sqlite_db
 
 
-def settings_dialog(qtbot: QtBot, page: object) -> SettingsDialog:
-    dialog = SettingsDialog([page])  # type: ignore[list-item]
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
-
-
 def ok(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    buttons = dialog.findChild(QDialogButtonBox, "settingsButtons")
-    assert buttons is not None
-    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
 
 
@@ -65,7 +56,7 @@ def test_sending_settings_are_saved_for_the_shop_and_secrets_in_the_keyring(
     qtbot: QtBot, notify_shop: Database, memory_keyring: MemoryKeyring
 ) -> None:
     page = NotificationsPage(notify_shop)
-    dialog = settings_dialog(qtbot, page)
+    dialog = settings_with(qtbot, page)
     retype(qtbot, page.shop_name, "Corner Shop")
     retype(qtbot, page.host, "smtp.example.com")
     page.security.setCurrentIndex(page.security.findData(page.security.itemData(1)))  # SSL
@@ -92,7 +83,7 @@ def test_sending_settings_are_saved_for_the_shop_and_secrets_in_the_keyring(
     assert SecretStore().get(saved.webhook_key) == "s3cret"
     assert "mail-pass" not in repr(saved)  # never in the shop database
     page = NotificationsPage(notify_shop)
-    settings_dialog(qtbot, page)
+    settings_with(qtbot, page)
     assert page.password.text() == ""
     assert page.password.placeholderText() == "Kept in this computer's keyring"
     assert page.attach_sheet.isChecked()
@@ -102,7 +93,7 @@ def test_a_bad_webhook_address_is_refused_in_plain_words(
     qtbot: QtBot, notify_shop: Database, memory_keyring: MemoryKeyring
 ) -> None:
     page = NotificationsPage(notify_shop)
-    dialog = settings_dialog(qtbot, page)
+    dialog = settings_with(qtbot, page)
     retype(qtbot, page.webhook, "hooks.example.com")
     ok(qtbot, dialog)
     assert dialog.isVisible()
@@ -115,7 +106,7 @@ def test_a_test_message_reaches_the_webhook_and_says_so(
     qtbot: QtBot, notify_shop: Database, memory_keyring: MemoryKeyring
 ) -> None:
     page = NotificationsPage(notify_shop)
-    settings_dialog(qtbot, page)
+    settings_with(qtbot, page)
     with webhook_server() as endpoint:
         retype(qtbot, page.webhook, endpoint.url)
         retype(qtbot, page.secret, "s3cret")
@@ -136,7 +127,7 @@ def test_the_template_preview_shows_the_exact_message_before_it_can_be_enabled(
     order(notify_shop, "ANN", ("WIDGET", 2), ref="SO-1")
     configure(notify_shop)
     page = MessagesPage(notify_shop)
-    dialog = settings_dialog(qtbot, page)
+    dialog = settings_with(qtbot, page)
     assert page.order_ref.text() == "SO-1"  # the newest order, to start with
     qtbot.waitUntil(lambda: "Dear Ann," in page.preview.toPlainText(), timeout=10000)
     assert page.preview.toPlainText().startswith("Subject: Your order SO-1 is on backorder\n")

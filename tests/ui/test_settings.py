@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
 from app.db.backup import list_backups
-from app.db.config import KEYRING_SERVICE, load_settings
+from app.db.config import load_settings
 from app.db.opening import backup_database
+from app.keychain import KEYRING_SERVICE
 from app.services import catalog, stock
 from app.ui.dialogs.check_database import CheckDatabaseDialog
 from app.ui.dialogs.restore_backup import RestoreBackupDialog

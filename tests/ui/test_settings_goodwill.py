@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
@@ -16,21 +15,12 @@ from app.services.shop_settings import GoodwillRule
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dialogs.settings_goodwill import GoodwillPage
 from tests.ui.conftest import wait_for_saves
+from tests.ui.settings_pages import press_ok, settings_with
 
 
 def open_page(qtbot: QtBot, database: Database) -> tuple[SettingsDialog, GoodwillPage]:
     page = GoodwillPage(database)
-    dialog = SettingsDialog([page])
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.show_page("Goodwill coupons")
-    return dialog, page
-
-
-def ok(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    buttons = dialog.findChild(QDialogButtonBox, "settingsButtons")
-    assert buttons is not None
-    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    return settings_with(qtbot, page), page
 
 
 def saved(database: Database) -> GoodwillRule:
@@ -59,7 +49,7 @@ def test_an_amount_coupon_with_a_validity_is_saved_and_shown_again(
     qtbot.keyClicks(page.amount, "7.50")
     page.limited.setChecked(True)
     page.valid_days.setValue(60)
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert saved(sqlite_db) == GoodwillRule(True, 21, None, Decimal("7.50"), 60)
@@ -80,7 +70,7 @@ def test_a_wrong_amount_is_refused_in_plain_words_and_nothing_is_saved(
     page.enabled.setChecked(True)
     page.by_amount.setChecked(True)
     qtbot.keyClicks(page.amount, "five")
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert dialog.isVisible()
     assert "A coupon's amount must be an amount like 12.50" in dialog.message.text()
@@ -93,7 +83,7 @@ def test_a_manager_is_told_only_the_owner_changes_the_rule(
     sqlite_db.actor = Actor(name="Max", role=Role.MANAGER, user_id=2)
     dialog, page = open_page(qtbot, sqlite_db)
     page.enabled.setChecked(True)
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert dialog.isVisible()
     assert "ask the owner" in dialog.message.text()

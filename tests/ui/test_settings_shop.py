@@ -3,8 +3,6 @@ till off the GUI thread, refused in plain words when wrong."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
@@ -12,26 +10,17 @@ from app.services import shop_settings
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dialogs.settings_shop import ShopPage, currency_choices
 from tests.ui.conftest import wait_for_saves
+from tests.ui.settings_pages import press_ok, settings_with
 
 
 def open_page(qtbot: QtBot, database: Database) -> tuple[SettingsDialog, ShopPage]:
     page = ShopPage(database)
-    dialog = SettingsDialog([page])
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.show_page("Shop")
-    return dialog, page
+    return settings_with(qtbot, page), page
 
 
 def saved(database: Database) -> tuple[str, int]:
     with database.read() as session:
         return shop_settings.get_currency(session), shop_settings.get_long_wait_days(session)
-
-
-def ok(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    buttons = dialog.findChild(QDialogButtonBox, "settingsButtons")
-    assert buttons is not None
-    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
 
 def type_into(qtbot: QtBot, page: ShopPage, currency: str, days: str) -> None:
@@ -62,7 +51,7 @@ def test_a_currency_and_long_wait_chosen_are_saved_for_the_shop(
 ) -> None:
     dialog, page = open_page(qtbot, sqlite_db)
     type_into(qtbot, page, "jpy", "21")
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert saved(sqlite_db) == ("JPY", 21)
@@ -76,7 +65,7 @@ def test_a_currency_and_long_wait_chosen_are_saved_for_the_shop(
 def test_a_currency_picked_from_the_list_is_saved(qtbot: QtBot, sqlite_db: Database) -> None:
     dialog, page = open_page(qtbot, sqlite_db)
     page.currency.setCurrentIndex(page.currency.findData("CHF"))
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert saved(sqlite_db) == ("CHF", 14)
 
@@ -86,7 +75,7 @@ def test_an_unknown_currency_is_refused_in_plain_words_and_nothing_is_saved(
 ) -> None:
     dialog, page = open_page(qtbot, sqlite_db)
     type_into(qtbot, page, "XYZ", "30")
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     wait_for_saves(qtbot)
     assert dialog.isVisible()
     assert dialog.message.text() == "XYZ is not a currency Shopkeeper knows."
@@ -95,7 +84,7 @@ def test_an_unknown_currency_is_refused_in_plain_words_and_nothing_is_saved(
 
 def test_nothing_is_written_when_nothing_changed(qtbot: QtBot, sqlite_db: Database) -> None:
     dialog, page = open_page(qtbot, sqlite_db)
-    ok(qtbot, dialog)
+    press_ok(qtbot, dialog)
     assert not page.saving and dialog.result() == dialog.DialogCode.Accepted
     with sqlite_db.read() as session:
         assert session.get(shop_settings.ShopSetting, shop_settings.CURRENCY_KEY) is None

@@ -8,7 +8,6 @@ password does (``app.db.config``). No Qt.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,12 +18,10 @@ from sqlalchemy.orm import Session
 from app.domain.errors import InvalidInput
 from app.domain.permissions import Permission, require
 from app.domain.settings import ShopSetting
+from app.keychain import KeyringSecrets, keyring_available
 from app.services.changes import Area, Changes
 
 log = logging.getLogger(__name__)
-
-#: The keyring "service" Shopkeeper's secrets are stored under (as ``app.db.config``'s).
-KEYRING_SERVICE = "Shopkeeper"
 
 _PREFIX = "notify_"
 
@@ -156,46 +153,16 @@ class SecretStore:
 
     _session: dict[str, str] = {}  # shared by every store in this process
 
+    def __init__(self) -> None:
+        self._secrets = KeyringSecrets("secret", self._session)
+
     def available(self) -> bool:
         """Whether a real keyring is there to keep a secret between starts."""
-        import keyring
-        from keyring.backends import chainer, fail
-
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring):
-            return False
-        if isinstance(backend, chainer.ChainerBackend):
-            return bool(backend.backends)
-        return True
+        return keyring_available()
 
     def get(self, key: str) -> str | None:
-        if not self.available():
-            return self._session.get(key)
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, key)
-        except KeyringError:
-            log.exception("cannot read %s from the keyring", key)
-            return None
+        return self._secrets.get(key)
 
     def set(self, key: str, secret: str) -> None:
         """Keep ``secret`` (empty: forget it). Raises InvalidInput if the keyring refuses."""
-        if not self.available():
-            if secret:
-                self._session[key] = secret
-            else:
-                self._session.pop(key, None)
-            return
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
-
-        try:
-            if secret:
-                keyring.set_password(KEYRING_SERVICE, key, secret)
-            else:
-                with contextlib.suppress(PasswordDeleteError):
-                    keyring.delete_password(KEYRING_SERVICE, key)
-        except KeyringError as error:
-            raise InvalidInput(f"The keyring refused to save the secret: {error}") from error
+        self._secrets.set(key, secret)
