@@ -39,6 +39,7 @@ from benchmarks.common import (
     raw_connect,
     remove_copy,
     scale_path,
+    timed_cpu,
 )
 
 
