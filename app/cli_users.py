@@ -144,7 +144,9 @@ def _user_write(
     """The service call for one action, with every PIN read before the write starts."""
     if args.action == "add":
         pin, role = read_new_pin(name), Role(args.new_role)
-        return lambda session: users.create_user(session, name, role, pin)
+        with database.read() as session:
+            first = not users.shop_has_users(session)  # then refused if another till was first
+        return lambda session: users.create_user(session, name, role, pin, first_only=first)
     if args.action == "set-role":
         if args.role is None:
             raise InvalidInput(f"'users set-role {name}' needs a role: {', '.join(ROLES)}.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor, Role, current_actor, this_till
@@ -43,10 +43,22 @@ LOCK_AFTER_WRONG_TRIES = 5
 #: clerk who mistyped does not need the owner.
 LOCK_FOR = timedelta(minutes=1)
 WRONG_NAME_OR_PIN = "That name and PIN do not match. Try again."
+#: The PostgreSQL advisory lock that lets one till at a time add a user ("SH", "US").
+_USERS_LOCK = {"space": 0x5348, "key": 0x5553}
 
 
 class SignInRefused(ShopError):
     """A wrong PIN, an unknown or deactivated name, or a user locked after wrong tries."""
+
+
+class OwnerJustCreated(InvalidTransition):
+    """Two tills added the shop's first user at once: the other one's came first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "An owner was just created on another till: sign in as them (nothing was added "
+            "here; they can add you)."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +132,27 @@ def _managed(session: Session, name: str) -> User:
     return _get(session, name)
 
 
-def create_user(session: Session, name: str, role: Role, pin: str) -> UserSaved:
+def _one_till_at_a_time(session: Session) -> None:
+    """Hold off any other till adding a user until this transaction ends, so "no users yet"
+    read after it is still true when the first user is written: two tills adding the first
+    user at once would both make an owner. PostgreSQL: a transaction-level advisory lock
+    (READ COMMITTED, so the read after it sees the other till's committed user). SQLite: the
+    app's writes already begin IMMEDIATE, one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), _USERS_LOCK)
+
+
+def create_user(
+    session: Session, name: str, role: Role, pin: str, *, first_only: bool = False
+) -> UserSaved:
     """Add a user. The shop's first user is its owner whatever ``role`` says; later ones may
-    only be added by someone who may manage users."""
+    only be added by someone who may manage users. ``first_only``: the caller saw no users
+    and adds the first (the owner): if another till added one meanwhile, refuse
+    (``OwnerJustCreated``) rather than make a second owner nobody asked for."""
+    _one_till_at_a_time(session)
     first = not shop_has_users(session)
+    if first_only and not first:
+        raise OwnerJustCreated
     if not first:
         require(session, Permission.MANAGE_USERS)
     cleaned = check_name(name)

@@ -16,6 +16,9 @@ from app.services.changes import Changes
 class EventBus(QObject):
     #: A :class:`Changes`: what a write (here or at another till) changed.
     data_changed = Signal(object)
+    #: A write was refused for who is signed in (a ``NotAllowed`` or ``SignedOut`` with the
+    #: user's role as it is now): the till lock brings the window up to date.
+    refused = Signal(object)
 
     def announce(self, changes: Changes) -> None:
         """Tell every view what changed; nothing is emitted for no change."""

@@ -4,18 +4,30 @@ Lock (Ctrl+L), and after a number of idle minutes when this computer asks for it
 While locked the tabs are hidden behind a plain "Locked" cover and the menus are off, so
 nothing the last person had on screen shows; the sign-in dialog sits over it. Signing in (as
 anyone) unlocks it; Quit closes the window.
+
+A role changed or a user deactivated at another till takes effect here at once: the services
+check the user's row at every write (``app.domain.permissions.checked_actor``), and the window
+follows: a refused write (the bus's ``refused``) or a change another till made (the live
+refresh) re-reads the row, regreys the menus and buttons for the new role, and a deactivated
+user's till says so and asks who signs in.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
 from app.domain.actors import Actor
+from app.domain.errors import ShopError
+from app.domain.permissions import NotAllowed, SignedOut, checked_actor
+from app.services.changes import Area, Changes
+from app.ui import events
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.role_actions import refusal
+from app.ui.tabs.base import TableTab
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -49,13 +61,16 @@ class TillLock(QObject):
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self.lock)
+        events.bus().refused.connect(self._refused)
+        events.bus().data_changed.connect(self._users_may_have_changed)
 
     @property
     def locked(self) -> bool:
         return not self.cover.isHidden() or self.dialog is not None
 
-    def lock(self) -> None:
-        """Cover the window and ask who signs in (once: a second lock while asking waits)."""
+    def lock(self, reason: str = "") -> None:
+        """Cover the window and ask who signs in (once: a second lock while asking waits);
+        ``reason``, when the last person was signed out, shows in the dialog."""
         if self.dialog is not None:
             return
         self.idle_timer.stop()
@@ -64,8 +79,10 @@ class TillLock(QObject):
         self.window.menuBar().setEnabled(False)
         actor = self.window.database.actor
         self.dialog = SignInDialog(
-            self.window.database, self.window, last_name=actor.name if actor else ""
+            self.window.database, self.window, last_name=actor.name if actor and not reason else ""
         )
+        if reason:
+            self.dialog.message.show_error(reason)
         self.dialog.accepted.connect(self._unlock)
         self.dialog.rejected.connect(self.window.close)
         self.dialog.finished.connect(self.dialog.deleteLater)
@@ -83,6 +100,42 @@ class TillLock(QObject):
         self.show_signed_in(actor)
         self.signed_in.emit(actor)
         self._idle_restart()
+
+    # --- a role changed or a user deactivated at another till ---------------------------
+
+    def _refused(self, error: object) -> None:
+        """A write was refused for who is signed in: a deactivated user's till locks, saying
+        why; a role changed since sign-in is taken on (the write's own message said the rest)."""
+        if isinstance(error, SignedOut):
+            self.lock(str(error))
+        elif isinstance(error, NotAllowed):
+            self._take_role(error.actor)
+
+    def _users_may_have_changed(self, changes: object) -> None:
+        """After a change of users here or at another till: read the signed-in user's row
+        (one primary-key read) and follow it."""
+        actor = self.window.database.actor
+        if not isinstance(changes, Changes) or not changes.touches(Area.SETTINGS):
+            return
+        if actor is None or actor.user_id is None or self.locked:
+            return
+        try:
+            with self.window.database.read() as session:
+                now = checked_actor(session)
+        except SignedOut as error:
+            self.lock(f"{error.who}. Sign in again.")  # no write was refused: nothing lost
+            return
+        except ShopError:
+            return  # the database is out of reach: the next write will say so
+        self._take_role(now)
+
+    def _take_role(self, now: Actor) -> None:
+        actor = self.window.database.actor
+        if actor is None or actor.user_id != now.user_id or actor.role is now.role:
+            return
+        self.window.database.actor = replace(actor, role=now.role)
+        self.show_signed_in(self.window.database.actor)
+        self.window.show_message(f"{actor.name}'s role is now {now.role.label.lower()}")
 
     # --- who is signed in, in the status bar and the menus -----------------------------------
 
@@ -110,13 +163,15 @@ class TillLock(QObject):
             window.signed_in_label.hide()  # one person's shop: nobody signs in
 
     def show_signed_in(self, actor: Actor) -> None:
-        """ "Signed in as NAME (role)", and grey out the menu actions the role may not use
-        (a courtesy: the services refuse them anyway)."""
+        """ "Signed in as NAME (role)", and grey out the menu actions and tab buttons the role
+        may not use (a courtesy: the services refuse them anyway)."""
         window = self.window
         window.signed_in_label.setText(f"Signed in as {actor.name} ({actor.role.label.lower()})")
         window.signed_in_label.show()
         window.menus.refusal = lambda name: refusal(actor.role, name)
         window.menus.update()
+        for tab in window.findChildren(TableTab):
+            tab.set_refusal(lambda name: refusal(actor.role, name))
         if not window.read_only:
             for action in (window.import_action, window.restore_action):
                 refused = refusal(actor.role, action.objectName())

@@ -1,50 +1,117 @@
-"""Which permission each menu action needs, so a role's menus grey out what it may not do.
+"""Which permission each menu action and tab button needs, so a role's menus and toolbars grey
+out what it may not do.
 
 Only a courtesy: every service checks its permission itself (``app.domain.permissions``), so
-an action left out here, or a toolbar button, is refused with the same message naming who may.
+anything left out here is refused with the same message naming who may. The one table below
+is keyed by the :class:`Permission` the services require, so a button cannot need one thing
+here and another in its service; the tests check that every name in it is in the window.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.domain.actors import Role
 from app.domain.permissions import Permission, allows
 
-#: Action object name -> the permission its write needs.
-ACTION_PERMISSIONS: dict[str, Permission] = {
-    "newOrderAction": Permission.PLACE_ORDER,
-    "newCustomerAction": Permission.PLACE_ORDER,
-    "receiveStockAction": Permission.RECEIVE_STOCK,
-    "shipOrderAction": Permission.SHIP_ORDER,
-    "newPurchaseOrderAction": Permission.EDIT_PURCHASE_ORDER,
-    "editDraftAction": Permission.EDIT_PURCHASE_ORDER,
-    "sendPurchaseOrderAction": Permission.EDIT_PURCHASE_ORDER,
-    "changeExpectedDateAction": Permission.EDIT_PURCHASE_ORDER,
-    "suggestPurchaseOrdersAction": Permission.EDIT_PURCHASE_ORDER,
-    "cancelOrderAction": Permission.CANCEL,
-    "cancelPurchaseOrderAction": Permission.CANCEL,
-    "undoReceiptAction": Permission.UNDO_RECEIPT,
-    "adjustStockAction": Permission.ADJUST_STOCK,
-    "backordersPinAction": Permission.REORDER_QUEUE,
-    "backordersUnpinAction": Permission.REORDER_QUEUE,
-    "backordersMoveUpAction": Permission.REORDER_QUEUE,
-    "backordersMoveDownAction": Permission.REORDER_QUEUE,
-    "shipPartialAction": Permission.OVERRIDE,
-    "shipCompleteAction": Permission.OVERRIDE,
-    "shipAsCustomerPrefersAction": Permission.OVERRIDE,
-    "newProductAction": Permission.EDIT_CATALOG,
-    "newSupplierAction": Permission.EDIT_CATALOG,
-    "editRecordAction": Permission.EDIT_CATALOG,
-    "editCustomerAction": Permission.EDIT_CATALOG,
-    "archiveRecordAction": Permission.EDIT_CATALOG,
-    "openingStockAction": Permission.EDIT_CATALOG,
-    "importCsvAction": Permission.IMPORT_DATA,
-    "restoreBackupAction": Permission.CHANGE_SETTINGS,
+
+@dataclass(frozen=True)
+class Greyed:
+    """What to grey out for a permission, by object name."""
+
+    #: The main window's menu actions (``app.ui.actions``).
+    actions: tuple[str, ...] = ()
+    #: The tabs' toolbar buttons and the tabs' own actions behind their tool buttons.
+    buttons: tuple[str, ...] = ()
+
+
+#: Each permission -> what its services' callers look like in the window.
+GREYED: dict[Permission, Greyed] = {
+    Permission.PLACE_ORDER: Greyed(
+        ("newOrderAction", "newCustomerAction"), ("newOrderButton", "newCustomerButton")
+    ),
+    Permission.RECEIVE_STOCK: Greyed(
+        ("receiveStockAction",), ("receiveStockButton", "receiveButton")
+    ),
+    Permission.SHIP_ORDER: Greyed(("shipOrderAction",), ("shipOrderButton",)),
+    Permission.EDIT_PURCHASE_ORDER: Greyed(
+        (
+            "newPurchaseOrderAction",
+            "editDraftAction",
+            "sendPurchaseOrderAction",
+            "changeExpectedDateAction",
+            "suggestPurchaseOrdersAction",
+        ),
+        (
+            "newPurchaseOrderButton",
+            "editDraftButton",
+            "sendPurchaseOrderButton",
+            "changeExpectedDateButton",
+            "suggestPurchaseOrdersButton",
+        ),
+    ),
+    Permission.CANCEL: Greyed(
+        ("cancelOrderAction", "cancelPurchaseOrderAction"),
+        ("cancelOrderButton", "cancelPurchaseOrderButton"),
+    ),
+    Permission.UNDO_RECEIPT: Greyed(("undoReceiptAction",)),
+    Permission.ADJUST_STOCK: Greyed(("adjustStockAction",), ("adjustStockButton",)),
+    Permission.REORDER_QUEUE: Greyed(
+        (
+            "backordersPinAction",
+            "backordersUnpinAction",
+            "backordersMoveUpAction",
+            "backordersMoveDownAction",
+        ),
+        ("backordersPin", "backordersUnpin", "backordersMoveUp", "backordersMoveDown"),
+    ),
+    Permission.OVERRIDE: Greyed(
+        ("shipPartialAction", "shipCompleteAction", "shipAsCustomerPrefersAction"),
+        ("shipPreferenceButton",),
+    ),
+    Permission.EDIT_CATALOG: Greyed(
+        (
+            "newProductAction",
+            "newSupplierAction",
+            "editRecordAction",
+            "editCustomerAction",
+            "archiveRecordAction",
+            "openingStockAction",
+        ),
+        (
+            "editCustomerButton",
+            "newProductButton",
+            "newSupplierButton",
+            "editCatalogProductButton",
+            "editCatalogSupplierButton",
+            "editCatalogCustomerButton",
+            "archiveProductButton",
+            "archiveSupplierButton",
+            "archiveCustomerButton",
+            "openingStockButton",
+        ),
+    ),
+    Permission.IMPORT_DATA: Greyed(("importCsvAction",)),
+    Permission.CHANGE_SETTINGS: Greyed(("restoreBackupAction",), ("backordersChangePolicy",)),
 }
 
 
-def refusal(role: Role, action_name: str) -> str:
-    """Why ``role`` may not use the action ("" if it may), as its tooltip says."""
-    permission = ACTION_PERMISSIONS.get(action_name)
+def _by_name(part: str) -> dict[str, Permission]:
+    return {
+        name: permission for permission, greyed in GREYED.items() for name in getattr(greyed, part)
+    }
+
+
+#: Menu action object name -> the permission its write needs.
+ACTION_PERMISSIONS: dict[str, Permission] = _by_name("actions")
+#: Tab button (or a tab's own action) object name -> the permission its write needs.
+BUTTON_PERMISSIONS: dict[str, Permission] = _by_name("buttons")
+
+
+def refusal(role: Role, name: str) -> str:
+    """Why ``role`` may not use the action or button ``name`` ("" if it may), as its tooltip
+    says."""
+    permission = ACTION_PERMISSIONS.get(name) or BUTTON_PERMISSIONS.get(name)
     if permission is None or allows(role, permission):
         return ""
     return f"Only {permission.who_may} may {permission.label}"

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from app import collector
 from app.db import Database
 from app.domain.errors import ShopError
+from app.domain.permissions import NotAllowed, SignedOut
 from app.services.changes import Changes, Changing
 from app.ui import events
 
@@ -219,6 +220,8 @@ class WriteOperation(Generic[R]):
                 self._failed(outcome)
             else:
                 log.error("a write failed after its window closed", exc_info=outcome)
+            if not succeeded and isinstance(outcome, NotAllowed | SignedOut):
+                events.bus().refused.emit(outcome)  # a role changed at another till, say
         finally:
             self._owner = self._focus = None  # type: ignore[assignment]
 

@@ -25,6 +25,7 @@ from tests.ui.shop_data import (
     show_active,
     snapshot,
 )
+from tests.ui.test_undo_receipt_dialog import receive_all
 
 
 @pytest.fixture
@@ -215,3 +216,24 @@ def test_cancelling_part_of_an_allocated_line_offers_the_freed_units(
     qtbot.keyClick(dialog.freed_dialog, Qt.Key.Key_Escape)  # kept in stock
     assert line_state(sqlite_db, ref, 2) == (1, 0)
     assert dialog.outcome.startswith(f"Order {ref}: 2 units cancelled; 1 unit available again")
+
+
+def test_who_did_what_names_the_receipt_that_gave_each_line_units(
+    qtbot: QtBot, sqlite_db: Database, shop: Shop
+) -> None:
+    """A receipt allocates in bulk (no audit row per line): the order's "Who did what" still
+    says who confirmed it, against which PO, and how many units went to which line."""
+    receipt_id = receive_all(sqlite_db, shop.po_ref)
+    ref = shop.orders["C001"]
+    dialog = OrderDetailDialog(sqlite_db, ref)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: bool(dialog.audit_model.rows))
+    received = [row for row in dialog.audit_model.rows if row[3] == "received"]
+    assert len(received) == 1
+    _when, who, _till, _did, what, said = received[0]
+    assert (who, what) == ("Owner", "Allocation")
+    assert said == (
+        f"Receipt RCPT-{receipt_id} of {shop.po_ref} gave 3 units: 2 to line 1 (MUG), "
+        "1 to line 2 (TEA)"
+    )

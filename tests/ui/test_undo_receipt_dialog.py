@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.domain.actors import Role
 from app.services import receiving, shipping
 from app.services.purchasing import receivable_purchase_order
 from app.services.undo_receipt import LostUnits, UndoPreview, UndoToken
+from app.ui.dialogs import undo_receipt as undo_dialog
 from app.ui.dialogs.undo_receipt import CUSTOMERS_SHOWN, UndoReceiptDialog, preview_html
 from app.ui.role_actions import refusal
 from app.ui.tabs.purchase_orders_tab import PurchaseOrdersTab
@@ -31,12 +35,44 @@ def receive_all(database: Database, po_ref: str) -> int:
         return receiving.confirm_receipt(session, plan).receipt_id
 
 
+def previewed(qtbot: QtBot, dialog: UndoReceiptDialog) -> None:
+    """Wait for the picked receipt's preview, which is read off the GUI thread."""
+    qtbot.waitUntil(lambda: not dialog.reader.reading, timeout=5000)
+
+
+def test_the_preview_is_read_off_the_gui_thread_and_says_so_meanwhile(
+    qtbot: QtBot, sqlite_db: Database, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receipt_id = receive_all(sqlite_db, shop.po_ref)
+    threads: list[str] = []
+    release = threading.Event()
+    real = undo_dialog.preview_undo_receipt
+
+    def slow_preview(session: Session, receipt: int) -> UndoPreview:
+        threads.append(threading.current_thread().name)
+        release.wait(5)  # held until the test has looked at the dialog meanwhile
+        return real(session, receipt)
+
+    monkeypatch.setattr(undo_dialog, "preview_undo_receipt", slow_preview)
+    dialog = UndoReceiptDialog(sqlite_db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.details.toPlainText() == f"Reading what undoing RCPT-{receipt_id} would do…"
+    assert dialog.preview is None and not dialog.undo_button.isEnabled()
+    release.set()
+    previewed(qtbot, dialog)
+    assert threads and threading.main_thread().name not in threads
+    assert f"RCPT-{receipt_id}" in dialog.details.toPlainText()
+    assert dialog.preview is not None
+
+
 def test_a_receipt_is_previewed_and_undone(qtbot: QtBot, sqlite_db: Database, shop: Shop) -> None:
     receipt_id = receive_all(sqlite_db, shop.po_ref)
     assert line_state(sqlite_db, shop.orders["C002"], 1) == (4, 0)
     dialog = UndoReceiptDialog(sqlite_db)
     qtbot.addWidget(dialog)
     dialog.show()
+    previewed(qtbot, dialog)
     assert dialog.receipts.rows[0].label == f"RCPT-{receipt_id}"
     text = dialog.details.toPlainText()
     assert f"RCPT-{receipt_id}" in text and f"against {shop.po_ref}" in text
@@ -63,6 +99,7 @@ def test_a_refused_undo_says_why_and_cannot_be_confirmed(
     dialog = UndoReceiptDialog(sqlite_db)
     qtbot.addWidget(dialog)
     dialog.show()
+    previewed(qtbot, dialog)
     qtbot.keyClicks(dialog.reason, "wrong")
     assert "It cannot be undone:" in dialog.details.toPlainText()
     assert f"Order {shop.orders['C002']} line 1 (MUG, Ben Okafor) has shipped units" in (

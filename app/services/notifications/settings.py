@@ -49,6 +49,9 @@ class NotificationSettings:
     webhook_url: str = ""
     #: Whether an open window sends due messages by itself (else only on demand or by the CLI).
     send_automatically: bool = True
+    #: Whether each message about an order carries its order status sheet (the e-mail as an
+    #: HTML attachment, the webhook as structured JSON): see ``status_sheet``.
+    attach_status_sheet: bool = False
     changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS), compare=False)
 
     @property
@@ -84,6 +87,7 @@ def get_notification_settings(session: Session) -> NotificationSettings:
         from_address=values.get("from_address", ""),
         webhook_url=values.get("webhook_url", ""),
         send_automatically=values.get("send_automatically", "1") == "1",
+        attach_status_sheet=values.get("attach_status_sheet", "0") == "1",
     )
 
 
@@ -109,6 +113,7 @@ def check_notification_settings(settings: NotificationSettings) -> NotificationS
         from_address=sender,
         webhook_url=url,
         send_automatically=settings.send_automatically,
+        attach_status_sheet=settings.attach_status_sheet,
     )
 
 
@@ -127,6 +132,7 @@ def save_notification_settings(
         "from_address": clean.from_address,
         "webhook_url": clean.webhook_url,
         "send_automatically": "1" if clean.send_automatically else "0",
+        "attach_status_sheet": "1" if clean.attach_status_sheet else "0",
     }
     for key, value in values.items():
         row = session.get(ShopSetting, _PREFIX + key)

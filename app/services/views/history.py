@@ -23,6 +23,7 @@ from app.services import formatting
 from app.services.audit import column_word, entity_label
 from app.services.reports.periods import day_start
 from app.services.views.common import COUNT_CAP, Count, _capped_count, _ordered
+from app.services.views.order_receipts import RECEIVED, ReceiptGift, receipt_allocations
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +141,30 @@ def history_users(session: Session) -> list[str]:
 
 
 def order_history(session: Session, ref: str, limit: int = 500) -> list[HistoryRow]:
-    """What was done to one order, oldest first (the order detail view's History)."""
-    return history_page(session, HistoryQuery(document=ref, descending=False), 0, limit)
+    """What was done to one order, oldest first (the order detail view's History), with what
+    each receipt gave its lines and who confirmed it (``views.order_receipts``: a receipt's
+    bulk allocations leave no audit row per line)."""
+    rows = history_page(session, HistoryQuery(document=ref, descending=False), 0, limit)
+    rows += [_gift_row(gift) for gift in receipt_allocations(session, ref)]
+    rows.sort(key=lambda row: (row.at.replace(tzinfo=None), row.event_id))
+    return rows[:limit]
+
+
+def _gift_row(gift: ReceiptGift) -> HistoryRow:
+    event = gift.event
+    return HistoryRow(
+        event_id=event.id if event else 0,
+        at=event.at if event else gift.at,
+        user=event.user_name if event else "",
+        role=event.role if event else "",
+        till=event.till if event else "",
+        action=RECEIVED,
+        what=entity_label("allocation_event"),
+        document=gift.po_ref,
+        product=gift.lines[0][1] if len({sku for _, sku, _ in gift.lines}) == 1 else "",
+        summary=gift.summary,
+        changes=(),
+    )
 
 
 def _row(event: AuditEvent, sku: str | None) -> HistoryRow:

@@ -1,7 +1,8 @@
 """View > Notifications…: the customer messages waiting, sent and failed, with Retry.
 
 Filters (status, message, an order or customer) re-query the database; the table pages by
-key as it scrolls. Retry puts the selected failed messages back to be sent and starts a
+key as it scrolls, every page and the counts read off the GUI thread (a big outbox never
+freezes the window). Retry puts the selected failed messages back to be sent and starts a
 round of sending at once; "Send now" sends what is due. Both run off the GUI thread; the
 window's own sender (``app.ui.notifier``) keeps sending every minute while it is open.
 Selecting a row shows its message as it was (or will be) sent.
@@ -56,6 +57,7 @@ class NotificationsDialog(QDialog):
         self.database = database
         self.writer = Writer(self)
         self._message_reader: LatestRead[tuple[str, str] | None] = LatestRead(self)
+        self._counts_reader: LatestRead[dict[NotificationStatus, int]] = LatestRead(self)
         #: "Send now" and Retry send at once, beside the window's own timed sender.
         self.send_round = Notifier(self, database)
         self.send_round.sent.connect(self._sent)
@@ -106,6 +108,10 @@ class NotificationsDialog(QDialog):
 
         self.counts = QLabel()
         self.counts.setObjectName("notificationCounts")
+        self.reading = QLabel("Reading the messages…")
+        self.reading.setObjectName("notificationsReading")
+        self.reading.setProperty("role", "hint")
+        self.reading.hide()
         self.message = MessageLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.retry_button = QPushButton("&Retry")
@@ -119,7 +125,8 @@ class NotificationsDialog(QDialog):
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.counts, 1)
+        bottom.addWidget(self.counts)
+        bottom.addWidget(self.reading, 1)
         bottom.addWidget(buttons)
 
         layout = QVBoxLayout(self)
@@ -136,6 +143,9 @@ class NotificationsDialog(QDialog):
         self.send_button.clicked.connect(self.send_now)
         selection = self.table.selectionModel()
         selection.selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self.model.loadingChanged.connect(self._loading)
+        self.model.loadFailed.connect(self.message.show_error)
         events.bus().data_changed.connect(self._data_changed)
         self.refresh()
 
@@ -143,13 +153,26 @@ class NotificationsDialog(QDialog):
         self.status.setCurrentIndex(self.status.findData(status))
 
     def refresh(self) -> None:
+        """Read the table and the counts again, both off the GUI thread."""
         self.model.reload()
-        with self.database.read() as session:
-            counts = count_by_status(session)
+        database = self.database
+
+        def count() -> dict[NotificationStatus, int]:
+            with database.read() as session:
+                return count_by_status(session)
+
+        self._counts_reader.start(count, self._show_counts, self._read_failed)
+
+    def _show_counts(self, counts: dict[NotificationStatus, int]) -> None:
         self.counts.setText(
             " · ".join(f"{counts[s]:,} {s.label.lower()}" for s in NotificationStatus)
         )
-        self._selection_changed()
+
+    def _read_failed(self, error: Exception) -> None:
+        self.message.show_error(failure_text(error))
+
+    def _loading(self, reading: bool) -> None:
+        self.reading.setVisible(reading)
 
     def _filter(self) -> None:
         self.model.set_query(

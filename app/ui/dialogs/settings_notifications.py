@@ -78,6 +78,11 @@ class NotificationsPage(ShopSettingsPage):
         self.secret = _field("webhookSecret", password=True)
         self.automatic = QCheckBox("Send messages &automatically while this window is open")
         self.automatic.setObjectName("sendAutomatically")
+        self.attach_sheet = QCheckBox(
+            "Attach the &order status sheet to each message (a page by e-mail, its lines and "
+            "dates to the webhook)"
+        )
+        self.attach_sheet.setObjectName("attachStatusSheet")
 
         mail = QGroupBox("E-mail (SMTP)")
         mail_form = QFormLayout(mail)
@@ -126,6 +131,7 @@ class NotificationsPage(ShopSettingsPage):
         layout.addWidget(mail)
         layout.addWidget(hook)
         layout.addWidget(self.automatic)
+        layout.addWidget(self.attach_sheet)
         layout.addLayout(test)
         layout.addWidget(self.test_result)
         layout.addWidget(note)
@@ -151,6 +157,7 @@ class NotificationsPage(ShopSettingsPage):
         self.from_address.setText(s.from_address)
         self.webhook.setText(s.webhook_url)
         self.automatic.setChecked(s.send_automatically)
+        self.attach_sheet.setChecked(s.attach_status_sheet)
         self.test_to.setText(s.from_address)
         for edit, key, present in (
             (self.password, s.smtp_key, bool(s.smtp_user)),
@@ -171,6 +178,7 @@ class NotificationsPage(ShopSettingsPage):
             from_address=self.from_address.text(),
             webhook_url=self.webhook.text(),
             send_automatically=self.automatic.isChecked(),
+            attach_status_sheet=self.attach_sheet.isChecked(),
         )
 
     def _security_changed(self) -> None:

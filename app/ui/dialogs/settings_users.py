@@ -234,7 +234,7 @@ class UsersPage(QWidget):
                 self.database.actor = Actor(user.name, user.role, user.id, this_till())
             self._done(f"Added {result.user.name} ({result.user.role.label.lower()}).")
 
-        self._write(lambda s: users.create_user(s, name, role, pin), added)
+        self._write(lambda s: users.create_user(s, name, role, pin, first_only=first), added)
 
     def set_role(self) -> None:
         row, role = self.selected(), Role(self.role.currentData())
@@ -292,5 +292,9 @@ class UsersPage(QWidget):
 
     def _failed(self, error: Exception) -> None:
         """Said on this page, beside the buttons (each button saves on its own, so OK has
-        nothing to be refused: ``failed`` stays for the Settings protocol only)."""
+        nothing to be refused: ``failed`` stays for the Settings protocol only). When another
+        till added the owner first, the page shows the users now there (closing Settings asks
+        who signs in)."""
+        if isinstance(error, users.OwnerJustCreated):
+            self.load()
         self.message.show_error(failure_text(error))

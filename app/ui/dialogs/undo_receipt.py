@@ -2,9 +2,11 @@
 reads what undoing it would do (units leaving stock, customers losing units, purchase order
 lines outstanding again) or why it cannot be undone, types why, and confirms.
 
-The preview is read again whenever another receipt is picked; the undo goes through the
-write helper and re-checks everything under the locks (a preview gone stale is refused and
-read again).
+The preview is read again whenever another receipt is picked, off the GUI thread
+(``background.LatestRead``: a flash-sale delivery's preview walks thousands of customer lines;
+picking another receipt meanwhile drops the older read); the undo goes through the write
+helper and re-checks everything under the locks (a preview gone stale is refused and read
+again).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from app.services.undo_receipt import (
     recent_receipts,
     undo_receipt,
 )
+from app.ui.background import LatestRead
 from app.ui.dialogs.discard import Question
 from app.ui.dialogs.plan_models import ALIGN_NUMBER, PlainTableModel
 from app.ui.dialogs.widgets import (
@@ -48,6 +51,7 @@ from app.ui.dialogs.widgets import (
     pick_one_row,
     plural,
     read_with,
+    show_failure,
     stacked,
 )
 
@@ -151,6 +155,8 @@ class UndoReceiptDialog(KeyboardDialog):
         self.database = database
         self.preview: UndoPreview | None = None
         self.undone: UndoneReceipt | None = None
+        #: Reads the preview of the picked receipt off the GUI thread (the newest pick wins).
+        self.reader: LatestRead[UndoPreview] = LatestRead(self)
         self.setObjectName("UndoReceiptDialog")
         self.setWindowTitle("Undo a receipt")
         self.resize(820, 560)
@@ -226,13 +232,27 @@ class UndoReceiptDialog(KeyboardDialog):
     def _read_preview(self) -> None:
         row = self.selected()
         self.preview = None
-        if row is not None:
-            self.preview = guarded(
-                self.message,
-                lambda: read_with(self.database, lambda s: preview_undo_receipt(s, row.receipt_id)),
-            )
-        self.details.setHtml(preview_html(self.preview) if self.preview else "")
         self._enable()
+        if row is None:
+            self.reader.cancel()
+            self.details.setHtml("")
+            return
+        self.details.setHtml(f"<p>Reading what undoing {escape(row.label)} would do…</p>")
+        database, receipt_id = self.database, row.receipt_id
+        self.reader.start(
+            lambda: read_with(database, lambda s: preview_undo_receipt(s, receipt_id)),
+            self._show_preview,
+            self._preview_failed,
+        )
+
+    def _show_preview(self, preview: UndoPreview) -> None:
+        self.preview = preview
+        self.details.setHtml(preview_html(preview))
+        self._enable()
+
+    def _preview_failed(self, error: Exception) -> None:
+        self.details.setHtml("")
+        show_failure(self.message, error)
 
     def _enable(self) -> None:
         self.undo_button.setEnabled(self.can_submit())

@@ -18,8 +18,9 @@ from typing import Any, TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, SignalInstance, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QDialog,
@@ -41,6 +42,7 @@ from app.services.changes import Area, Changes
 from app.ui import events, window_state
 from app.ui.actions import TabAction
 from app.ui.models.paged_model import PagedTableModel
+from app.ui.role_actions import BUTTON_PERMISSIONS
 from app.ui.tabs.column_fit import KeepStretchReadable
 from app.ui.writing import Writer, failure_text
 
@@ -91,6 +93,11 @@ class TableTab(QWidget):
         #: Another copy of the app holds the shop file: nothing here may change it.
         self.read_only = False
         self._writer = Writer(self)
+        #: Why the signed-in person may not use a button, by its name ("" when they may): set
+        #: by the till lock from ``app.ui.role_actions``; a courtesy, the services refuse anyway.
+        self._refusal: Callable[[str], str] = lambda _name: ""
+        #: The tooltips of the buttons greyed for the role, to put back when it may again.
+        self._role_free_tips: dict[str, str] = {}
 
         self.toolbar = QHBoxLayout()
         self.toolbar.setSpacing(6)
@@ -250,7 +257,37 @@ class TableTab(QWidget):
 
     def _selection_changed(self, *_args: object) -> None:
         self.selection_changed(self.selected_row())
+        self._grey_for_role()
         self.actions_changed.emit()
+
+    # --- greying what the signed-in role may not do -----------------------------------------
+
+    def _role_widgets(self) -> list[QAbstractButton | QAction]:
+        """The buttons (and the tool buttons' own actions) that need a permission."""
+        found: list[QAbstractButton | QAction] = [*self.findChildren(QAbstractButton)]
+        found += self.actions()
+        return [widget for widget in found if widget.objectName() in BUTTON_PERMISSIONS]
+
+    def set_refusal(self, refusal: Callable[[str], str]) -> None:
+        """Grey out the buttons the signed-in role may not use, with a tooltip saying who may
+        (after a sign-in, a switch of user or a role changed at another till). A button the
+        new role may use again gets its tooltip back, and is enabled as the selection allows."""
+        for widget in self._role_widgets():
+            tip = self._role_free_tips.pop(widget.objectName(), None)
+            if tip is not None:
+                widget.setToolTip(tip)
+                widget.setEnabled(True)  # the selection decides again just below
+        self._refusal = refusal
+        self._selection_changed()
+
+    def _grey_for_role(self) -> None:
+        for widget in self._role_widgets():
+            refused = self._refusal(widget.objectName())
+            if not refused:
+                continue
+            self._role_free_tips.setdefault(widget.objectName(), widget.toolTip())
+            widget.setEnabled(False)
+            widget.setToolTip(refused)
 
     def menu_actions(self) -> list[TabAction]:
         """Override: what this tab offers in the main window's menus (``app.ui.actions``)."""
