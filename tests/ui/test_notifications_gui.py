@@ -5,6 +5,7 @@ Notifications view (filters, Retry, Send now) and the customer's opt-in."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +19,13 @@ from app.services.notifications.customers import get_customer_notifications
 from app.services.notifications.listing import PAGE
 from app.services.notifications.outbox import Event, enqueue
 from app.services.notifications.sender import send_due
-from app.services.notifications.settings import SecretStore, get_notification_settings
+from app.services.notifications.settings import (
+    SecretStore,
+    SmtpSecurity,
+    get_notification_settings,
+)
 from app.services.notifications.templates import get_template
+from app.services.notifications.transports import build_transports
 from app.ui.dialogs.customer import CustomerDialog
 from app.ui.dialogs.notifications_view import NotificationsDialog
 from app.ui.dialogs.settings import SettingsDialog
@@ -28,8 +34,9 @@ from app.ui.dialogs.settings_notifications import NotificationsPage
 from app.ui.models import notifications_model
 from app.ui.models.notifications_model import NotificationsModel
 from tests.keyrings import MemoryKeyring
+from tests.services.certificates import self_signed
 from tests.services.notify_shop import configure, enable_all, opt_in, outbox
-from tests.services.receivers import webhook_server
+from tests.services.receivers import smtp_server, webhook_server
 from tests.services.shop import make_shop, order
 from tests.ui.conftest import wait_for_saves
 from tests.ui.settings_pages import press_ok, settings_with
@@ -275,3 +282,36 @@ def test_the_customer_dialog_records_the_opt_in_and_channel(
     with notify_shop.read() as session:
         chosen = get_customer_notifications(session, "ANN")
     assert (chosen.opt_in, chosen.channel) == (True, NotificationChannel.WEBHOOK)
+
+
+def test_a_refused_smtp_login_shows_on_its_message_in_the_view(
+    qtbot: QtBot,
+    notify_shop: Database,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    certificate = self_signed(tmp_path / "tls")
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert))  # this computer trusts it
+    enable_all(notify_shop)
+    opt_in(notify_shop, "ANN")
+    order(notify_shop, "ANN", ("WIDGET", 1), ref="SO-1")
+    with smtp_server(security="starttls", certificate=certificate, accounts={"shop": "right"}) as (
+        box,
+        port,
+    ):
+        configure(notify_shop, smtp_port=port, security=SmtpSecurity.STARTTLS, smtp_user="shop")
+        with notify_shop.read() as session:
+            settings = get_notification_settings(session)
+        SecretStore().set(settings.smtp_key, "wrong")
+        assert send_due(notify_shop, build_transports(settings)).retrying == 1
+    assert box.messages == []
+    dialog = NotificationsDialog(notify_shop)
+    qtbot.addWidget(dialog)
+    show_active(qtbot, dialog)
+    qtbot.waitUntil(lambda: not dialog.model.loading and dialog.model.rowCount() == 1)
+    error = dialog.model.index(0, len(dialog.model.columns) - 1)
+    status = dialog.model.index(0, 5)
+    assert error.data() == "The SMTP server refused the user name or password"
+    assert status.data() == "Pending"
+    assert status.data(Qt.ItemDataRole.ToolTipRole).startswith("Tried once; next try ")

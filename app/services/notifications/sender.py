@@ -167,7 +167,11 @@ def claim_due(
         if row.subject is None or row.body is None:
             try:
                 message = render(
-                    session, templates[row.event], row.order_id, data, shop_name=settings.shop_name
+                    session,
+                    templates[row.event],
+                    row.order_id,
+                    data,
+                    shop_name=settings.signature_name,
                 )
             except (KeyError, ValueError, IndexError) as error:
                 _give_up(row, f"The message could not be written: {error}")

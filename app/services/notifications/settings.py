@@ -20,6 +20,7 @@ from app.domain.permissions import Permission, require
 from app.domain.settings import ShopSetting
 from app.keychain import KeyringSecrets, keyring_available
 from app.services.changes import Area, Changes
+from app.services.shop_settings import SHOP_NAME_KEY
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,15 @@ class NotificationSettings:
     #: Whether each message about an order carries its order status sheet (the e-mail as an
     #: HTML attachment, the webhook as structured JSON): see ``status_sheet``.
     attach_status_sheet: bool = False
+    #: The name on the shop's printed documents (Settings > Shop); read, never saved here.
+    printed_name: str = field(default="", compare=False)
     changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS), compare=False)
+
+    @property
+    def signature_name(self) -> str:
+        """The name messages sign with and send from: the one given for messages, else the
+        one on printed documents (a shop should not have to type its name twice)."""
+        return self.shop_name or self.printed_name
 
     @property
     def smtp_key(self) -> str:
@@ -78,6 +87,7 @@ def get_notification_settings(session: Session) -> NotificationSettings:
     except ValueError:
         log.warning("unreadable SMTP settings %r; using the defaults", values)
         port, security = defaults.smtp_port, defaults.smtp_security
+    printed = session.get(ShopSetting, SHOP_NAME_KEY)
     return NotificationSettings(
         shop_name=values.get("shop_name", ""),
         smtp_host=values.get("smtp_host", ""),
@@ -88,6 +98,7 @@ def get_notification_settings(session: Session) -> NotificationSettings:
         webhook_url=values.get("webhook_url", ""),
         send_automatically=values.get("send_automatically", "1") == "1",
         attach_status_sheet=values.get("attach_status_sheet", "0") == "1",
+        printed_name=printed.value if printed is not None else "",
     )
 
 

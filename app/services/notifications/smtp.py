@@ -26,7 +26,7 @@ def message_id(key: str, from_address: str) -> str:
 
 def email_of(message: OutgoingMessage, settings: NotificationSettings) -> EmailMessage:
     mail = EmailMessage()
-    mail["From"] = formataddr((settings.shop_name, settings.from_address))
+    mail["From"] = formataddr((settings.signature_name, settings.from_address))
     mail["To"] = formataddr((message.customer_name, message.email))
     mail["Subject"] = message.subject
     mail["Date"] = format_datetime(message.created_at)

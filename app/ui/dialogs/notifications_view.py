@@ -36,7 +36,7 @@ from app.services.notifications.listing import count_by_status, message_of
 from app.services.notifications.sender import SendReport
 from app.ui import events
 from app.ui.background import LatestRead
-from app.ui.dialogs.widgets import MessageLabel, stacked
+from app.ui.dialogs.widgets import MessageLabel, heading_label, stacked
 from app.ui.models.notifications_model import NotificationsModel
 from app.ui.notifier import Notifier
 from app.ui.writing import Writer, failure_text
@@ -130,6 +130,7 @@ class NotificationsDialog(QDialog):
         bottom.addWidget(buttons)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("Customer messages", "notificationsTitle", 1.3))
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
@@ -166,6 +167,14 @@ class NotificationsDialog(QDialog):
     def _show_counts(self, counts: dict[NotificationStatus, int]) -> None:
         self.counts.setText(
             " · ".join(f"{counts[s]:,} {s.label.lower()}" for s in NotificationStatus)
+        )
+        # An empty outbox is usually a shop that has not turned messages on: say where.
+        self.preview.setPlaceholderText(
+            "Select a message to see it as it was sent."
+            if any(counts.values())
+            else "No messages yet. Customers are told about their orders once a message is "
+            "turned on (Settings > Messages) and the shop's e-mail server or webhook is set "
+            "(Settings > Notifications)."
         )
 
     def _read_failed(self, error: Exception) -> None:

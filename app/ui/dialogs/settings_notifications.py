@@ -148,6 +148,7 @@ class NotificationsPage(ShopSettingsPage):
             self._saved = get_notification_settings(session)
         s = self._saved
         self.shop_name.setText(s.shop_name)
+        self.shop_name.setPlaceholderText(s.printed_name or "Corner Shop")  # what is used if empty
         self.host.setText(s.smtp_host)
         self.security.blockSignals(True)
         self.security.setCurrentIndex(self.security.findData(s.smtp_security))

@@ -51,7 +51,8 @@ def _tries(row: NotificationRow) -> str:
 
 def _status_tip(row: NotificationRow) -> str | None:
     if row.status is NotificationStatus.PENDING and row.attempts:
-        return f"Tried {row.attempts} times; next try {row.next_attempt_at:%H:%M} UTC"
+        times = "once" if row.attempts == 1 else f"{row.attempts:,} times"
+        return f"Tried {times}; next try {row.next_attempt_at:%H:%M} UTC"
     return row.last_error or None
 
 
