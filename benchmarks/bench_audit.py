@@ -15,7 +15,6 @@ Prints figures; never fails.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -38,6 +37,7 @@ from benchmarks.common import (
     ms,
     ratio_line,
     remove_copy,
+    scale_parser,
     scale_path,
     timed,
 )
@@ -107,9 +107,7 @@ def one_confirm(small: bool, po_ref: str, *, audited: bool) -> tuple[float, floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=3)
+    parser = scale_parser(__doc__, reps=3)
     args = parser.parse_args(argv)
     source = scale_path(args.small)
     po_ref = flash_po_ref(source)

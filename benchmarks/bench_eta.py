@@ -21,7 +21,6 @@ Prints figures next to the goal; never fails.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import time
@@ -62,6 +61,7 @@ from benchmarks.common import (
     median,
     raw_connect,
     remove_copy,
+    scale_parser,
     scale_path,
     timed_cpu,
 )
@@ -78,9 +78,7 @@ RAW_READS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=5)
+    parser = scale_parser(__doc__, reps=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one recomputation")
     args = parser.parse_args(argv)
     source = scale_path(args.small)

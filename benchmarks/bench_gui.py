@@ -51,6 +51,7 @@ from benchmarks.common import (
     median,
     ms,
     remove_copy,
+    scale_parser,
     scale_path,
 )
 
@@ -338,9 +339,7 @@ def demo_shop() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=3)
+    parser = scale_parser(__doc__, reps=3)
     parser.add_argument(
         "--no-bytecode-cache",
         action="store_true",

@@ -13,7 +13,6 @@ connect hook, incl. ``cache_size``). Prints figures and the ratio.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import csv
 import pstats
@@ -35,6 +34,7 @@ from benchmarks.common import (
     raw_connect,
     remove_copy,
     scale_meta,
+    scale_parser,
     scale_path,
     timed_cpu,
 )
@@ -121,10 +121,8 @@ def raw_insert(path: Path, orders: list[tuple], lines: list[tuple], touched: lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
+    parser = scale_parser(__doc__, reps=3)
     parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the first import")
     args = parser.parse_args(argv)
     source = scale_path(args.small)

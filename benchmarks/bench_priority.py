@@ -43,6 +43,7 @@ from benchmarks.common import (
     median,
     raw_connect,
     remove_copy,
+    scale_parser,
     scale_path,
     timed_cpu,
 )
@@ -222,9 +223,7 @@ def bench_what_if(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=3)
+    parser = scale_parser(__doc__, reps=3)
     parser.add_argument("--profile", action="store_true", help="cProfile one run of each")
     args = parser.parse_args(argv)
     benches = [fn for name, fn in sorted(globals().items()) if name.startswith("bench_")]

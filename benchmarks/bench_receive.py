@@ -16,7 +16,6 @@ usual delay, so its confirm recomputes the ETAs of everything on order from that
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import sqlite3
@@ -48,6 +47,7 @@ from benchmarks.common import (
     ratio_line,
     raw_connect,
     remove_copy,
+    scale_parser,
     scale_path,
     timed,
     timed_cpu,
@@ -323,9 +323,7 @@ def supplier_receipts(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=5)
+    parser = scale_parser(__doc__, reps=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one preview + confirm")
     args = parser.parse_args(argv)
     source = scale_path(args.small)

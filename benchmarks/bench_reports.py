@@ -128,9 +128,9 @@ COPIED_TABLES = (
 )
 
 
-def copy_to_postgres(con: Any, url: str) -> None:
-    """Empty the database at ``url``, build the app's schema, and COPY the tables the
-    reports read from the scale database (``con``), then ANALYZE."""
+def copy_to_postgres(con: Any, url: str, tables: tuple[str, ...] = COPIED_TABLES) -> None:
+    """Empty the database at ``url``, build the app's schema, and COPY ``tables`` (by
+    default those the reports read) from the scale database (``con``), then ANALYZE."""
     reset_postgres(url)
     with tempfile.TemporaryDirectory() as folder:
         open_database(url, backup_dir=Path(folder), daily_backup=False).dispose()
@@ -139,7 +139,7 @@ def copy_to_postgres(con: Any, url: str) -> None:
         raw = connection.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cursor:
-            for table in COPIED_TABLES:
+            for table in tables:
                 columns = [column.name for column in Base.metadata.tables[table].columns]
                 names = ", ".join(columns)
                 rows = con.execute(f"SELECT {names} FROM {table}")

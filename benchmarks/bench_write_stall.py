@@ -34,7 +34,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import argparse
 import contextlib
 import gc
 import resource
@@ -76,6 +75,7 @@ from benchmarks.common import (
     machine,
     median,
     remove_copy,
+    scale_parser,
     scale_path,
 )
 
@@ -384,9 +384,7 @@ def locked_case(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true")
-    parser.add_argument("--reps", type=int, default=3)
+    parser = scale_parser(__doc__, reps=3)
     parser.add_argument("--lock-seconds", type=float, default=2.0)
     parser.add_argument(
         "--no-window", action="store_true", help="a bare widget instead of the main window"

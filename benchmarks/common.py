@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -33,6 +34,15 @@ def scale_path(small: bool = False) -> Path:
 def scale_meta(path: Path) -> dict[str, Any]:
     meta_path = Path(f"{path}.json")
     return json.loads(meta_path.read_text()) if meta_path.exists() else {}
+
+
+def scale_parser(doc: str | None, reps: int) -> argparse.ArgumentParser:
+    """The options every benchmark on the scale database takes: ``--small`` (the 1/10
+    database) and ``--reps``; ``doc``'s first line describes the benchmark."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--reps", type=int, default=reps)
+    return parser
 
 
 def flash_po_ref(path: Path) -> str:

@@ -3,7 +3,8 @@
 Separate from placing (``app.services.ordering``): a cancellation gives allocated units back
 to available stock (offered to the queue later by ``app.services.freed``, never silently)
 and takes waiting units out of the queue, under the same locks
-(:func:`~app.services.ordering.locked_order`).
+(:func:`~app.services.ordering.locked_order`). A goodwill coupon the order used has its
+discount worked out again on what is left (``coupons.rework_discount``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.domain.errors import InvalidQuantity, InvalidTransition, NotFound
 from app.domain.permissions import Permission, require
 from app.domain.quantities import check_quantity
 from app.services.changes import Area, Changes
+from app.services.coupons import rework_discount
 from app.services.eta import recompute_etas
 from app.services.notifications.outbox import enqueue_status_changes
 from app.services.ordering import locked_order
@@ -133,6 +135,8 @@ def _cancel(
     changes = Changes.of(
         Area.ORDERS, Area.STOCK, Area.QUEUE, product_ids=product_ids, order_refs=[order.ref]
     )
+    if rework_discount(session, order):  # a coupon it used follows what is left of it
+        changes |= Changes.of(Area.COUPONS)
     result = CancelResult(order.ref, len(open_lines), units, tuple(released), order.status, changes)
     recompute_etas(session, product_ids)
     return result

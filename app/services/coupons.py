@@ -29,6 +29,7 @@ from app.domain.coupons import (
 )
 from app.services.catalog import get_customer
 from app.services.formatting import currency_digits, day, money
+from app.services.pricing import total
 from app.services.shop_settings import get_currency, get_goodwill_rule
 
 #: New codes drawn before giving up: with 10**12 codes, a second clash is already unheard of.
@@ -144,6 +145,33 @@ def redeem_coupon(
     coupon.redeemed_at = when
     coupon.discount = off
     return off
+
+
+def rework_discount(session: Session, order: SalesOrder) -> bool:
+    """After units of ``order`` were cancelled: the discount of the coupon it used, worked
+    out again on what is left of it (every unit not cancelled, shipped ones included, at its
+    line's price). Returns whether there was a coupon to rework.
+
+    The shop's rule, the same as at the order: a percentage coupon takes its share of what is
+    left (10 % of an order cut from €80 to €40 is €4, not the €8 of the whole); a fixed
+    amount stays whole up to what is left, never more (a €10 coupon on an order cut to €6
+    takes €6). So a discount never grows, and a cancel never leaves the customer owing less
+    than nothing. An order cancelled entirely (nothing left, nothing shipped) gives its
+    coupon back: the customer had no use of it, so the goodwill stays theirs for a next
+    order (until the coupon's own expiry)."""
+    coupon = session.scalars(
+        select(Coupon).where(Coupon.redeemed_order_id == order.id).with_for_update()
+    ).one_or_none()
+    if coupon is None:
+        return False
+    left = total((line.qty_ordered - line.qty_cancelled, line.unit_price) for line in order.lines)
+    if left <= 0:
+        coupon.redeemed_order_id = None
+        coupon.redeemed_at = None
+        coupon.discount = None
+    else:
+        coupon.discount = _discount(coupon, left, get_currency(session))
+    return True
 
 
 @dataclass(frozen=True, slots=True)

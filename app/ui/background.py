@@ -128,14 +128,15 @@ class LatestRead(QObject, Generic[T]):
     ``start(work, done, failed)`` runs ``work()`` on a plain thread and calls ``done(result)``
     (or ``failed(error)``) on the GUI thread, unless a newer ``start`` or a ``cancel`` came
     first, or the owner was closed (a dialog's ``finished``) or deleted: then the result is
-    dropped. The reader has no Qt parent, so a thread never signals a deleted object, and it
-    never calls back into a deleted owner.
+    dropped. The owner is a widget, or a table model reading its rows. The reader has no Qt
+    parent, so a thread never signals a deleted object, and it never calls back into a
+    deleted owner.
     """
 
     #: (request number, succeeded, result or error), queued to the GUI thread.
     ended = Signal(int, bool, object)
 
-    def __init__(self, owner: QWidget) -> None:
+    def __init__(self, owner: QObject) -> None:
         super().__init__()
         self._owner = owner
         self._request = 0

@@ -48,6 +48,8 @@ def configure(
     smtp_port: int = 587,
     webhook_url: str = "",
     security: SmtpSecurity = SmtpSecurity.NONE,
+    smtp_user: str = "",
+    attach_status_sheet: bool = False,
 ) -> None:
     with db.write() as session:
         save_notification_settings(
@@ -57,8 +59,10 @@ def configure(
                 smtp_host="127.0.0.1",
                 smtp_port=smtp_port,
                 smtp_security=security,
+                smtp_user=smtp_user,
                 from_address="shop@example.com",
                 webhook_url=webhook_url,
+                attach_status_sheet=attach_status_sheet,
             ),
         )
 

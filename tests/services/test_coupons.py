@@ -17,7 +17,8 @@ from app.domain.errors import InvalidInput
 from app.domain.permissions import NotAllowed
 from app.domain.settings import ShopSetting
 from app.services import shop_settings
-from app.services.changes import Area
+from app.services.cancelling import cancel_line, cancel_order
+from app.services.changes import Area, Changes
 from app.services.coupons import quote_coupon
 from app.services.ordering import LineRequest, PlacedOrder, place_order
 from app.services.shipping import ship_order
@@ -352,3 +353,82 @@ def test_the_order_detail_and_the_orders_tab_show_the_coupon_and_the_total_less_
         Decimal("75.00"),
     )
     assert row.total == Decimal("75.00")
+
+
+# -- a later cancel on the order that used a coupon ---------------------------------------
+
+
+def cancel_units(db: Database, ref: str, qty: int, line_no: int = 1) -> Changes:
+    with db.write() as session:
+        return cancel_line(session, ref, line_no, "changed their mind", qty=qty).changes
+
+
+def totals(db: Database, ref: str) -> tuple[Decimal, Decimal | None, Decimal]:
+    """(what the lines left come to, the coupon's discount, the total), as the order detail
+    and the Orders tab show them."""
+    with db.read() as session:
+        detail = order_detail(session, ref)
+        (row,) = [r for r in orders_page(session, OrderQuery(), 0, 50) if r.ref == ref]
+    assert row.total == detail.total
+    return detail.line_total, detail.discount, detail.total
+
+
+def test_a_percent_coupon_s_discount_follows_the_lines_left_after_a_cancel(
+    shop: Database,
+) -> None:
+    code = earned(shop)  # 10 %
+    placed = buy(shop, "ANN", code, price="40.00", qty=2)
+    assert totals(shop, placed.ref) == (Decimal("80.00"), Decimal("8.00"), Decimal("72.00"))
+    changes = cancel_units(shop, placed.ref, 1)
+    assert changes.touches(Area.COUPONS)
+    assert totals(shop, placed.ref) == (Decimal("40.00"), Decimal("4.00"), Decimal("36.00"))
+    assert coupons(shop) == [("ANN", "SO-1", placed.ref, Decimal("4.00"))]
+
+
+def test_a_fixed_coupon_stays_whole_while_the_lines_left_cover_it(shop: Database) -> None:
+    code = earned(shop, amount="5.00")
+    placed = buy(shop, "ANN", code, price="40.00", qty=2)
+    cancel_units(shop, placed.ref, 1)
+    assert totals(shop, placed.ref) == (Decimal("40.00"), Decimal("5.00"), Decimal("35.00"))
+
+
+def test_a_fixed_coupon_is_capped_at_what_is_left_never_below_zero(shop: Database) -> None:
+    code = earned(shop, amount="10.00")
+    placed = buy(shop, "ANN", code, price="8.00", qty=2)
+    assert totals(shop, placed.ref) == (Decimal("16.00"), Decimal("10.00"), Decimal("6.00"))
+    cancel_units(shop, placed.ref, 1)
+    assert totals(shop, placed.ref) == (Decimal("8.00"), Decimal("8.00"), Decimal("0.00"))
+
+
+def test_shipped_units_still_count_when_the_rest_is_cancelled(shop: Database) -> None:
+    code = earned(shop)  # 10 %
+    add_stock(shop, "GADGET", 1)
+    placed = buy(shop, "ANN", code, price="40.00", qty=3)
+    ship(shop, placed.ref)  # the one in stock
+    with shop.write() as session:
+        cancel_order(session, placed.ref, "no longer needed")
+    assert totals(shop, placed.ref) == (Decimal("40.00"), Decimal("4.00"), Decimal("36.00"))
+
+
+def test_an_order_cancelled_entirely_gives_its_coupon_back_for_a_next_order(
+    shop: Database,
+) -> None:
+    code = earned(shop)
+    placed = buy(shop, "ANN", code, price="40.00", qty=2)
+    with shop.write() as session:
+        changes = cancel_order(session, placed.ref, "found it elsewhere").changes
+    assert changes.touches(Area.COUPONS)
+    assert coupons(shop) == [("ANN", "SO-1", None, None)]
+    assert totals(shop, placed.ref) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    again = buy(shop, "ANN", code, price="20.00", qty=1)
+    assert again.discount == Decimal("2.00")
+    assert coupons(shop) == [("ANN", "SO-1", again.ref, Decimal("2.00"))]
+
+
+def test_a_cancel_on_an_order_without_a_coupon_touches_no_coupon(shop: Database) -> None:
+    code = earned(shop)
+    placed = buy(shop, "ANN", None, price="40.00", qty=2)
+    changes = cancel_units(shop, placed.ref, 1)
+    assert not changes.touches(Area.COUPONS)
+    assert coupons(shop) == [("ANN", "SO-1", None, None)]
+    assert buy(shop, "ANN", code, price="40.00", qty=1).discount == Decimal("4.00")

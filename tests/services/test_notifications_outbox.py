@@ -3,6 +3,7 @@ causes it, only for events the shop enabled and customers who opted in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,7 +15,11 @@ from app.services import formatting, purchasing, shop_settings
 from app.services.cancelling import cancel_order
 from app.services.eta import recompute_etas
 from app.services.notifications.sender import claim_due
-from app.services.notifications.templates import get_template, render
+from app.services.notifications.settings import (
+    get_notification_settings,
+    save_notification_settings,
+)
+from app.services.notifications.templates import get_template, preview, render
 from app.services.shipping import ship_order
 from tests.services.notify_shop import enable_all, events, opt_in, outbox
 from tests.services.shop import add_stock, make_po, order, receive
@@ -129,6 +134,27 @@ def test_the_backordered_message_gives_each_waiting_line_its_eta_range(
     assert f"- 1 {times} Gadget (GADGET): 1 ready\n" in message.body
     assert f"We expect them {expected}:" in message.body
     assert message.body.endswith("Corner Shop")
+
+
+def test_messages_sign_with_the_printed_name_when_none_is_given_for_messages(
+    notifying: Database,
+) -> None:
+    order(notifying, "ANN", ("WIDGET", 1), ref="SO-1")
+    with notifying.write() as session:
+        shop_settings.set_shop_identity(session, "Bits & Bobs", "", "", None)
+        given = replace(get_notification_settings(session), shop_name="Corner Shop")
+        save_notification_settings(session, given)
+    with notifying.write() as session:
+        settings = get_notification_settings(session)
+        assert settings.signature_name == "Corner Shop"  # the one given for messages wins
+        save_notification_settings(session, replace(settings, shop_name=""))
+    with notifying.read() as session:
+        settings = get_notification_settings(session)
+        assert (settings.shop_name, settings.signature_name) == ("", "Bits & Bobs")
+        shown = preview(
+            session, NotificationEvent.BACKORDERED, "{shop_name}", "{shop_name}", "SO-1"
+        )
+    assert (shown.subject, shown.body) == ("Bits & Bobs", "Bits & Bobs")
 
 
 def test_the_later_date_message_says_what_each_line_showed_before(notifying: Database) -> None:

@@ -90,6 +90,10 @@ class StatusLine:
     cancelled: int
     unit_price: Decimal
     eta: str  #: for waiting units; "" otherwise
+    #: The waiting units' ETA range as dates (None: none waits, in stock now, or no date yet),
+    #: for a message's structured copy of the sheet (the webhook's JSON).
+    eta_from: date | None = None
+    eta_to: date | None = None
 
     @property
     def status(self) -> str:
@@ -155,8 +159,9 @@ _LINE_COLUMNS = (
 
 def _read_order(
     session: Session, ref: str
-) -> tuple[OrderHeader, list[tuple[Any, ...]], dict[int, str]]:
-    """The order's header, its lines (as ``_LINE_COLUMNS``) and its waiting lines' ETAs."""
+) -> tuple[OrderHeader, list[tuple[Any, ...]], dict[int, LineEtaView | None]]:
+    """The order's header, its lines (as ``_LINE_COLUMNS``) and its waiting lines' ETAs
+    (line id -> the stored ETA, None for a waiting line without one)."""
     found = session.execute(
         select(
             SalesOrder.id,
@@ -200,8 +205,7 @@ def _read_order(
         )
     ]
     views = line_etas(session, [row[0] for row in lines if row[7] > 0])
-    etas = {row[0]: customer_eta(views.get(row[0])) for row in lines if row[7] > 0}
-    return header, lines, etas
+    return header, lines, {row[0]: views.get(row[0]) for row in lines if row[7] > 0}
 
 
 #: Shipment movements of one order this close to its latest one belong to the same parcel
@@ -249,7 +253,7 @@ def packing_slip(session: Session, ref: str, *, today: date | None = None) -> Pa
         if shipped - parcel.get(line_id, 0) > 0:
             before.append(SlipLine(line_no, sku, name, shipped - parcel.get(line_id, 0)))
         if backordered:
-            waiting.append(SlipLine(line_no, sku, name, backordered, etas[line_id]))
+            waiting.append(SlipLine(line_no, sku, name, backordered, customer_eta(etas[line_id])))
     return PackingSlip(
         shop=get_shop_identity(session),
         order=header,
@@ -267,35 +271,30 @@ def order_status_sheet(
     """Order ``ref`` for its customer: each line's state and, for waiting units, the ETA
     range."""
     header, lines, etas = _read_order(session, ref)
-    return OrderStatusSheet(
-        shop=get_shop_identity(session),
-        order=header,
-        lines=tuple(
+    status_lines: list[StatusLine] = []
+    for line_id, line_no, sku, name, ordered, shipped, ready, waiting, cancelled, price in lines:
+        view = etas.get(line_id)
+        dated = view if view is not None and view.status not in (IN_STOCK, NOT_ON_ORDER) else None
+        status_lines.append(
             StatusLine(
                 line_no=line_no,
                 sku=sku,
                 name=name,
                 ordered=ordered,
                 shipped=shipped,
-                ready=allocated,
-                waiting=backordered,
+                ready=ready,
+                waiting=waiting,
                 cancelled=cancelled,
                 unit_price=Decimal(price),
-                eta=etas.get(line_id, ""),
+                eta=customer_eta(view) if line_id in etas else "",
+                eta_from=dated.likely if dated else None,
+                eta_to=(dated.late or dated.likely) if dated else None,
             )
-            for (
-                line_id,
-                line_no,
-                sku,
-                name,
-                ordered,
-                shipped,
-                allocated,
-                backordered,
-                cancelled,
-                price,
-            ) in lines
-        ),
+        )
+    return OrderStatusSheet(
+        shop=get_shop_identity(session),
+        order=header,
+        lines=tuple(status_lines),
         currency=get_currency(session),
         printed_on=today or date.today(),
         coupon=next((c for c in order_coupons(session, ref) if c.redeemed_on == header.ref), None),

@@ -17,6 +17,7 @@ server's Message-ID, the webhook's ``Idempotency-Key``) can drop the duplicate. 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,12 +38,15 @@ from app.domain.base import utcnow
 from app.domain.notifications import Notification
 from app.domain.permissions import Permission, require
 from app.services.changes import Area, Changes
+from app.services.documents.html import render_html
 from app.services.notifications.settings import get_notification_settings
+from app.services.notifications.status_sheet import SHEET_KEY, sheet_of, take_sheet
 from app.services.notifications.templates import (
     get_template,
     notification_data,
     render,
 )
+from app.services.shop_settings import ShopIdentity, get_shop_identity
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,10 @@ class OutgoingMessage:
     body: str
     created_at: datetime
     attempt: int
+    #: The order status sheet taken with the message (``status_sheet``), when the shop
+    #: attaches it: its JSON values (the webhook's) and the page the e-mail attaches.
+    status_sheet: Mapping[str, Any] | None = None
+    status_sheet_html: str = ""
 
 
 class Transport(Protocol):
@@ -148,25 +156,37 @@ def claim_due(
             .where(SalesOrder.id.in_({row.order_id for row in rows}))
         )
     }
-    shop_name = get_notification_settings(session).shop_name
+    settings = get_notification_settings(session)
     templates = {event: get_template(session, event) for event in {row.event for row in rows}}
+    letterhead: ShopIdentity | None = None
     claimed: list[OutgoingMessage] = []
     for row in rows:
         row.attempts += 1
         row.next_attempt_at = now + LEASE
+        data = notification_data(row.data)
         if row.subject is None or row.body is None:
             try:
                 message = render(
                     session,
                     templates[row.event],
                     row.order_id,
-                    notification_data(row.data),
-                    shop_name=shop_name,
+                    data,
+                    shop_name=settings.signature_name,
                 )
             except (KeyError, ValueError, IndexError) as error:
                 _give_up(row, f"The message could not be written: {error}")
                 continue
             row.subject, row.body = message.subject[:300], message.body
+            if settings.attach_status_sheet:
+                # Taken with the text, kept for every retry (see ``status_sheet``).
+                data[SHEET_KEY] = take_sheet(session, row.order_id)
+                row.data = json.dumps(data, sort_keys=True)
+                data = notification_data(row.data)  # as a retry reads it: the same bytes out
+        sheet: Mapping[str, Any] | None = data.get(SHEET_KEY)
+        sheet_html = ""
+        if sheet is not None:
+            letterhead = letterhead or get_shop_identity(session)
+            sheet_html = render_html(sheet_of(sheet, letterhead))
         ref, code, name, email = people[row.order_id]
         claimed.append(
             OutgoingMessage(
@@ -182,6 +202,8 @@ def claim_due(
                 row.body,
                 row.created_at,
                 row.attempts,
+                sheet,
+                sheet_html,
             )
         )
     session.flush()

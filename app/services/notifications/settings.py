@@ -20,6 +20,7 @@ from app.domain.permissions import Permission, require
 from app.domain.settings import ShopSetting
 from app.keychain import KeyringSecrets, keyring_available
 from app.services.changes import Area, Changes
+from app.services.shop_settings import SHOP_NAME_KEY
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,18 @@ class NotificationSettings:
     webhook_url: str = ""
     #: Whether an open window sends due messages by itself (else only on demand or by the CLI).
     send_automatically: bool = True
+    #: Whether each message about an order carries its order status sheet (the e-mail as an
+    #: HTML attachment, the webhook as structured JSON): see ``status_sheet``.
+    attach_status_sheet: bool = False
+    #: The name on the shop's printed documents (Settings > Shop); read, never saved here.
+    printed_name: str = field(default="", compare=False)
     changes: Changes = field(default_factory=lambda: Changes.of(Area.SETTINGS), compare=False)
+
+    @property
+    def signature_name(self) -> str:
+        """The name messages sign with and send from: the one given for messages, else the
+        one on printed documents (a shop should not have to type its name twice)."""
+        return self.shop_name or self.printed_name
 
     @property
     def smtp_key(self) -> str:
@@ -75,6 +87,7 @@ def get_notification_settings(session: Session) -> NotificationSettings:
     except ValueError:
         log.warning("unreadable SMTP settings %r; using the defaults", values)
         port, security = defaults.smtp_port, defaults.smtp_security
+    printed = session.get(ShopSetting, SHOP_NAME_KEY)
     return NotificationSettings(
         shop_name=values.get("shop_name", ""),
         smtp_host=values.get("smtp_host", ""),
@@ -84,6 +97,8 @@ def get_notification_settings(session: Session) -> NotificationSettings:
         from_address=values.get("from_address", ""),
         webhook_url=values.get("webhook_url", ""),
         send_automatically=values.get("send_automatically", "1") == "1",
+        attach_status_sheet=values.get("attach_status_sheet", "0") == "1",
+        printed_name=printed.value if printed is not None else "",
     )
 
 
@@ -109,6 +124,7 @@ def check_notification_settings(settings: NotificationSettings) -> NotificationS
         from_address=sender,
         webhook_url=url,
         send_automatically=settings.send_automatically,
+        attach_status_sheet=settings.attach_status_sheet,
     )
 
 
@@ -127,6 +143,7 @@ def save_notification_settings(
         "from_address": clean.from_address,
         "webhook_url": clean.webhook_url,
         "send_automatically": "1" if clean.send_automatically else "0",
+        "attach_status_sheet": "1" if clean.attach_status_sheet else "0",
     }
     for key, value in values.items():
         row = session.get(ShopSetting, _PREFIX + key)

@@ -44,7 +44,7 @@ PLACEHOLDERS: dict[str, str] = {
     "order_ref": "the order's reference",
     "lines": "the order's lines, one a row, with what is ready, shipped or waiting (and when)",
     "eta_range": "when the waiting units are expected, earliest to latest",
-    "shop_name": "the shop's name (Settings > Notifications)",
+    "shop_name": "the shop's name (Settings > Notifications, else Settings > Shop)",
     "coupon": "the goodwill coupon a long wait earned (code, value, until when), after a blank "
     "line; nothing without one",
 }
@@ -191,7 +191,7 @@ def preview(
     template = Template(
         event, check_template(subject, what="subject"), check_template(body, what="message"), False
     )
-    shop_name = get_notification_settings(session).shop_name
+    shop_name = get_notification_settings(session).signature_name
     return render(
         session, template, order_id, _sample_data(session, event, order_id), shop_name=shop_name
     )

@@ -23,7 +23,9 @@ TIMEOUT_SECONDS = 20
 
 
 def payload(message: OutgoingMessage) -> dict[str, Any]:
-    return {
+    """The JSON posted; ``order_status`` (the order status sheet's lines, statuses and ETA
+    ranges, see ``status_sheet``) only when the shop attaches the sheet."""
+    found: dict[str, Any] = {
         "id": message.idempotency_key,
         "event": message.event.value if message.event is not None else "test",
         "order_ref": message.order_ref,
@@ -34,6 +36,9 @@ def payload(message: OutgoingMessage) -> dict[str, Any]:
         "body": message.body,
         "created_at": message.created_at.isoformat(),
     }
+    if message.status_sheet is not None:
+        found["order_status"] = dict(message.status_sheet)
+    return found
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
@@ -44,6 +43,7 @@ from app.ui.dialogs.widgets import (
     guarded,
     heading_label,
     no_auto_default,
+    pick_one_row,
     plural,
     read_with,
 )
@@ -134,11 +134,7 @@ class CancelOrderDialog(KeyboardDialog):
         self.table = QTableView()
         self.table.setObjectName("cancelLinesTable")
         self.table.setModel(self.lines)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
+        pick_one_row(self.table)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._line_chosen())

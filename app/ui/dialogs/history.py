@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from app.services import formatting
 from app.services.views.history import HistoryRow, history_actions, history_users
 from app.ui import events
 from app.ui.dialogs.order_detail import TextRowsModel, _table
-from app.ui.dialogs.widgets import MessageLabel, guarded, heading_label, read_with
+from app.ui.dialogs.widgets import MessageLabel, guarded, heading_label, read_with, stacked
 from app.ui.models.history_model import HistoryModel
 
 #: The ranges of days offered: label -> days back from today (None: any time).
@@ -117,12 +116,7 @@ class HistoryDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.event_text)
         box.addWidget(self.changes, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.table)
-        splitter.addWidget(below)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter = stacked(self.table, below, (3, 1), collapsible=False)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

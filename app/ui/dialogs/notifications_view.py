@@ -1,7 +1,8 @@
 """View > Notifications…: the customer messages waiting, sent and failed, with Retry.
 
 Filters (status, message, an order or customer) re-query the database; the table pages by
-key as it scrolls. Retry puts the selected failed messages back to be sent and starts a
+key as it scrolls, every page and the counts read off the GUI thread (a big outbox never
+freezes the window). Retry puts the selected failed messages back to be sent and starts a
 round of sending at once; "Send now" sends what is due. Both run off the GUI thread; the
 window's own sender (``app.ui.notifier``) keeps sending every minute while it is open.
 Selecting a row shows its message as it was (or will be) sent.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,7 +36,7 @@ from app.services.notifications.listing import count_by_status, message_of
 from app.services.notifications.sender import SendReport
 from app.ui import events
 from app.ui.background import LatestRead
-from app.ui.dialogs.widgets import MessageLabel
+from app.ui.dialogs.widgets import MessageLabel, heading_label, stacked
 from app.ui.models.notifications_model import NotificationsModel
 from app.ui.notifier import Notifier
 from app.ui.writing import Writer, failure_text
@@ -57,6 +57,7 @@ class NotificationsDialog(QDialog):
         self.database = database
         self.writer = Writer(self)
         self._message_reader: LatestRead[tuple[str, str] | None] = LatestRead(self)
+        self._counts_reader: LatestRead[dict[NotificationStatus, int]] = LatestRead(self)
         #: "Send now" and Retry send at once, beside the window's own timed sender.
         self.send_round = Notifier(self, database)
         self.send_round.sent.connect(self._sent)
@@ -103,14 +104,14 @@ class NotificationsDialog(QDialog):
         self.preview.setObjectName("notificationMessage")
         self.preview.setReadOnly(True)
         self.preview.setPlaceholderText("Select a message to see it as it was sent.")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter = stacked(self.table, self.preview, (3, 1))
 
         self.counts = QLabel()
         self.counts.setObjectName("notificationCounts")
+        self.reading = QLabel("Reading the messages…")
+        self.reading.setObjectName("notificationsReading")
+        self.reading.setProperty("role", "hint")
+        self.reading.hide()
         self.message = MessageLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.retry_button = QPushButton("&Retry")
@@ -124,10 +125,12 @@ class NotificationsDialog(QDialog):
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.counts, 1)
+        bottom.addWidget(self.counts)
+        bottom.addWidget(self.reading, 1)
         bottom.addWidget(buttons)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("Customer messages", "notificationsTitle", 1.3))
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
@@ -141,6 +144,9 @@ class NotificationsDialog(QDialog):
         self.send_button.clicked.connect(self.send_now)
         selection = self.table.selectionModel()
         selection.selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self.model.loadingChanged.connect(self._loading)
+        self.model.loadFailed.connect(self.message.show_error)
         events.bus().data_changed.connect(self._data_changed)
         self.refresh()
 
@@ -148,13 +154,34 @@ class NotificationsDialog(QDialog):
         self.status.setCurrentIndex(self.status.findData(status))
 
     def refresh(self) -> None:
+        """Read the table and the counts again, both off the GUI thread."""
         self.model.reload()
-        with self.database.read() as session:
-            counts = count_by_status(session)
+        database = self.database
+
+        def count() -> dict[NotificationStatus, int]:
+            with database.read() as session:
+                return count_by_status(session)
+
+        self._counts_reader.start(count, self._show_counts, self._read_failed)
+
+    def _show_counts(self, counts: dict[NotificationStatus, int]) -> None:
         self.counts.setText(
             " · ".join(f"{counts[s]:,} {s.label.lower()}" for s in NotificationStatus)
         )
-        self._selection_changed()
+        # An empty outbox is usually a shop that has not turned messages on: say where.
+        self.preview.setPlaceholderText(
+            "Select a message to see it as it was sent."
+            if any(counts.values())
+            else "No messages yet. Customers are told about their orders once a message is "
+            "turned on (Settings > Messages) and the shop's e-mail server or webhook is set "
+            "(Settings > Notifications)."
+        )
+
+    def _read_failed(self, error: Exception) -> None:
+        self.message.show_error(failure_text(error))
+
+    def _loading(self, reading: bool) -> None:
+        self.reading.setVisible(reading)
 
     def _filter(self) -> None:
         self.model.set_query(

@@ -20,13 +20,11 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -45,7 +43,9 @@ from app.ui.dialogs.widgets import (
     MessageLabel,
     guarded,
     heading_label,
+    pick_one_row,
     read_with,
+    stacked,
 )
 from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
 from app.ui.print_preview import order_print_button
@@ -115,13 +115,9 @@ def _table(name: str, model: QAbstractTableModel) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
+    pick_one_row(view)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
@@ -191,13 +187,8 @@ class OrderDetailDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self._caption("&History", self.history_tabs))
         box.addWidget(self.history_tabs, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = stacked(lines_box, history_box, (3, 2), collapsible=False)
         self.splitter.setObjectName("orderDetailSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(lines_box)
-        self.splitter.addWidget(history_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
 
         self.buttons = QDialogButtonBox()
         self.ship_button = QPushButton("&Ship…")

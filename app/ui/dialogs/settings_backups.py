@@ -29,6 +29,7 @@ from app.db.opening import backup_database, backup_stem
 from app.domain.errors import BackupFailed, ShopError
 from app.services.formatting import moment
 from app.ui.background import run_in_background
+from app.ui.dialogs.settings_page import hint_label
 from app.ui.dialogs.widgets import SOMETHING_WENT_WRONG, MessageLabel
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,10 @@ class BackupsPage(QWidget):
         folder_row.addWidget(open_folder)
         form.addRow("Folder:", folder_row)
         form.addRow("", self.summary)
-        when = QLabel(
+        when = hint_label(
             "A backup is made automatically once a day and before every upgrade; the oldest "
             "are deleted beyond the number kept."
         )
-        when.setWordWrap(True)
-        when.setProperty("role", "hint")
         now_row = QHBoxLayout()
         now_row.addWidget(self.backup_button)
         now_row.addStretch(1)

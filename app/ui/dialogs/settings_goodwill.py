@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,24 +33,18 @@ from app.services.shop_settings import (
     MAX_LONG_WAIT_DAYS,
     GoodwillRule,
 )
-from app.ui.writing import Writer, failure_text
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 
 
-class GoodwillPage(QWidget):
+class GoodwillPage(ShopSettingsPage):
     """The goodwill rule; ``apply()`` starts saving it when it changed."""
 
     title = "Goodwill coupons"
-    saved = Signal()
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("goodwillSettingsPage")
-        self.database = database
-        self.outcome = ""
+        super().__init__(database, "goodwillSettingsPage", parent)
         self.currency = shop_settings.DEFAULT_CURRENCY
         self._saved = GoodwillRule()
-        self._writer: Writer | None = None
 
         self.enabled = QCheckBox("&Give a coupon to customers who waited long")
         self.enabled.setObjectName("goodwillEnabled")
@@ -89,8 +82,7 @@ class GoodwillPage(QWidget):
         self.valid_days.setValue(90)
         self.valid_days.setSuffix(" days after it is given")
 
-        heading = QLabel("Goodwill coupons")
-        heading.setProperty("role", "heading")
+        heading = page_heading("Goodwill coupons")
         form = QFormLayout()
         days_label = QLabel("For a wait of &more than:")
         days_label.setBuddy(self.days)
@@ -103,13 +95,11 @@ class GoodwillPage(QWidget):
         form.addRow(self.limited, self.valid_days)
         self.fields = QWidget()
         self.fields.setLayout(form)
-        note = QLabel(
+        note = hint_label(
             "The coupon is given when the order ships, printed on its packing slip, and "
             "taken once, by the same customer, on a later order (type or scan its code in "
             "New order). Every till shares this rule; only the owner changes it."
         )
-        note.setWordWrap(True)
-        note.setProperty("role", "hint")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading)
@@ -163,31 +153,22 @@ class GoodwillPage(QWidget):
             currency=self.currency,
         )
 
-    @property
-    def saving(self) -> bool:
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Check what is shown and, if it changed, start saving it off the GUI thread;
         ``saved`` or ``failed`` follows."""
         rule = self.shown_rule()
         if rule == self._saved:
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
         currency = self.currency
 
-        def done(saved: GoodwillRule) -> None:
+        def done(saved: GoodwillRule) -> str:
             self._saved = saved
             if saved.enabled:
                 value = value_text(saved.percent, saved.amount, currency)
-                self.outcome = f"Goodwill coupons on: {value} for waits over {saved.days} days"
-            else:
-                self.outcome = "Goodwill coupons off"
-            self.saved.emit()
+                return f"Goodwill coupons on: {value} for waits over {saved.days} days"
+            return "Goodwill coupons off"
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: shop_settings.set_goodwill_rule(
                 session,
                 enabled=rule.enabled,
@@ -198,5 +179,4 @@ class GoodwillPage(QWidget):
             ),
             label="Saving the goodwill rule…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )

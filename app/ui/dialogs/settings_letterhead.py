@@ -31,6 +31,7 @@ from app.services.shop_settings import (
     ShopIdentity,
     check_logo,
 )
+from app.ui.dialogs.settings_page import hint_label
 
 #: The logo preview's box (pixels): about as large as the logo prints beside the address.
 PREVIEW_SIZE = (180, 72)
@@ -67,10 +68,8 @@ class LetterheadBox(QGroupBox):
         self.remove = QPushButton("&Remove logo")
         self.remove.setObjectName("shopLogoRemove")
         self.remove.clicked.connect(lambda: self.set_logo(None))
-        self.logo_message = QLabel()
+        self.logo_message = hint_label()
         self.logo_message.setObjectName("shopLogoMessage")
-        self.logo_message.setWordWrap(True)
-        self.logo_message.setProperty("role", "hint")
         buttons = QVBoxLayout()
         buttons.addWidget(self.choose)
         buttons.addWidget(self.remove)

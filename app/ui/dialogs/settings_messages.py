@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,8 +40,9 @@ from app.services.notifications.templates import (
     save_template,
 )
 from app.ui.background import LatestRead
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 from app.ui.dialogs.widgets import MessageLabel
-from app.ui.writing import Writer, failure_text
+from app.ui.writing import failure_text
 
 #: Typing pauses this long before the preview is read again.
 PREVIEW_DELAY_MS = 300
@@ -59,21 +60,15 @@ def _save_all(session: Session, templates: list[Template]) -> _Saved:
     return _Saved()
 
 
-class MessagesPage(QWidget):
+class MessagesPage(ShopSettingsPage):
     title = "Messages"
-    saved = Signal()
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messagesSettingsPage")
-        self.database = database
-        self.outcome = ""
+        super().__init__(database, "messagesSettingsPage", parent)
         self._saved: dict[NotificationEvent, Template] = {}
         self._edited: dict[NotificationEvent, Template] = {}
         self._current: NotificationEvent | None = None
         self._previewed = False
-        self._writer: Writer | None = None
         self._reader: LatestRead[Rendered] = LatestRead(self)
 
         self.event_choice = QComboBox()
@@ -87,13 +82,11 @@ class MessagesPage(QWidget):
         self.body = QPlainTextEdit()
         self.body.setObjectName("templateBody")
         self.body.setTabChangesFocus(True)
-        placeholders = QLabel(
+        placeholders = hint_label(
             "Placeholders: "
             + "; ".join(f"{{{name}}}: {what}" for name, what in PLACEHOLDERS.items())
         )
         placeholders.setObjectName("templatePlaceholders")
-        placeholders.setWordWrap(True)
-        placeholders.setProperty("role", "hint")
         placeholders.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.order_ref = QLineEdit()
         self.order_ref.setObjectName("templatePreviewOrder")
@@ -135,9 +128,7 @@ class MessagesPage(QWidget):
         splitter.addWidget(shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("Messages to customers")
-        heading.setProperty("role", "heading")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading("Messages to customers"))
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
 
@@ -227,10 +218,6 @@ class MessagesPage(QWidget):
 
     # --- saving ------------------------------------------------------------------------------
 
-    @property
-    def saving(self) -> bool:
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Check every edited template (InvalidInput names the wrong placeholder) and save
         the changed ones off the GUI thread."""
@@ -241,19 +228,14 @@ class MessagesPage(QWidget):
             check_template(template.body, what=f"text of “{template.event.label}”")
         if not changed:
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
 
-        def done(_result: _Saved) -> None:
+        def done(_result: _Saved) -> str:
             self._saved.update({t.event: t for t in changed})
             on = [t.event.label for t in changed if t.enabled]
-            self.outcome = "Messages saved" + (f"; sending: {', '.join(on)}" if on else "")
-            self.saved.emit()
+            return "Messages saved" + (f"; sending: {', '.join(on)}" if on else "")
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: _save_all(session, changed),
             label="Saving the messages…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )

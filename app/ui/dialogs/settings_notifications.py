@@ -9,7 +9,6 @@ says what happened under the button. Saving the shop's values runs off the GUI t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,8 +35,9 @@ from app.services.notifications.settings import (
 )
 from app.services.notifications.transports import send_test_message
 from app.ui.background import LatestRead
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 from app.ui.dialogs.widgets import MessageLabel
-from app.ui.writing import Writer, failure_text
+from app.ui.writing import failure_text
 
 #: The usual port of each kind of security, offered when the security changes.
 _PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.SSL: 465, SmtpSecurity.NONE: 25}
@@ -53,19 +53,13 @@ def _field(name: str, *, password: bool = False, placeholder: str = "") -> QLine
     return edit
 
 
-class NotificationsPage(QWidget):
+class NotificationsPage(ShopSettingsPage):
     title = "Notifications"
-    saved = Signal()
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("notificationsSettingsPage")
-        self.database = database
-        self.outcome = ""
+        super().__init__(database, "notificationsSettingsPage", parent)
         self.secrets = SecretStore()
         self._saved = NotificationSettings()
-        self._writer: Writer | None = None
         self._tester: LatestRead[str] = LatestRead(self)
 
         self.shop_name = _field("notifyShopName", placeholder="Corner Shop")
@@ -84,6 +78,11 @@ class NotificationsPage(QWidget):
         self.secret = _field("webhookSecret", password=True)
         self.automatic = QCheckBox("Send messages &automatically while this window is open")
         self.automatic.setObjectName("sendAutomatically")
+        self.attach_sheet = QCheckBox(
+            "Attach the &order status sheet to each message (a page by e-mail, its lines and "
+            "dates to the webhook)"
+        )
+        self.attach_sheet.setObjectName("attachStatusSheet")
 
         mail = QGroupBox("E-mail (SMTP)")
         mail_form = QFormLayout(mail)
@@ -119,15 +118,12 @@ class NotificationsPage(QWidget):
 
         top = QFormLayout()
         top.addRow("Shop &name in messages:", self.shop_name)
-        heading = QLabel("Customer messages")
-        heading.setProperty("role", "heading")
-        note = QLabel(
+        heading = page_heading("Customer messages")
+        note = hint_label(
             "Every till shares these, except the password and the signing secret, which stay "
             "in this computer's keyring. Which messages are sent, and their wording: the "
             "Messages page."
         )
-        note.setWordWrap(True)
-        note.setProperty("role", "hint")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading)
@@ -135,6 +131,7 @@ class NotificationsPage(QWidget):
         layout.addWidget(mail)
         layout.addWidget(hook)
         layout.addWidget(self.automatic)
+        layout.addWidget(self.attach_sheet)
         layout.addLayout(test)
         layout.addWidget(self.test_result)
         layout.addWidget(note)
@@ -151,6 +148,7 @@ class NotificationsPage(QWidget):
             self._saved = get_notification_settings(session)
         s = self._saved
         self.shop_name.setText(s.shop_name)
+        self.shop_name.setPlaceholderText(s.printed_name or "Corner Shop")  # what is used if empty
         self.host.setText(s.smtp_host)
         self.security.blockSignals(True)
         self.security.setCurrentIndex(self.security.findData(s.smtp_security))
@@ -160,6 +158,7 @@ class NotificationsPage(QWidget):
         self.from_address.setText(s.from_address)
         self.webhook.setText(s.webhook_url)
         self.automatic.setChecked(s.send_automatically)
+        self.attach_sheet.setChecked(s.attach_status_sheet)
         self.test_to.setText(s.from_address)
         for edit, key, present in (
             (self.password, s.smtp_key, bool(s.smtp_user)),
@@ -180,6 +179,7 @@ class NotificationsPage(QWidget):
             from_address=self.from_address.text(),
             webhook_url=self.webhook.text(),
             send_automatically=self.automatic.isChecked(),
+            attach_status_sheet=self.attach_sheet.isChecked(),
         )
 
     def _security_changed(self) -> None:
@@ -198,10 +198,6 @@ class NotificationsPage(QWidget):
 
     # --- saving ------------------------------------------------------------------------------
 
-    @property
-    def saving(self) -> bool:
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Check what is shown (InvalidInput says what is wrong), keep the secrets typed, and
         save the shop's values off the GUI thread if they changed."""
@@ -209,20 +205,15 @@ class NotificationsPage(QWidget):
         self._store_secrets(settings)
         if settings == self._saved:
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
 
-        def done(saved: NotificationSettings) -> None:
+        def done(saved: NotificationSettings) -> str:
             self._saved = saved
-            self.outcome = "Notification settings saved"
-            self.saved.emit()
+            return "Notification settings saved"
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: save_notification_settings(session, settings),
             label="Saving the notification settings…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )
 
     # --- test message ------------------------------------------------------------------------

@@ -10,11 +10,9 @@ window is disabled meanwhile, and the page says ``saved`` or ``failed`` when don
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialogButtonBox,
-    QLabel,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -25,8 +23,8 @@ from app.domain.enums import QueuePolicy
 from app.domain.errors import ShopError
 from app.services import queue
 from app.services.eta import EtaChanges
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 from app.ui.dialogs.widgets import MessageLabel, SavingDialog
-from app.ui.writing import Writer, failure_text
 
 _EXPLAINED = {
     QueuePolicy.FIFO: "Orders are served in the order they were placed.",
@@ -37,49 +35,34 @@ _EXPLAINED = {
 }
 
 
-class QueuePriorityPage(QWidget):
+class QueuePriorityPage(ShopSettingsPage):
     """Choose the queue policy; ``apply()`` starts saving it (re-serving the queues)."""
 
     title = "Queue priority"
-    #: The policy chosen was saved (``outcome`` says so).
-    saved = Signal()
-    #: Saving failed: what to tell the manager (nothing was saved).
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("queuePolicyPage")
-        self.database = database
-        #: What applying did, one sentence ("" until a policy was changed).
-        self.outcome = ""
+        super().__init__(database, "queuePolicyPage", parent)
         self._saved = QueuePolicy.FIFO
-        self._writer: Writer | None = None
         self.group = QButtonGroup(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("Who is served first when stock arrives?")
-        heading.setProperty("role", "heading")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading("Who is served first when stock arrives?"))
         self.buttons: dict[QueuePolicy, QRadioButton] = {}
         for number, policy in enumerate(QueuePolicy):
             button = QRadioButton(policy.label)
             button.setObjectName(f"queuePolicy_{policy.value}")
             self.group.addButton(button, number)
             self.buttons[policy] = button
-            explained = QLabel(_EXPLAINED[policy])
-            explained.setWordWrap(True)
-            explained.setProperty("role", "hint")
+            explained = hint_label(_EXPLAINED[policy])
             explained.setContentsMargins(24, 0, 0, 6)
             layout.addWidget(button)
             layout.addWidget(explained)
-        note = QLabel(
+        note = hint_label(
             "Pinned lines are always served first, in the order they were pinned, and lines "
             "a manager moved keep their place relative to their neighbours. Changing the "
             "policy recomputes every waiting line's place and ETA; a receipt preview that is "
             "open will have to be previewed again."
         )
-        note.setWordWrap(True)
-        note.setProperty("role", "hint")
         layout.addSpacing(6)
         layout.addWidget(note)
         layout.addStretch(1)
@@ -95,11 +78,6 @@ class QueuePriorityPage(QWidget):
             self._saved = queue.get_queue_policy(session)
         self.buttons[self._saved].setChecked(True)
 
-    @property
-    def saving(self) -> bool:
-        """The policy is being saved (``saved`` or ``failed`` follows)."""
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Start saving the chosen policy, off the GUI thread with the page's window
         disabled; ``saved`` or ``failed`` follows. Nothing happens if it is the one in
@@ -107,24 +85,19 @@ class QueuePriorityPage(QWidget):
         policy = self.chosen()
         if policy is self._saved:
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
 
-        def done(changes: EtaChanges) -> None:
+        def done(changes: EtaChanges) -> str:
             self._saved = policy
             products = len(changes.reordered)
-            self.outcome = (
+            return (
                 f"Now serving: {policy.label.lower()} "
                 f"({products:,} product queue{'' if products == 1 else 's'} reordered)"
             )
-            self.saved.emit()
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: queue.set_queue_policy(session, policy),
             label=f"Re-serving every backorder queue: {policy.label.lower()}…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )
 
 

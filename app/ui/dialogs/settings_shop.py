@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from babel.numbers import get_currency_name, list_currencies
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -29,7 +29,7 @@ from app.services import formatting, shop_settings
 from app.services.changes import Changes
 from app.services.shop_settings import MAX_LONG_WAIT_DAYS, ShopIdentity, ShopSettings
 from app.ui.dialogs.settings_letterhead import LetterheadBox
-from app.ui.writing import Writer, failure_text
+from app.ui.dialogs.settings_page import ShopSettingsPage, hint_label, page_heading
 
 #: Currencies no shop prices in (funds, precious metals, test and "no currency" codes).
 _NOT_FOR_SHOPS = frozenset({"XAG", "XAU", "XPD", "XPT", "XTS", "XXX", "XDR", "XSU", "XUA"})
@@ -66,21 +66,15 @@ def _save_page(session: Session, code: str, days: int, shown: ShopIdentity) -> _
     return _PageSaved(settings, identity, settings.changes | identity.changes)
 
 
-class ShopPage(QWidget):
+class ShopPage(ShopSettingsPage):
     """Currency and long-wait days; ``apply()`` starts saving them when they changed."""
 
     title = "Shop"
-    saved = Signal()
-    failed = Signal(str)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("shopSettingsPage")
-        self.database = database
-        self.outcome = ""
+        super().__init__(database, "shopSettingsPage", parent)
         self._saved = ShopSettings()
         self._saved_identity = ShopIdentity()
-        self._writer: Writer | None = None
 
         self.currency = QComboBox()
         self.currency.setObjectName("shopCurrency")
@@ -102,8 +96,7 @@ class ShopPage(QWidget):
             "(most customers accept up to about two weeks)"
         )
 
-        heading = QLabel("The shop")
-        heading.setProperty("role", "heading")
+        heading = page_heading("The shop")
         form = QFormLayout()
         currency_label = QLabel("&Currency:")
         currency_label.setBuddy(self.currency)
@@ -111,12 +104,10 @@ class ShopPage(QWidget):
         wait_label = QLabel("A wait is &long after:")
         wait_label.setBuddy(self.long_wait)
         form.addRow(wait_label, self.long_wait)
-        note = QLabel(
+        note = hint_label(
             "Every till of the shop shares these. Changing the currency changes how amounts "
             "are shown, not the amounts: prices are not converted."
         )
-        note.setWordWrap(True)
-        note.setProperty("role", "hint")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading)
@@ -152,10 +143,6 @@ class ShopPage(QWidget):
             return str(self.currency.itemData(index))
         return shop_settings.check_currency(text.split()[0] if text else "")
 
-    @property
-    def saving(self) -> bool:
-        return self._writer is not None and self._writer.busy
-
     def apply(self) -> None:
         """Check what is shown (raising ``InvalidInput`` with a plain reason) and, if it
         changed, start saving it off the GUI thread; ``saved`` or ``failed`` follows."""
@@ -170,24 +157,19 @@ class ShopPage(QWidget):
             shown.logo,
         ) == (saved.name, saved.address, saved.phone, saved.logo):
             return
-        if self._writer is None:
-            self._writer = Writer(self.window())
 
-        def done(page: _PageSaved) -> None:
+        def done(page: _PageSaved) -> str:
             settings = self._saved = page.settings
             self._saved_identity = page.identity
             self.letterhead.load(page.identity)
             self.set_currency(settings.currency)
-            self.outcome = (
+            return (
                 f"Shop settings saved: amounts in {settings.currency}, waits over "
                 f"{settings.long_wait_days} days are long"
             )
-            self.saved.emit()
 
-        self._writer.start(
-            self.database,
+        self.save(
             lambda session: _save_page(session, code, days, shown),
             label="Saving the shop's settings…",
             done=done,
-            failed=lambda error: self.failed.emit(failure_text(error)),
         )

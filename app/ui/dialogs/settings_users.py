@@ -14,7 +14,6 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -39,7 +38,7 @@ from app.domain.permissions import Permission, allows
 from app.services import users
 from app.services.users import UserRow, UserSaved
 from app.ui.dialogs.sign_in import pin_field
-from app.ui.dialogs.widgets import MessageLabel, read_with
+from app.ui.dialogs.widgets import MessageLabel, pick_one_row, read_with
 from app.ui.writing import Writer, failure_text
 
 _NO_USERS = (
@@ -90,11 +89,7 @@ class UsersPage(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("usersTable")
         self.table.setHorizontalHeaderLabels(["Name", "Role", "Status"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
+        pick_one_row(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)

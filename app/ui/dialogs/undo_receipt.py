@@ -16,14 +16,12 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -50,9 +48,11 @@ from app.ui.dialogs.widgets import (
     guarded,
     heading_label,
     no_auto_default,
+    pick_one_row,
     plural,
     read_with,
     show_failure,
+    stacked,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -167,12 +167,8 @@ class UndoReceiptDialog(KeyboardDialog):
         self.table = QTableView()
         self.table.setObjectName("undoReceiptsTable")
         self.table.setModel(self.receipts)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
+        pick_one_row(self.table)
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -180,11 +176,7 @@ class UndoReceiptDialog(KeyboardDialog):
         self.details = QTextBrowser()
         self.details.setObjectName("undoReceiptPreview")
         self.details.setOpenLinks(False)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter = stacked(self.table, self.details, (2, 3))
         self.reason = QLineEdit()
         self.reason.setObjectName("undoReasonInput")
         self.reason.setMaxLength(500)

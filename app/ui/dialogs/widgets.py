@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -142,6 +143,30 @@ def line_field(
     if width:
         field.setMaximumWidth(width)
     return field
+
+
+def pick_one_row(view: QTableView) -> None:
+    """A read-only table the user picks one whole row from: no editing, no row numbers, and
+    Tab leaves it (arrows move between rows)."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+
+
+def stacked(
+    top: QWidget, bottom: QWidget, shares: tuple[int, int], *, collapsible: bool = True
+) -> QSplitter:
+    """``top`` above ``bottom``, the user dragging the line between them; extra height is
+    shared in the proportion ``shares``. Not ``collapsible``: neither can be dragged shut."""
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.setChildrenCollapsible(collapsible)
+    splitter.addWidget(top)
+    splitter.addWidget(bottom)
+    splitter.setStretchFactor(0, shares[0])
+    splitter.setStretchFactor(1, shares[1])
+    return splitter
 
 
 def tab_order(*widgets: QWidget) -> None:

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from app.ui import events
 from app.ui.background import LatestRead
 from app.ui.charts import ReportChartView
 from app.ui.dates import show_days
+from app.ui.dialogs.widgets import stacked
 from app.ui.models.report_model import ReportTableModel
 from app.ui.report_pdf import range_text, write_report_pdf
 from app.ui.writing import failure_text
@@ -119,13 +119,8 @@ class ReportsTab(QWidget):
         self.table = QTableView()
         self.table.setObjectName("reportTable")
         self._setup_table()
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = stacked(self.chart, self.table, (1, 1), collapsible=False)
         splitter.setObjectName("reportSplitter")
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.chart)
-        splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
