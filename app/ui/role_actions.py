@@ -21,7 +21,8 @@ class Greyed:
 
     #: The main window's menu actions (``app.ui.actions``).
     actions: tuple[str, ...] = ()
-    #: The tabs' toolbar buttons and the tabs' own actions behind their tool buttons.
+    #: The tabs' toolbar buttons, the tabs' own actions behind their tool buttons, and the
+    #: order detail's buttons.
     buttons: tuple[str, ...] = ()
 
 
@@ -33,7 +34,9 @@ GREYED: dict[Permission, Greyed] = {
     Permission.RECEIVE_STOCK: Greyed(
         ("receiveStockAction",), ("receiveStockButton", "receiveButton")
     ),
-    Permission.SHIP_ORDER: Greyed(("shipOrderAction",), ("shipOrderButton",)),
+    Permission.SHIP_ORDER: Greyed(
+        ("shipOrderAction",), ("shipOrderButton", "orderDetailShipButton")
+    ),
     Permission.EDIT_PURCHASE_ORDER: Greyed(
         (
             "newPurchaseOrderAction",
@@ -52,7 +55,7 @@ GREYED: dict[Permission, Greyed] = {
     ),
     Permission.CANCEL: Greyed(
         ("cancelOrderAction", "cancelPurchaseOrderAction"),
-        ("cancelOrderButton", "cancelPurchaseOrderButton"),
+        ("cancelOrderButton", "cancelPurchaseOrderButton", "orderDetailCancelLineButton"),
     ),
     Permission.UNDO_RECEIPT: Greyed(("undoReceiptAction",)),
     Permission.ADJUST_STOCK: Greyed(("adjustStockAction",), ("adjustStockButton",)),

@@ -13,6 +13,7 @@ from app.db import Database
 from app.domain.actors import Role
 from app.domain.permissions import allows
 from app.services import users
+from app.ui.dialogs.order_detail import OrderDetailDialog
 from app.ui.main_window import MainWindow
 from app.ui.role_actions import BUTTON_PERMISSIONS
 from tests.services.shop import add_staff
@@ -54,9 +55,37 @@ def _buttons(window: MainWindow) -> dict[str, QAbstractButton | QAction]:
     return {w.objectName(): w for w in found if w.objectName() in BUTTON_PERMISSIONS}
 
 
+#: The buttons of the order detail (a dialog the tabs open), greyed the same way.
+DETAIL_BUTTONS = {"orderDetailShipButton", "orderDetailCancelLineButton"}
+
+
 def test_every_button_the_roles_grey_out_is_in_the_window(qtbot, sqlite_db: Database) -> None:
     window = open_window(qtbot, sqlite_db)
-    assert set(_buttons(window)) == set(BUTTON_PERMISSIONS)
+    assert set(_buttons(window)) == set(BUTTON_PERMISSIONS) - DETAIL_BUTTONS
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)
+def test_the_order_detail_greys_cancel_line_for_a_clerk(
+    qtbot, staffed: Database, shop: Shop, role: Role
+) -> None:
+    name, pin = PINS[role]
+    staffed.actor = staffed.run(lambda s: users.sign_in(s, name, pin)).actor_or_raise()
+    dialog = OrderDetailDialog(staffed, shop.orders["C001"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.lines.selectRow(0)  # 2 MUG waiting: a line that can be cancelled
+    found = {b.objectName(): b for b in dialog.findChildren(QPushButton)}
+    assert set(found) >= DETAIL_BUTTONS
+    cancel = found["orderDetailCancelLineButton"]
+    if role is Role.CLERK:
+        assert not cancel.isEnabled()
+        assert (
+            cancel.toolTip() == "Only a manager or the owner may cancel orders and purchase orders"
+        )
+    else:
+        assert cancel.isEnabled()
+        assert cancel.toolTip() == "Cancel the selected line, or some of its units"
+    assert found["orderDetailShipButton"].isEnabled()  # 2 TEA allocated: anyone may ship
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda role: role.value)

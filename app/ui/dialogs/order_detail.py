@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
+from app.domain.actors import Actor
 from app.services.changes import Area, Changes
 from app.services.formatting import day, moment, money
 from app.services.views.history import order_history
@@ -49,6 +50,7 @@ from app.ui.dialogs.widgets import (
 )
 from app.ui.models.history_model import AUDIT_HEADERS, audit_cells, audit_tips
 from app.ui.print_preview import order_print_button
+from app.ui.role_actions import refusal
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -204,6 +206,8 @@ class OrderDetailDialog(QDialog):
         self.buttons.addButton(self.cancel_line_button, QDialogButtonBox.ButtonRole.ActionRole)
         for button in (self.print_button, self.ship_button, self.cancel_line_button):
             button.setAutoDefault(False)
+        #: The buttons' own tooltips, shown again when the role may use them.
+        self._own_tips = {b: b.toolTip() for b in (self.ship_button, self.cancel_line_button)}
         self.close_button.setDefault(True)  # Enter, like Esc, closes: this view only reads
         self.close_button.clicked.connect(self.reject)
         self.ship_button.clicked.connect(self.ship)
@@ -300,6 +304,13 @@ class OrderDetailDialog(QDialog):
         writable = detail is not None and not self.read_only
         self.ship_button.setEnabled(writable and detail is not None and detail.allocated > 0)
         self.cancel_line_button.setEnabled(writable and line is not None and line.open > 0)
+        # Greyed for a role that may not (a courtesy: the services refuse anyway).
+        role = (self.database.actor or Actor.shop_owner()).role
+        for button, tip in self._own_tips.items():
+            refused = refusal(role, button.objectName())
+            button.setToolTip(refused or tip)
+            if refused:
+                button.setEnabled(False)
 
     # --- acting ------------------------------------------------------------------------------
 
