@@ -37,6 +37,7 @@ from app.domain import (
     SalesOrder,
     StockBalance,
     StockMovement,
+    Supplier,
 )
 from app.domain.base import utcnow
 from app.domain.enums import PurchaseOrderStatus
@@ -162,6 +163,8 @@ class RecentReceipt:
     po_ref: str | None
     units: int
     undone_at: datetime | None
+    #: Whose delivery it was (empty for a scanned delivery without a purchase order).
+    supplier: str = ""
 
 
 def find_receipt_id(session: Session, receipt: int | str) -> int:
@@ -183,16 +186,20 @@ def recent_receipts(session: Session, limit: int = 200) -> list[RecentReceipt]:
             PurchaseOrder.ref,
             func.coalesce(func.sum(ReceiptLine.qty), 0),
             Receipt.undone_at,
+            Supplier.name,
         )
         .outerjoin(PurchaseOrder, PurchaseOrder.id == Receipt.purchase_order_id)
+        .outerjoin(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .outerjoin(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
-        .group_by(Receipt.id, Receipt.received_at, PurchaseOrder.ref, Receipt.undone_at)
+        .group_by(
+            Receipt.id, Receipt.received_at, PurchaseOrder.ref, Receipt.undone_at, Supplier.name
+        )
         .order_by(Receipt.received_at.desc(), Receipt.id.desc())
         .limit(limit)
     )
     return [
-        RecentReceipt(rid, f"RCPT-{rid}", at, ref, int(units), undone)
-        for rid, at, ref, units, undone in rows
+        RecentReceipt(rid, f"RCPT-{rid}", at, ref, int(units), undone, supplier or "")
+        for rid, at, ref, units, undone, supplier in rows
     ]
 
 

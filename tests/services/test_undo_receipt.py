@@ -20,6 +20,7 @@ from app.domain import (
     SalesOrder,
     StockBalance,
     StockMovement,
+    Supplier,
 )
 from app.domain.actors import Actor, Role
 from app.domain.audit import AuditEvent
@@ -275,6 +276,8 @@ def test_supplier_history_and_recent_receipts_see_an_undone_receipt(shop: Databa
         assert supplier_delays(session).get(supplier, []) == []
         (listed,) = recent_receipts(session)
         assert listed.label == f"RCPT-{result.receipt_id}" and listed.undone_at is not None
+        assert (listed.po_ref, listed.units) == ("PO-1", 4)
+        assert listed.supplier and listed.supplier == session.get(Supplier, supplier).name
         assert all(not check.problems for check in check_database(session).checks)
 
 

@@ -142,7 +142,7 @@ class OrderDetailDialog(QDialog):
         self.read_only = bool(getattr(parent, "read_only", False))
         self.setObjectName("OrderDetailDialog")
         self.setWindowTitle(f"Order {ref}")
-        self.resize(1000, 600)
+        self.resize(1120, 640)  # twelve columns of lines: the ETA and its source in sight
         self.setMinimumSize(640, 420)
         self.title = heading_label(f"Order {ref}", "orderDetailTitle", 1.3)
         self.summary = QLabel()

@@ -64,8 +64,8 @@ CUSTOMERS_SHOWN = 200
 class ReceiptsModel(PlainTableModel):
     """Recent receipts, newest first (plain rows)."""
 
-    HEADERS = ("Receipt", "Received", "Purchase order", "Units", "State")
-    NUMBERS = frozenset({3})
+    HEADERS = ("Receipt", "Received", "Purchase order", "Supplier", "Units", "State")
+    NUMBERS = frozenset({4})
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -83,6 +83,7 @@ class ReceiptsModel(PlainTableModel):
                 row.label,
                 f"{day(row.received_at.date())} {row.received_at:%H:%M}",
                 row.po_ref or "no purchase order",
+                row.supplier,
                 f"{row.units:,}",
                 "Undone" if row.undone_at is not None else "Stands",
             )
@@ -171,7 +172,7 @@ class UndoReceiptDialog(KeyboardDialog):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # the supplier
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._read_preview())
         self.details = QTextBrowser()
         self.details.setObjectName("undoReceiptPreview")
