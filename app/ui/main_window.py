@@ -23,10 +23,11 @@ from app.db.opening import sqlite_path
 from app.ui import window_state
 from app.ui.actions import MenuActions, TabAction
 from app.ui.banner import Banner
+from app.ui.dialog_opening import open_dialog
 from app.ui.locking import TillLock
 from app.ui.notifier import Notifier
 from app.ui.tabs.backorders_tab import BackordersTab
-from app.ui.tabs.base import TableTab, open_dialog
+from app.ui.tabs.base import TableTab
 from app.ui.tabs.catalog_tabs import (
     CustomersTab,
     ProductsTab,

@@ -16,7 +16,7 @@ from app.db.opening import backup_database, sqlite_path
 from app.db.paths import network_filesystem
 from app.domain.errors import BackupFailed, ShopError
 from app.ui.background import run_in_background
-from app.ui.tabs.base import READ_ONLY_MESSAGE, keep_layout_and_focus
+from app.ui.dialog_opening import READ_ONLY_MESSAGE, keep_layout_and_focus
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow

@@ -13,11 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
 from app.services import catalog, formatting
+from app.ui.dialog_opening import READ_ONLY_MESSAGE
 from app.ui.dialogs.product import OpeningStockDialog, ProductDialog
 from app.ui.main_window import MainWindow
 from app.ui.models.catalog_models import CustomersModel, ProductsModel, SuppliersModel
 from app.ui.models.paged_model import PagedTableModel
-from app.ui.tabs.base import READ_ONLY_MESSAGE
 from tests.ui.conftest import wait_for_saves
 from tests.ui.shop_data import open_window, show_active
 

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTableView, QWid
 from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
+from app.ui.dialog_opening import READ_ONLY_MESSAGE
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.main_window import MainWindow
-from app.ui.tabs.base import READ_ONLY_MESSAGE
 from tests.ui.test_models import fill_shop
 
 

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.ui import window_state
+from app.ui.dialog_opening import open_dialog
 from app.ui.main_window import MainWindow
-from app.ui.tabs.base import open_dialog
 from tests.ui.shop_data import Shop, build_shop, open_window, show_active
 
 SMALL = (1024, 700)

@@ -325,7 +325,7 @@ class OrderDetailDialog(QDialog):
         self._open("cancel_order", "CancelOrderDialog", self.ref, line.line_no)
 
     def _open(self, module: str, name: str, *args: Any) -> None:
-        from app.ui.tabs.base import open_dialog
+        from app.ui.dialog_opening import open_dialog
 
         open_dialog(
             self,

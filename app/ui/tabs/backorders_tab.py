@@ -34,8 +34,9 @@ from app.services import queue
 from app.services.changes import Area
 from app.services.views import BackorderRow
 from app.ui.actions import TabAction
+from app.ui.dialog_opening import READ_ONLY_MESSAGE
 from app.ui.models.backorders_model import BackordersModel
-from app.ui.tabs.base import READ_ONLY_MESSAGE, SEARCH_DELAY_MS, TableTab
+from app.ui.tabs.base import SEARCH_DELAY_MS, TableTab
 
 
 def units(count: int) -> str:
