@@ -117,6 +117,9 @@ class TillLock(QObject):
         actor = self.window.database.actor
         if not isinstance(changes, Changes) or not changes.touches(Area.SETTINGS):
             return
+        if actor is None and not self.locked and not self.window.read_only:
+            self._first_user_added_elsewhere()
+            return
         if actor is None or actor.user_id is None or self.locked:
             return
         try:
@@ -128,6 +131,20 @@ class TillLock(QObject):
         except ShopError:
             return  # the database is out of reach: the next write will say so
         self._take_role(now)
+
+    def _first_user_added_elsewhere(self) -> None:
+        """A shop without users (nobody signs in) where another till has just added the first
+        user: from now on everyone signs in, this till too (one read, only while nobody is
+        signed in here)."""
+        from app.services.users import shop_has_users
+
+        try:
+            with self.window.database.read() as session:
+                has_users = shop_has_users(session)
+        except ShopError:
+            return  # the database is out of reach: the next write will say so
+        if has_users:
+            self.users_changed()  # asks who is at the till
 
     def _take_role(self, now: Actor) -> None:
         actor = self.window.database.actor

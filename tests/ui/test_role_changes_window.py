@@ -155,3 +155,22 @@ def test_adding_the_first_user_after_another_till_did_says_to_sign_in(
     assert sqlite_db.actor is None  # nobody was signed in as a second owner
     with sqlite_db.read() as session:
         assert [u.name for u in users.list_users(session)] == ["Olga"]
+
+
+def test_a_shop_without_users_asks_who_is_at_the_till_once_another_till_adds_the_first(
+    qtbot, sqlite_db: Database, shop: Shop
+) -> None:
+    window = open_window(qtbot, sqlite_db)
+    assert window.till_lock.dialog is None and window.tabs.isVisible()  # nobody signs in
+    events.bus().announce(Changes.everything())  # another till's change, no users yet
+    assert window.till_lock.dialog is None and window.tabs.isVisible()
+    other = Database(sqlite_db.url)
+    try:
+        with other.write() as session:
+            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
+    finally:
+        other.dispose()
+    events.bus().announce(Changes.everything())  # as the live refresh does
+    qtbot.waitUntil(lambda: window.till_lock.dialog is not None)
+    assert not window.tabs.isVisible() and window.till_lock.cover.isVisible()
+    assert sqlite_db.actor is None
