@@ -22,7 +22,7 @@ class Greyed:
     #: The main window's menu actions (``app.ui.actions``).
     actions: tuple[str, ...] = ()
     #: The tabs' toolbar buttons, the tabs' own actions behind their tool buttons, and the
-    #: order detail's buttons.
+    #: buttons of the order detail and ship dialogs.
     buttons: tuple[str, ...] = ()
 
 
@@ -58,6 +58,7 @@ GREYED: dict[Permission, Greyed] = {
         ("cancelOrderButton", "cancelPurchaseOrderButton", "orderDetailCancelLineButton"),
     ),
     Permission.UNDO_RECEIPT: Greyed(("undoReceiptAction",)),
+    Permission.SHIP_INCOMPLETE: Greyed((), ("shipAnywayCheck",)),
     Permission.ADJUST_STOCK: Greyed(("adjustStockAction",), ("adjustStockButton",)),
     Permission.REORDER_QUEUE: Greyed(
         (

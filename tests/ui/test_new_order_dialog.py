@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.db import Database
 from app.domain import BackorderPolicy, OrderStatus
+from app.domain.actors import Actor, Role
 from app.domain.enums import ShipPreference
 from app.services import catalog, ordering, shipping, stock
 from app.services.ordering import LineRequest
@@ -306,6 +307,21 @@ def test_a_ship_complete_order_is_held_until_a_manager_ships_it_anyway(qtbot, sq
         qtbot.mouseClick(dialog.ship_button, Qt.MouseButton.LeftButton)
     assert dialog.result_summary is not None and dialog.result_summary.units == 3
     assert dialog.result_summary.status == OrderStatus.BACKORDERED
+
+
+def test_a_clerk_sees_the_ship_anyway_override_greyed_and_who_may_use_it(qtbot, sqlite_db, ready):
+    with sqlite_db.write() as s:
+        shipping.set_order_ship_preference(s, ready, ShipPreference.COMPLETE)
+    sqlite_db.actor = Actor("Cleo", Role.CLERK)
+    try:
+        dialog = show(qtbot, ShipOrderDialog(sqlite_db, ready))
+    finally:
+        sqlite_db.actor = None
+    who = "Only a manager or the owner may ship an incomplete order"
+    assert dialog.override.isVisible() and not dialog.override.isEnabled()
+    assert dialog.override.toolTip() == who
+    assert dialog.message.text().endswith(f"held. {who}: ask them to ship what is here now.")
+    assert not dialog.ship_button.isEnabled()
 
 
 def test_the_customer_list_closes_when_tab_takes_the_customer(qtbot, sqlite_db, shop):

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.db import Database
+from app.domain.actors import Actor
 from app.domain.errors import InvalidInput, InvalidQuantity
 from app.services.shipping import ShipResult, ship_order
 from app.ui.dialogs.edit_tables import make_table
@@ -32,6 +33,7 @@ from app.ui.dialogs.widgets import (
     submit_buttons,
     tab_order,
 )
+from app.ui.role_actions import refusal
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -150,6 +152,12 @@ class ShipOrderDialog(KeyboardDialog):
         self.override.setObjectName("shipAnywayCheck")
         self.override.setVisible(view.held)
         self.override.toggled.connect(self._changed)
+        # Greyed for a clerk, saying who may (a courtesy: the service refuses anyway).
+        role = (database.actor or Actor.shop_owner()).role
+        self.override_refused = refusal(role, self.override.objectName())
+        if self.override_refused:
+            self.override.setEnabled(False)
+            self.override.setToolTip(self.override_refused)
         self.buttons, self.ship_button, cancel = submit_buttons(
             self, "Ship", "confirmShipButton", "Ship the units in Ship now"
         )
@@ -178,7 +186,12 @@ class ShipOrderDialog(KeyboardDialog):
             self.message.show_warning(
                 f"{self.view.customer} wants this order in one shipment and "
                 f"{plural(waiting, 'unit')} still {'waits' if waiting == 1 else 'wait'} for "
-                "stock: it is held. Tick “Ship anyway” to send what is here now."
+                "stock: it is held. "
+                + (
+                    f"{self.override_refused}: ask them to ship what is here now."
+                    if self.override_refused
+                    else "Tick “Ship anyway” to send what is here now."
+                )
             )
         elif not units and allocated:
             self.message.show_info(
