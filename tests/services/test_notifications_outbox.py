@@ -157,6 +157,20 @@ def test_messages_sign_with_the_printed_name_when_none_is_given_for_messages(
     assert (shown.subject, shown.body) == ("Bits & Bobs", "Bits & Bobs")
 
 
+def test_the_preview_names_the_status_sheet_the_e_mail_attaches(notifying: Database) -> None:
+    order(notifying, "ANN", ("WIDGET", 1), ref="SO-1")
+
+    def shown() -> str:
+        with notifying.read() as session:
+            return preview(session, NotificationEvent.BACKORDERED, "s", "b", " SO-1 ").attachment
+
+    assert shown() == ""  # attaching is off by default
+    with notifying.write() as session:
+        settings = get_notification_settings(session)
+        save_notification_settings(session, replace(settings, attach_status_sheet=True))
+    assert shown() == "order-status-SO-1.html"
+
+
 def test_the_later_date_message_says_what_each_line_showed_before(notifying: Database) -> None:
     make_po(notifying, ("WIDGET", 5), ref="PO-1")
     order(notifying, "ANN", ("WIDGET", 2), ref="SO-1")

@@ -127,6 +127,20 @@ def test_a_test_message_reaches_the_webhook_and_says_so(
     assert post.headers["X-Shopkeeper-Signature"].startswith("sha256=")
 
 
+def test_the_template_preview_names_the_attached_status_sheet(
+    qtbot: QtBot, notify_shop: Database
+) -> None:
+    opt_in(notify_shop, "ANN")
+    order(notify_shop, "ANN", ("WIDGET", 2), ref="SO-1")
+    configure(notify_shop, attach_status_sheet=True)
+    page = MessagesPage(notify_shop)
+    settings_with(qtbot, page)
+    qtbot.waitUntil(lambda: "Dear Ann," in page.preview.toPlainText(), timeout=10000)
+    assert page.preview.toPlainText().endswith(
+        "\n\nAttached: order-status-SO-1.html (the order status sheet)"
+    )
+
+
 def test_the_template_preview_shows_the_exact_message_before_it_can_be_enabled(
     qtbot: QtBot, notify_shop: Database
 ) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -107,6 +107,8 @@ class Rendered:
 
     subject: str
     body: str
+    #: The file the e-mail attaches (the order status sheet), "" when the shop attaches none.
+    attachment: str = ""
 
 
 def get_template(session: Session, event: NotificationEvent) -> Template:
@@ -191,10 +193,19 @@ def preview(
     template = Template(
         event, check_template(subject, what="subject"), check_template(body, what="message"), False
     )
-    shop_name = get_notification_settings(session).signature_name
-    return render(
-        session, template, order_id, _sample_data(session, event, order_id), shop_name=shop_name
+    from app.services.notifications.smtp import sheet_file_name
+
+    settings = get_notification_settings(session)
+    shown = render(
+        session,
+        template,
+        order_id,
+        _sample_data(session, event, order_id),
+        shop_name=settings.signature_name,
     )
+    if not settings.attach_status_sheet:
+        return shown
+    return replace(shown, attachment=sheet_file_name(order_ref.strip()))
 
 
 def notification_data(text: str) -> dict[str, Any]:

@@ -207,7 +207,12 @@ class MessagesPage(ShopSettingsPage):
         self._reader.start(read, self._show_preview, self._preview_failed)
 
     def _show_preview(self, message: Rendered) -> None:
-        self.preview.setPlainText(f"Subject: {message.subject}\n\n{message.body}")
+        attached = (
+            f"\n\nAttached: {message.attachment} (the order status sheet)"
+            if message.attachment
+            else ""
+        )
+        self.preview.setPlainText(f"Subject: {message.subject}\n\n{message.body}{attached}")
         self.preview_message.clear_message()
         self._previewed = True
         self._allow_enabling()
