@@ -53,6 +53,13 @@ class Product(Base):
     #: limit), e.g. what the supplier can still deliver this season. Checked (>= 0) by the
     #: catalog services: a CHECK constraint would make SQLite rebuild the product table.
     max_backorder_qty: Mapped[int | None] = mapped_column()
+    #: Where the product sits in the shop ("A3-02", "Back room, shelf 4"; "" if not set), so
+    #: the pick list walks shelf by shelf. Kept on the product, not per location: a small
+    #: shop keeps a product in one place, and the pick list picks it where its allocated
+    #: stock is, which for such a shop is that place. A shop that splits a product over
+    #: several locations would want a bin per product-at-location (on StockBalance); that
+    #: is a later step if a shop asks for it.
+    bin: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     #: When the shop stopped selling it (None: active): hidden from new orders and pickers,
     #: kept on every document that names it.

@@ -94,6 +94,13 @@ _PRODUCTS = (
     ("ST-BREADBIN", "Enamel bread bin, cream", "52.00", "22.00", "NORDIC", _BO, 2, 2),
 )
 
+#: The aisle each family of products sits in (its SKU's prefix); the bin is the aisle and the
+#: product's place along it ("B3"), so the demo pick list walks the shop aisle by aisle.
+_AISLES = {"KN": "A", "CW": "B", "UT": "C", "PT": "D", "TX": "E", "ST": "F"}
+#: Products kept elsewhere: bulky boards in the back room, and a bread bin that has no
+#: place yet (the pick list lists it after the shelves).
+_OTHER_BINS = {"ST-BOARD-40": "Back room, shelf 4", "ST-BREADBIN": ""}
+
 _CUSTOMERS = (
     # code, name, tier
     ("C-1001", "Ruth Ashworth", CustomerTier.GOLD),
@@ -145,6 +152,17 @@ def gtin13(twelve_digits: str) -> str:
     return twelve_digits + str(ean.calc_check_digit(twelve_digits))
 
 
+def _bins() -> dict[str, str]:
+    """Each demo product's bin: its aisle and place along it, or its _OTHER_BINS entry."""
+    places: dict[str, int] = {}
+    bins: dict[str, str] = {}
+    for sku, *_ in _PRODUCTS:
+        aisle = _AISLES[sku.split("-")[0]]
+        places[aisle] = places.get(aisle, 0) + 1
+        bins[sku] = _OTHER_BINS.get(sku, f"{aisle}{places[aisle]}")
+    return bins
+
+
 def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 7) -> None:
     """Fill an empty shop database with three weeks of believable trading."""
     rng = random.Random(seed)
@@ -155,6 +173,7 @@ def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 
 
     for code, name, email, lead_time in _SUPPLIERS:
         catalog.create_supplier(session, code, name, email=email, lead_time_days=lead_time)
+    bins = _bins()
     for index, (sku, name, price, cost, supplier, policy, opening, reorder) in enumerate(
         _PRODUCTS, start=1
     ):
@@ -169,6 +188,7 @@ def build_demo_shop(session: Session, *, today: date | None = None, seed: int = 
             reorder_point=reorder,
             supplier_code=supplier,
             supplier_sku=_SUPPLIER_SKU_FORMAT[supplier].format(100 + 7 * index),
+            bin=bins[sku],
         )
         if opening:
             stock.adjust_stock(session, sku, opening, "opening count")

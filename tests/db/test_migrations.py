@@ -128,9 +128,10 @@ def test_a_shop_at_0001_upgrades_to_head_with_every_row_intact(empty_engine: Eng
         # 0007 order_line.cancelled_at (none). 0009 order_line.qty_backordered_at_order (not
         # known for a line placed before it: None, left out of the fill rate). 0013 customer
         # notify_opt_in (off: nobody agreed to messages) and notify_channel (e-mail).
+        # 0016 product.bin (none: "").
         assert _rows(connection) == {
             **before,
-            "product": [(*row, None, None, None) for row in before["product"]],
+            "product": [(*row, None, None, None, "") for row in before["product"]],
             "supplier": [(*row, None, "", "") for row in before["supplier"]],
             "customer": [(*row, "partial", None, False, "email") for row in before["customer"]],
             "sales_order": [(*row, None) for row in before["sales_order"]],
@@ -168,7 +169,13 @@ def test_a_shop_at_0002_upgrades_to_head_and_its_products_have_no_supplier_sku(
         assert current_revision(connection) == head_revision()
         after = connection.execute(text("SELECT * FROM product ORDER BY id")).mappings().all()
     assert [dict(row) for row in after] == [
-        {**row, "supplier_sku": None, "max_backorder_qty": None, "archived_at": None}
+        {
+            **row,
+            "supplier_sku": None,
+            "max_backorder_qty": None,
+            "archived_at": None,
+            "bin": "",
+        }
         for row in before
     ]
 
@@ -221,9 +228,13 @@ def _database(engine: Engine) -> Iterator[Database]:
 
 
 def _opted_out(before: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
-    """``before`` as it reads after 0013 (which follows 0012): each customer gains
-    notify_opt_in (off) and notify_channel (e-mail)."""
-    return {**before, "customer": [(*row, False, "email") for row in before["customer"]]}
+    """``before`` as it reads after 0013 (which follows 0012) and 0016: each customer gains
+    notify_opt_in (off) and notify_channel (e-mail), each product an empty bin."""
+    return {
+        **before,
+        "customer": [(*row, False, "email") for row in before["customer"]],
+        "product": [(*row, "") for row in before["product"]],
+    }
 
 
 def test_a_shop_at_0004_upgrades_to_head_and_its_receipts_record_no_accepted_surplus(
@@ -463,3 +474,34 @@ def test_a_shop_at_0012_upgrades_to_head_with_its_customers_opted_out(
         )
         for table in ("notification", "notification_template"):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_a_shop_at_0013_upgrades_to_head_and_its_products_have_an_empty_bin(
+    empty_engine: Engine,
+) -> None:
+    """0016 adds product.bin (not null, ""): every product stays as it was, with no bin yet,
+    and a product added afterwards without one gets the empty bin too."""
+    _shop_at(
+        empty_engine,
+        "0013",
+        "INSERT INTO product (id, sku, name, barcode, price, cost, backorder_policy,"
+        " reorder_point, supplier_id, supplier_sku, max_backorder_qty)"
+        " VALUES (1, 'WIDGET', 'Widget', '4006381333931', 9.50, 4.25, 'backorder', 3, 1,"
+        " 'W-1', 20)",
+        "INSERT INTO product (id, sku, name, price, cost, backorder_policy, reorder_point)"
+        " VALUES (2, 'GADGET', 'Gadget', 1.00, 0.50, 'reject', 0)",
+    )
+    before = _rows_of(empty_engine, "product")
+    _upgrade_to_head(empty_engine)
+    with empty_engine.begin() as connection:
+        assert current_revision(connection) == head_revision()
+        assert _rows(connection, "product") == {
+            "product": [(*row, "") for row in before["product"]]
+        }
+        connection.execute(
+            text(
+                "INSERT INTO product (id, sku, name, price, cost, backorder_policy,"
+                " reorder_point) VALUES (3, 'GIZMO', 'Gizmo', 2.00, 1.00, 'backorder', 0)"
+            )
+        )
+        assert connection.execute(text("SELECT bin FROM product WHERE id = 3")).scalar() == ""

@@ -178,7 +178,15 @@ def test_pages_recorded_on_another_thread_replay_as_the_same_text_and_page_numbe
 
 def _long_pick_list(lines: int) -> PickList:
     rows = tuple(
-        PickRow("SHOP", f"SKU-{n:04}", f"Product {n}", 1 + n % 3, f"SO-{n:04}", "Ann")
+        PickRow(
+            "SHOP",
+            f"SKU-{n:04}",
+            f"Product {n}",
+            1 + n % 3,
+            f"SO-{n:04}",
+            "Ann",
+            bin=f"Aisle {n // 100}, shelf {n % 100:02}",
+        )
         for n in range(lines)
     )
     return PickList(ShopIdentity(name="Corner Shop", logo=PIXEL_PNG), rows, date(2026, 12, 5))
@@ -209,8 +217,9 @@ def test_a_long_document_is_laid_out_by_another_process_into_the_same_pages(
     assert count == len(here.pages) > 5
     assert f"Page 1 of {count}" in text and f"Page {count} of {count}" in text
     assert all(f"SKU-{n:04}" in text for n in range(300))
+    assert "Aisle 0, shelf 00" in text and "Aisle 2, shelf 99" in text
     for page in PdfReader(tmp_path / "elsewhere.pdf").pages:  # the table's header on each
-        assert "Location SKU Product Qty Order Customer Picked" in " ".join(
+        assert "Location Bin SKU Product Qty Order Customer Picked" in " ".join(
             page.extract_text().split()
         )
 

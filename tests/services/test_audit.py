@@ -354,3 +354,12 @@ def test_a_goodwill_coupon_given_and_used_is_recorded_with_its_orders(
     used = one(rows_since(shop_as_sam, start, entity="coupon"))
     assert (used.action, used.order_ref) == ("changed", "SO-8")
     assert used.after is not None and Decimal(str(used.after["discount"])) == Decimal("5.00")
+
+
+def test_a_bin_edit_records_the_old_and_new_bin(shop_as_sam: Database) -> None:
+    start = last_id(shop_as_sam)
+    with shop_as_sam.write() as session:
+        catalog.update_product(session, "WIDGET", bin="A3-02")
+    product = one(rows_since(shop_as_sam, start, entity="product"))
+    assert (product.before, product.after) == ({"bin": ""}, {"bin": "A3-02"})
+    assert product.product_id == product_id(shop_as_sam, "WIDGET")

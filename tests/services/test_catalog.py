@@ -26,6 +26,7 @@ from app.services.catalog import (
     search_customers,
     suggest_customer_code,
     update_customer,
+    update_product,
 )
 
 
@@ -304,3 +305,27 @@ def test_an_item_field_says_whether_a_code_is_malformed_or_unknown(
 def test_a_product_barcode_needs_a_right_check_digit(db: Database) -> None:
     with db.write() as session, pytest.raises(InvalidBarcode, match="check digit"):
         create_product(session, "A", "Apple", barcode="4006381333932")
+
+
+def test_a_product_s_bin_is_trimmed_editable_and_refused_when_too_long(db: Database) -> None:
+    with db.write() as session:
+        create_product(session, "A", "Apple", bin="  A3-02 ")
+        create_product(session, "B", "Bread")
+    with db.read() as session:
+        assert [find_product(session, sku).bin for sku in ("A", "B")] == ["A3-02", ""]
+    with db.write() as session:
+        update_product(session, "B", bin=" Back room, shelf 4 ")
+        update_product(session, "A", name="Apples")  # no bin given: the bin stays
+    with db.read() as session:
+        assert [find_product(session, sku).bin for sku in ("A", "B")] == [
+            "A3-02",
+            "Back room, shelf 4",
+        ]
+    with db.write() as session:
+        update_product(session, "A", bin="  ")
+    with db.read() as session:
+        assert find_product(session, "A").bin == ""
+    with pytest.raises(InvalidInput, match="Bin is longer than 40 characters"), db.write() as s:
+        update_product(s, "B", bin="X" * 41)
+    with pytest.raises(InvalidInput, match="Bin is longer than 40"), db.write() as session:
+        create_product(session, "C", "Cheese", bin="X" * 41)

@@ -175,6 +175,34 @@ def test_the_pick_list_walks_location_then_product_and_only_holds_ready_orders(
     assert "4 units for 2 orders ready to ship" in render_html(picks)
 
 
+def test_the_pick_list_walks_each_location_bin_by_bin_in_natural_order_unbinned_last(
+    shop: Database,
+) -> None:
+    """Within a location: bins in natural order ("A2" before "A10", case aside), then SKU
+    within a bin, then the products with no bin (here WIDGET, never given one)."""
+    bins = {"BOLT": "A10", "NUT": "a2", "CLIP": "A2", "PIN": "B1", "TACK": "", "ZIP": "A2"}
+    with shop.write() as session:
+        catalog.create_customer(session, "BOB", "Bob Baker")
+        for sku, bin_ in bins.items():
+            catalog.create_product(session, sku, sku.title(), bin=f"  {bin_} ")
+    for sku in bins:
+        add_stock(shop, sku, 1)
+    order(shop, "BOB", *((sku, 1) for sku in reversed(bins)), ref="SO-2", minute=5)
+    with shop.read() as session:
+        picks = pick_list(session, today=TODAY)
+    assert [(r.bin, r.sku) for r in picks.rows] == [
+        ("A2", "CLIP"),
+        ("a2", "NUT"),
+        ("A2", "ZIP"),
+        ("A10", "BOLT"),
+        ("B1", "PIN"),
+        ("", "TACK"),
+        ("", "WIDGET"),
+    ]
+    page = render_html(picks)
+    assert ">Bin</th>" in page and "<td>A10</td>" in page
+
+
 def test_an_unknown_reference_is_refused_in_plain_words(shop: Database) -> None:
     with shop.read() as session, pytest.raises(NotFound, match="no order 'SO-9'"):
         packing_slip(session, "SO-9")

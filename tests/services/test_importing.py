@@ -933,3 +933,25 @@ def test_an_orders_file_naming_an_archived_product_or_customer_places_nothing(
         run_import(shop, "orders", path, method=method)
     assert caught.value.row == 4 and "'BOB' is archived" in str(caught.value)
     assert count(shop, SalesOrder) == 0
+
+
+def test_products_import_an_optional_bin_column_trimmed_and_checked(
+    db: Database, tmp_path: Path
+) -> None:
+    with_column = write(
+        tmp_path,
+        "products.csv",
+        PRODUCTS_HEADER.strip()
+        + ",bin\nKN-1,Chef's knife,,49,21,,,, A3-02 \nPT-1,Teapot,,48,19,,,,\n",
+    )
+    without_column = write(tmp_path, "more.csv", PRODUCTS_HEADER + "MUG,Mug,,5,2,,,\n")
+    assert run_import(db, "products", with_column).records == 2
+    assert run_import(db, "products", without_column).records == 1
+    with db.read() as session:
+        bins = {sku: catalog.find_product(session, sku).bin for sku in ("KN-1", "PT-1", "MUG")}
+    assert bins == {"KN-1": "A3-02", "PT-1": "", "MUG": ""}
+    too_long = write(
+        tmp_path, "long.csv", PRODUCTS_HEADER.strip() + f",bin\nLONG,Long,,1,1,,,,{'X' * 41}\n"
+    )
+    error = failing_import(db, "products", too_long)
+    assert error.row == 2 and "bin is longer than 40 characters" in str(error)

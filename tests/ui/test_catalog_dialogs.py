@@ -100,6 +100,7 @@ def test_a_new_product_is_saved_with_every_field(qtbot, shop: Database):
     qtbot.keyClicks(dialog.barcode, "5901234123457")
     qtbot.keyClicks(dialog.price, "39.90")
     qtbot.keyClicks(dialog.cost, "18")
+    qtbot.keyClicks(dialog.bin, " A3-02 ")
     dialog.supplier.setCurrentIndex(1)
     qtbot.keyClicks(dialog.supplier_sku, "AC-KET")
     qtbot.keyClicks(dialog.reorder_point, "2")
@@ -115,7 +116,7 @@ def test_a_new_product_is_saved_with_every_field(qtbot, shop: Database):
             Decimal("18.00"),
             "AC-KET",
         )
-        assert (kettle.reorder_point, kettle.max_backorder_qty) == (2, 6)
+        assert (kettle.reorder_point, kettle.max_backorder_qty, kettle.bin) == (2, 6, "A3-02")
         assert kettle.backorder_policy is BackorderPolicy.BACKORDER
         assert kettle.supplier is not None and kettle.supplier.code == "ACME"
 
@@ -187,3 +188,16 @@ def test_an_archived_product_scanned_at_the_counter_is_refused_in_plain_words(
     submit(qtbot, dialog)
     assert "Product MUG is archived" in dialog.message.text()
     assert dialog.placed is None
+
+
+def test_a_product_s_bin_is_shown_for_editing_and_a_too_long_one_refused(qtbot, shop: Database):
+    with shop.write() as s:
+        catalog.update_product(s, "MUG", bin="Back room, shelf 4")
+    dialog = show(qtbot, ProductDialog(shop, "MUG"))
+    assert dialog.bin.text() == "Back room, shelf 4"
+    assert dialog.bin.maxLength() == catalog.MAX_BIN_LENGTH
+    dialog.bin.setText("B10")
+    submit(qtbot, dialog)
+    assert dialog.outcome == "Product MUG saved"
+    with shop.read() as s:
+        assert catalog.find_product(s, "MUG").bin == "B10"

@@ -246,3 +246,15 @@ def test_at_1024_pixels_product_names_keep_their_width_and_the_table_scrolls_sid
     window.resize(1800, 800)  # room again: the name takes what is left
     qtbot.waitUntil(lambda: tab.table.horizontalHeader().sectionSize(name) > 300)
     assert tab.table.horizontalScrollBar().maximum() == 0
+
+
+def test_products_show_their_bin_sorted_and_found_by_it(catalog_shop: Database):
+    with catalog_shop.write() as s:
+        catalog.update_product(s, "MUG", bin="A3-02")
+    model = ProductsModel(catalog_shop)
+    model.reload()
+    assert cells(model, "Bin") == ["", "A3-02"]
+    model.set_query(sort="bin", descending=True)
+    assert cells(model, "SKU") == ["MUG", "CUP"]
+    model.set_query(search="a3-0")
+    assert cells(model, "SKU") == ["MUG"]

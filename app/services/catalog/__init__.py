@@ -37,11 +37,13 @@ from app.services.catalog.customers import (
 )
 from app.services.catalog.products import (
     KEEP,
+    MAX_BIN_LENGTH,
     OPENING_STOCK_REASON,
     Keep,
     OpeningStock,
     SavedProduct,
     archive_product,
+    check_bin,
     create_product,
     enter_opening_stock,
     set_max_backorder_qty,
@@ -61,6 +63,7 @@ from app.services.catalog.suppliers import (
 __all__ = [
     "CUSTOMER_MATCHES",
     "KEEP",
+    "MAX_BIN_LENGTH",
     "MAX_LEAD_TIME_DAYS",
     "MAX_MONEY",
     "OPENING_STOCK_REASON",
@@ -77,6 +80,7 @@ __all__ = [
     "archive_supplier",
     "check_active",
     "check_barcode_format",
+    "check_bin",
     "check_email",
     "check_lead_time",
     "check_max_backorder",

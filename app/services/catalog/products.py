@@ -96,6 +96,15 @@ def _supplier_sku(value: str | None) -> str | None:
     return value
 
 
+#: Longest bin (shelf position) a product may have: the column's width.
+MAX_BIN_LENGTH = 40
+
+
+def check_bin(value: str | None) -> str:
+    """A product's bin, trimmed ("" or None: no bin)."""
+    return _checked_text(value or "", "Bin", MAX_BIN_LENGTH)
+
+
 def create_product(
     session: Session,
     sku: str,
@@ -109,6 +118,7 @@ def create_product(
     supplier_code: str | None = None,
     supplier_sku: str | None = None,
     max_backorder_qty: int | None = None,
+    bin: str = "",
     opening_stock: int = 0,
 ) -> SavedProduct:
     """Create a product with an empty stock balance at the default location; with
@@ -128,6 +138,7 @@ def create_product(
         supplier_id=_supplier_id(session, supplier_code),
         supplier_sku=_supplier_sku(supplier_sku),
         max_backorder_qty=check_max_backorder(max_backorder_qty),
+        bin=check_bin(bin),
     )
     _check_opening_stock(opening_stock, allow_zero=True)
     session.add(product)
@@ -154,10 +165,12 @@ def update_product(
     supplier_code: str | Keep | None = KEEP,
     supplier_sku: str | Keep | None = KEEP,
     max_backorder_qty: int | Keep | None = KEEP,
+    bin: str | None = None,
 ) -> SavedProduct:
     """Change a product's details (None or KEEP: keep; None for barcode, supplier, supplier
-    SKU and max backorder qty: none). Lines already ordered keep their price and their
-    units; a new backorder policy or limit counts for orders placed from now on."""
+    SKU and max backorder qty: none; "" for bin: none). Lines already ordered keep their
+    price and their units; a new backorder policy or limit counts for orders placed from now
+    on."""
     require(session, Permission.EDIT_CATALOG)
     product = find_product(session, code)
     if sku is not None:
@@ -180,6 +193,8 @@ def update_product(
         product.supplier_sku = _supplier_sku(supplier_sku)
     if max_backorder_qty is not KEEP:
         product.max_backorder_qty = check_max_backorder(max_backorder_qty)
+    if bin is not None:
+        product.bin = check_bin(bin)
     session.flush()
     changes = Changes.of(Area.CATALOG, Area.STOCK, product_ids=[product.id])
     return SavedProduct(product.id, product.sku, changes)

@@ -279,14 +279,14 @@ def _(picks: PickList, *, logo_src: str | None = None) -> str:
             _logo(picks.shop, logo_src),
         )
     rows = [
-        [row.location, row.sku, row.name, f"{row.qty:,}", row.order_ref, row.customer, ""]
+        [row.location, row.bin, row.sku, row.name, f"{row.qty:,}", row.order_ref, row.customer, ""]
         for row in picks.rows
     ]
-    headers = ["Location", "SKU", "Product", "Qty", "Order", "Customer", "Picked"]
+    headers = ["Location", "Bin", "SKU", "Product", "Qty", "Order", "Customer", "Picked"]
     # Tables of PICK_ROWS_PER_TABLE rows: Qt lays out and paints a table as a whole, so one
     # table of thousands of rows is slow to print; each part repeats the header.
     table = "".join(
-        _table(headers, rows[start : start + PICK_ROWS_PER_TABLE], {3})
+        _table(headers, rows[start : start + PICK_ROWS_PER_TABLE], {4})
         for start in range(0, len(rows), PICK_ROWS_PER_TABLE)
     )
     return _page(picks.shop, picks.title, summary + table, _logo(picks.shop, logo_src))

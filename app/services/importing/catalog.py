@@ -109,9 +109,10 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
 
     def handle(row_no: int, values: tuple[str, ...]) -> dict[str, object]:
         sku, name, barcode, price, cost, policy, reorder_point, supplier = values[:8]
-        supplier_sku, max_backorder = values[8:]
+        supplier_sku, max_backorder, bin_ = values[8:]
         check_text(sku, "sku", 64, required=True)
         check_text(supplier_sku, "supplier_sku", 64)
+        check_text(bin_, "bin", catalog.MAX_BIN_LENGTH)
         check_text(name, "name", 200, required=True)
         _claim(
             seen_skus, taken_skus, sku, row_no, "SKU", f"A product with SKU {sku} already exists"
@@ -149,6 +150,7 @@ def import_products(session: Session, rows: CsvRows) -> ImportResult:
                 if max_backorder
                 else None
             ),
+            "bin": bin_,
         }
 
     records = each_row(rows, handle)

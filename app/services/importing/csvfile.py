@@ -40,7 +40,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 #: Columns a file of each kind may add to COLUMNS; a row's value is "" when a file omits one.
 #: Rows hold the COLUMNS values, then these, in this order.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "products": ("supplier_sku", "max_backorder_qty"),
+    "products": ("supplier_sku", "max_backorder_qty", "bin"),
     "customers": ("ship_preference",),
     #: The price of one unit on the line; empty or absent: the product's price.
     "orders": ("price",),

@@ -43,6 +43,7 @@ class ProductRow:
     reorder_point: int
     on_hand: int
     archived: bool
+    bin: str = ""  #: where it sits in the shop ("" if not set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ PRODUCT_SORTS = {
     "cost": Product.cost,
     "policy": Product.backorder_policy,
     "reorder_point": Product.reorder_point,
+    "bin": Product.bin,
 }
 SUPPLIER_SORTS = {
     "code": Supplier.code,
@@ -123,7 +125,7 @@ def _page_ids(
 
 
 def _product_ids(session: Session, query: CatalogQuery) -> Select[Any]:
-    return _ids(session, query, Product, Product.sku, Product.name, Product.barcode)
+    return _ids(session, query, Product, Product.sku, Product.name, Product.barcode, Product.bin)
 
 
 def products_page(
@@ -143,15 +145,17 @@ def _products_by_id(session: Session, ids: list[int]) -> list[ProductRow]:
         Product.id, Product.sku, Product.name, Product.barcode, Product.price, Product.cost,
         _supplier_code(), Product.supplier_sku, Product.backorder_policy,
         Product.max_backorder_qty, Product.reorder_point, _on_hand(), Product.archived_at,
+        Product.bin,
     ).where(Product.id.in_(ids))  # fmt: skip
     rows: list[ProductRow] = []
     for row in session.execute(stmt):
         pid, sku, name, barcode, price, cost, supplier, supplier_sku, policy = row[:9]
-        limit_qty, reorder, on_hand, archived = row[9:]
+        limit_qty, reorder, on_hand, archived, bin_ = row[9:]
         rows.append(
             ProductRow(
                 pid, sku, name, barcode, Decimal(price), Decimal(cost), supplier or "",
                 supplier_sku or "", policy, limit_qty, reorder, int(on_hand), archived is not None,
+                bin_,
             )
         )  # fmt: skip
     return _in_page_order(ids, rows, lambda row: row.product_id)

@@ -107,6 +107,11 @@ class ProductDialog(KeyboardDialog):
             "Most units that may wait for this product at once (e.g. what the supplier can "
             "still deliver); empty for no limit"
         )
+        self.bin = line_field(
+            "productBinInput", placeholder="Shelf, e.g. A3-02 (optional)", width=220
+        )
+        self.bin.setMaxLength(catalog.MAX_BIN_LENGTH)
+        self.bin.setToolTip("Where it sits in the shop: the pick list walks bin by bin")
         self.reorder_point = line_field("productReorderPointInput", placeholder="0", right=True)
         self.reorder_point.setMaximumWidth(120)
         self.reorder_point.setToolTip("Suggest a purchase order when available falls to this")
@@ -123,6 +128,7 @@ class ProductDialog(KeyboardDialog):
         about.addRow("&Barcode:", self.barcode)
         about.addRow(f"&Price ({currency}):", self.price)
         about.addRow(f"C&ost ({currency}):", self.cost)
+        about.addRow("B&in:", self.bin)
         product_box = titled_group("Product")
         product_box.setLayout(about)
         bought = QFormLayout()
@@ -163,7 +169,7 @@ class ProductDialog(KeyboardDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         tab_order(
-            self.sku, self.name, self.barcode, self.price, self.cost, self.supplier,
+            self.sku, self.name, self.barcode, self.price, self.cost, self.bin, self.supplier,
             self.supplier_sku, self.reorder_point, self.policy, self.max_waiting,
             *(() if sku else (self.opening,)), self.save_button, cancel,
         )  # fmt: skip
@@ -200,6 +206,7 @@ class ProductDialog(KeyboardDialog):
         self.barcode.setText(row.barcode or "")
         self.price.setText(f"{row.price:.2f}")
         self.cost.setText(f"{row.cost:.2f}")
+        self.bin.setText(row.bin)
         self._fill_suppliers(row.supplier)
         self.supplier_sku.setText(row.supplier_sku)
         self.policy.setCurrentIndex(self.policy.findData(row.policy))
@@ -253,6 +260,7 @@ class ProductDialog(KeyboardDialog):
         barcode = self.barcode.text().strip() or None
         supplier = self.supplier.currentData() or None
         supplier_sku = self.supplier_sku.text()
+        bin_ = self.bin.text()
         policy = self.policy.currentData()
 
         def save(session: Session) -> SavedProduct:
@@ -261,11 +269,13 @@ class ProductDialog(KeyboardDialog):
                     session, editing, sku=sku, name=name, barcode=barcode, price=price,
                     cost=cost, backorder_policy=policy, reorder_point=reorder,
                     supplier_code=supplier, supplier_sku=supplier_sku, max_backorder_qty=limit,
+                    bin=bin_,
                 )  # fmt: skip
             return catalog.create_product(
                 session, sku, name, barcode=barcode, price=price, cost=cost,
                 backorder_policy=policy, reorder_point=reorder, supplier_code=supplier,
-                supplier_sku=supplier_sku, max_backorder_qty=limit, opening_stock=opening,
+                supplier_sku=supplier_sku, max_backorder_qty=limit, bin=bin_,
+                opening_stock=opening,
             )  # fmt: skip
 
         self.save(

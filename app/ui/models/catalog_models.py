@@ -87,6 +87,10 @@ class ProductsModel(CatalogModel):
             tooltip="Suggest a purchase order when available falls to this",
         ),
         Column("On hand", lambda r: r.on_hand, width=74, numeric=True),
+        Column(
+            "Bin", lambda r: r.bin, "bin", width=100,
+            tooltip="Where it sits in the shop: the pick list walks bin by bin",
+        ),
     )  # fmt: skip
     read_page = staticmethod(views.products_page)
     read_count = staticmethod(views.count_catalog_products)
