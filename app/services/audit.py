@@ -350,8 +350,14 @@ class _RefFinder:
 
 
 def _coupon_order(coupon: Coupon) -> int:
-    """The order a coupon's change concerns: the one it was used on, else the one earning it."""
-    return coupon.redeemed_order_id or coupon.earned_order_id
+    """The order a coupon's change concerns: the one it was used on, else the one earning it.
+
+    A coupon given back by a cancel no longer names the cancelled order; the change is filed
+    under that order all the same (it is where the shop looks for what the cancel did)."""
+    if coupon.redeemed_order_id:
+        return coupon.redeemed_order_id
+    given_back = [old for old in inspect(coupon).attrs.redeemed_order_id.history.deleted if old]
+    return given_back[0] if given_back else coupon.earned_order_id
 
 
 _AUDITED = (

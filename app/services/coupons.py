@@ -153,7 +153,7 @@ def rework_discount(session: Session, order: SalesOrder) -> bool:
     line's price). Returns whether there was a coupon to rework.
 
     The shop's rule, the same as at the order: a percentage coupon takes its share of what is
-    left (10 % of an order cut from €80 to €40 is €4, not the €8 of the whole); a fixed
+    left (10% of an order cut from €80 to €40 is €4, not the €8 of the whole); a fixed
     amount stays whole up to what is left, never more (a €10 coupon on an order cut to €6
     takes €6). So a discount never grows, and a cancel never leaves the customer owing less
     than nothing. An order cancelled entirely (nothing left, nothing shipped) gives its

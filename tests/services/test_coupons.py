@@ -23,6 +23,7 @@ from app.services.coupons import quote_coupon
 from app.services.ordering import LineRequest, PlacedOrder, place_order
 from app.services.shipping import ship_order
 from app.services.views.coupons import coupons_list, order_coupons
+from app.services.views.history import order_history
 from app.services.views.order_detail import order_detail
 from app.services.views.orders import OrderQuery, orders_page
 from tests.services.shop import T0, add_stock, order, receive
@@ -420,6 +421,10 @@ def test_an_order_cancelled_entirely_gives_its_coupon_back_for_a_next_order(
     assert changes.touches(Area.COUPONS)
     assert coupons(shop) == [("ANN", "SO-1", None, None)]
     assert totals(shop, placed.ref) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    with shop.read() as session:  # the cancelled order's history says the coupon went back
+        given_back = order_history(session, placed.ref)[-1]
+    assert (given_back.what, given_back.action) == ("Goodwill coupon", "changed")
+    assert "used on order was" in given_back.changes_text()
     again = buy(shop, "ANN", code, price="20.00", qty=1)
     assert again.discount == Decimal("2.00")
     assert coupons(shop) == [("ANN", "SO-1", again.ref, Decimal("2.00"))]

@@ -66,6 +66,16 @@ def _try_cancel(qtbot, database: Database, ref: str) -> CancelOrderDialog:
     return dialog
 
 
+def _first_owner_added_at_another_till(database: Database) -> None:
+    """Olga becomes the shop's first user (its owner) through another connection."""
+    other = Database(database.url)
+    try:
+        with other.write() as session:
+            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
+    finally:
+        other.dispose()
+
+
 def test_a_manager_demoted_at_another_till_is_refused_and_the_menus_follow(
     qtbot, sqlite_db: Database, shop: Shop, owners_till: Database
 ) -> None:
@@ -139,12 +149,7 @@ def test_adding_the_first_user_after_another_till_did_says_to_sign_in(
     page.load()
     show_active(qtbot, page)
     assert page.intro.text().startswith("No users yet")
-    other = Database(sqlite_db.url)
-    try:
-        with other.write() as session:
-            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
-    finally:
-        other.dispose()
+    _first_owner_added_at_another_till(sqlite_db)
     page.new_name.setText("Bea")
     page.new_pin.setText("2222")
     page.new_pin_again.setText("2222")
@@ -164,12 +169,7 @@ def test_a_shop_without_users_asks_who_is_at_the_till_once_another_till_adds_the
     assert window.till_lock.dialog is None and window.tabs.isVisible()  # nobody signs in
     events.bus().announce(Changes.everything())  # another till's change, no users yet
     assert window.till_lock.dialog is None and window.tabs.isVisible()
-    other = Database(sqlite_db.url)
-    try:
-        with other.write() as session:
-            users.create_user(session, "Olga", Role.OWNER, "1111", first_only=True)
-    finally:
-        other.dispose()
+    _first_owner_added_at_another_till(sqlite_db)
     events.bus().announce(Changes.everything())  # as the live refresh does
     qtbot.waitUntil(lambda: window.till_lock.dialog is not None)
     assert not window.tabs.isVisible() and window.till_lock.cover.isVisible()
