@@ -84,6 +84,9 @@ def test_a_new_shop_gets_a_supplier_a_product_opening_stock_and_an_order_from_th
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     qtbot.keyClicks(focused(), "2.10")  # cost
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert focused() is product.bin  # where it sits: the pick list walks by it
+    qtbot.keyClicks(focused(), "A3-02")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is product.supplier
     qtbot.keyClicks(product.supplier, "A")  # the combo jumps to "ACME — Acme Wholesale"
     assert product.supplier.currentData() == "ACME"
