@@ -22,9 +22,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +47,13 @@ log = logging.getLogger(__name__)
 
 #: The frozen build's launcher runs the layout child when this is its first argument.
 CHILD_FLAG = "--lay-out-pages"
-#: Give up on a child after this long (then the caller lays the document out itself).
-TIMEOUT_S = 600
+#: Give up on a child after this long (then the caller lays the document out itself): a
+#: 2,000-line pick list takes about 6 s on a slow computer.
+TIMEOUT_S = 180
+
+#: Layout children running now, with their job folders (see :func:`stop_children`).
+_running: dict[subprocess.Popen[bytes], str] = {}
+_running_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -102,28 +109,53 @@ Recording = tuple[list[bytes], LayoutSpec, int]
 
 def _run(job: LayoutJob) -> Recording | int:
     """Run ``job`` in a child process and return its answer (raises :class:`LayoutFailed`)."""
-    with tempfile.TemporaryDirectory(prefix="shopkeeper-layout-") as folder:
+    folder = tempfile.mkdtemp(prefix="shopkeeper-layout-")
+    try:
         request, answer = Path(folder, "job.pickle"), Path(folder, "answer.pickle")
         request.write_bytes(pickle.dumps(job))
         # No Dock icon for a process that shows no window (macOS; ignored elsewhere).
         env = {**os.environ, "QT_MAC_DISABLE_FOREGROUND_APPLICATION_TRANSFORM": "1"}
         try:
-            finished = subprocess.run(
+            child = subprocess.Popen(
                 [*_command(), str(request), str(answer)],
                 stdin=subprocess.DEVNULL,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 env=env,
-                timeout=TIMEOUT_S,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-                check=False,
             )
         except (OSError, subprocess.SubprocessError) as error:
             raise LayoutFailed(f"the layout process did not run: {error}") from error
-        if finished.returncode != 0 or not answer.exists():
-            stderr = finished.stderr.decode(errors="replace").strip()
-            raise LayoutFailed(f"the layout process failed ({finished.returncode}): {stderr}")
+        with _running_lock:
+            _running[child] = folder
+        try:
+            _, stderr = child.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired as error:
+            child.kill()
+            child.communicate()
+            raise LayoutFailed(f"the layout process took over {TIMEOUT_S} s") from error
+        finally:
+            with _running_lock:
+                _running.pop(child, None)
+        if child.returncode != 0 or not answer.exists():
+            said = stderr.decode(errors="replace").strip()
+            raise LayoutFailed(f"the layout process failed ({child.returncode}): {said}")
         result: Recording | int = pickle.loads(answer.read_bytes())  # our own child wrote it
         return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_children() -> None:
+    """Stop the layout children still running and remove their job files: the window is
+    quitting, nobody waits for their pages, and a job holds customers' names and addresses
+    (the threads waiting for them are daemons and would not clean up)."""
+    with _running_lock:
+        running = list(_running.items())
+        _running.clear()
+    for child, folder in running:
+        child.kill()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def record_in_process(job: LayoutJob) -> RecordedPages:

@@ -164,12 +164,16 @@ def rework_discount(session: Session, order: SalesOrder) -> bool:
     ).one_or_none()
     if coupon is None:
         return False
-    left = total((line.qty_ordered - line.qty_cancelled, line.unit_price) for line in order.lines)
-    if left <= 0:
+    if all(line.qty_ordered == line.qty_cancelled for line in order.lines):
+        # Nothing of the order is left (by units, not money: a free line that shipped keeps
+        # the coupon used).
         coupon.redeemed_order_id = None
         coupon.redeemed_at = None
         coupon.discount = None
     else:
+        left = total(
+            (line.qty_ordered - line.qty_cancelled, line.unit_price) for line in order.lines
+        )
         coupon.discount = _discount(coupon, left, get_currency(session))
     return True
 

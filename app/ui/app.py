@@ -109,6 +109,14 @@ def _active_window() -> QWidget | None:
     return QApplication.activeWindow()
 
 
+def _stop_layout_children() -> None:
+    """Quitting while a long document is laid out: stop its child process, remove its job
+    files (only if printing was used at all: nothing is imported for it otherwise)."""
+    process = sys.modules.get("app.printing.process")
+    if process is not None:
+        process.stop_children()
+
+
 def run_gui(
     database_url: str | None, *, smoke_test: bool = False, argv: list[str] | None = None
 ) -> int:
@@ -117,6 +125,7 @@ def run_gui(
     opens again on the new one, in the same process."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication)
+    app.aboutToQuit.connect(_stop_layout_children)
     app.setApplicationName("Shopkeeper")
     app.setApplicationDisplayName("Shopkeeper")
     app.setOrganizationName(ORGANIZATION)

@@ -131,16 +131,26 @@ class LatestRead(QObject, Generic[T]):
     dropped. The owner is a widget, or a table model reading its rows. The reader has no Qt
     parent, so a thread never signals a deleted object, and it never calls back into a
     deleted owner.
+
+    A newer request starts at once, beside the read it supersedes (a clerk picking another
+    purchase order sees it without waiting for the first's read). ``one_at_a_time`` is for
+    reads that refresh a view on every change (another till's writes every second): a
+    ``start`` while one is under way waits for it (a query cannot be stopped halfway), and
+    only the newest of the requests made meanwhile runs then, so such a view reads at the
+    pace of its database and never piles up threads and connections.
     """
 
     #: (request number, succeeded, result or error), queued to the GUI thread.
     ended = Signal(int, bool, object)
 
-    def __init__(self, owner: QObject) -> None:
+    def __init__(self, owner: QObject, *, one_at_a_time: bool = False) -> None:
         super().__init__()
         self._owner = owner
+        self._one_at_a_time = one_at_a_time
         self._request = 0
         self._callbacks: tuple[Callable[[T], None], Callable[[Exception], object]] | None = None
+        #: The newest request made while a read was under way: it runs when that one ends.
+        self._queued: tuple[int, Callable[[], T]] | None = None
         #: Threads started and not yet reported back (superseded ones included).
         self.threads = 0
         self.ended.connect(self._deliver)
@@ -162,9 +172,14 @@ class LatestRead(QObject, Generic[T]):
         """Read with ``work``; any earlier request still under way is superseded."""
         self._request += 1
         self._callbacks = (done, failed)
-        self.threads += 1
         _reading.add(self)
-        request = self._request
+        if self._one_at_a_time and self.threads:
+            self._queued = (self._request, work)  # after the read under way
+            return
+        self._launch(self._request, work)
+
+    def _launch(self, request: int, work: Callable[[], T]) -> None:
+        self.threads += 1
         threading.Thread(
             target=self._run, args=(request, work), name="background read", daemon=True
         ).start()
@@ -173,6 +188,7 @@ class LatestRead(QObject, Generic[T]):
         """Drop whatever is under way (its thread finishes; its result is thrown away)."""
         self._request += 1
         self._callbacks = None
+        self._queued = None
 
     def _run(self, request: int, work: Callable[[], T]) -> None:
         try:
@@ -185,6 +201,9 @@ class LatestRead(QObject, Generic[T]):
 
     def _deliver(self, request: int, succeeded: bool, outcome: Any) -> None:
         self.threads -= 1
+        queued, self._queued = self._queued, None
+        if queued is not None and shiboken6.isValid(self._owner):
+            self._launch(*queued)  # the newest request, now that the database is free
         if not self.threads:
             _reading.discard(self)
         callbacks = self._callbacks

@@ -15,16 +15,18 @@ user's till says so and asks who signs in.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
 from app.domain.actors import Actor
-from app.domain.errors import ShopError
 from app.domain.permissions import NotAllowed, SignedOut, checked_actor
 from app.services.changes import Area, Changes
+from app.services.users import shop_has_users
 from app.ui import events
+from app.ui.background import LatestRead
 from app.ui.dialogs.sign_in import SignInDialog
 from app.ui.role_actions import refusal
 from app.ui.tabs.base import TableTab
@@ -61,6 +63,8 @@ class TillLock(QObject):
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self.lock)
+        #: Re-reads after another till's change, one at a time (see _users_may_have_changed).
+        self._reader: LatestRead[Actor | bool] = LatestRead(self, one_at_a_time=True)
         events.bus().refused.connect(self._refused)
         events.bus().data_changed.connect(self._users_may_have_changed)
 
@@ -113,38 +117,37 @@ class TillLock(QObject):
 
     def _users_may_have_changed(self, changes: object) -> None:
         """After a change of users here or at another till: read the signed-in user's row
-        (one primary-key read) and follow it."""
-        actor = self.window.database.actor
+        (one primary-key read), or in a shop without users whether it has some now, off the
+        GUI thread (the live refresh asks on every write of another till), and follow it."""
         if not isinstance(changes, Changes) or not changes.touches(Area.SETTINGS):
             return
-        if actor is None and not self.locked and not self.window.read_only:
-            self._first_user_added_elsewhere()
+        database = self.window.database
+        asked_for = database.actor
+        if self.locked or (asked_for is None and self.window.read_only):
             return
-        if actor is None or actor.user_id is None or self.locked:
-            return
-        try:
-            with self.window.database.read() as session:
-                now = checked_actor(session)
-        except SignedOut as error:
+        if asked_for is not None and asked_for.user_id is None:
+            return  # the owner of a shop without users, as the CLI acts: nobody to re-read
+
+        def read() -> Actor | bool:
+            with database.read() as session:
+                if asked_for is None:
+                    return shop_has_users(session)
+                return checked_actor(session)
+
+        self._reader.start(read, partial(self._follow, asked_for), self._read_failed)
+
+    def _follow(self, asked_for: Actor | None, now: Actor | bool) -> None:
+        if self.locked or self.window.database.actor is not asked_for:
+            return  # someone signed in or out meanwhile: their own sign-in has it right
+        if isinstance(now, Actor):
+            self._take_role(now)
+        elif now:
+            self.users_changed()  # another till added the first user: ask who is at the till
+
+    def _read_failed(self, error: Exception) -> None:
+        if isinstance(error, SignedOut) and not self.locked:
             self.lock(f"{error.who}. Sign in again.")  # no write was refused: nothing lost
-            return
-        except ShopError:
-            return  # the database is out of reach: the next write will say so
-        self._take_role(now)
-
-    def _first_user_added_elsewhere(self) -> None:
-        """A shop without users (nobody signs in) where another till has just added the first
-        user: from now on everyone signs in, this till too (one read, only while nobody is
-        signed in here)."""
-        from app.services.users import shop_has_users
-
-        try:
-            with self.window.database.read() as session:
-                has_users = shop_has_users(session)
-        except ShopError:
-            return  # the database is out of reach: the next write will say so
-        if has_users:
-            self.users_changed()  # asks who is at the till
+        # Another ShopError: the database is out of reach; the next write will say so.
 
     def _take_role(self, now: Actor) -> None:
         actor = self.window.database.actor
@@ -160,7 +163,6 @@ class TillLock(QObject):
         """The shop's users may have changed (at start, after Settings): offer Switch user /
         Lock once there are users, show who is signed in, or ask if nobody is yet."""
         from app.db.config import load_settings
-        from app.services.users import shop_has_users
 
         window = self.window
         with window.database.read() as session:

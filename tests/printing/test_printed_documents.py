@@ -7,6 +7,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import date
@@ -243,6 +244,35 @@ def test_a_long_document_is_still_printed_when_the_layout_process_cannot_start(
     count, text = _replayed(recorded, tmp_path / "replayed.pdf")
     assert count > 5 and "SKU-0299" in text
     assert write_pdf(picks, tmp_path / "written.pdf") == count
+
+
+@pytest.mark.usefixtures("qapp")
+def test_quitting_stops_a_layout_process_and_removes_its_job_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window quits while a long document is laid out: the child is stopped and the job
+    (customers' names and addresses) does not stay in the temporary folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    asleep = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(process, "_command", lambda: asleep)
+    outcome: list[BaseException] = []
+
+    def lay_out() -> None:
+        try:
+            process.record_in_process(process.job_for("<p>x</p>", None, None, page_layout()))
+        except process.LayoutFailed as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=lay_out)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not process._running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process._running and list(tmp_path.glob("shopkeeper-layout-*/job.pickle"))
+    process.stop_children()
+    worker.join(30)
+    assert not worker.is_alive() and len(outcome) == 1  # the caller is told, not left waiting
+    assert not list(tmp_path.glob("shopkeeper-layout-*"))
 
 
 def test_the_layout_process_starts_without_the_database_layers() -> None:

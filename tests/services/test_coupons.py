@@ -437,3 +437,23 @@ def test_a_cancel_on_an_order_without_a_coupon_touches_no_coupon(shop: Database)
     assert not changes.touches(Area.COUPONS)
     assert coupons(shop) == [("ANN", "SO-1", None, None)]
     assert buy(shop, "ANN", code, price="40.00", qty=1).discount == Decimal("4.00")
+
+
+def test_a_free_line_that_shipped_keeps_the_coupon_used_when_the_rest_is_cancelled(
+    shop: Database,
+) -> None:
+    """The coupon goes back only when nothing of the order is left, counted in units: a free
+    sample that shipped is part of the order the coupon was used on."""
+    code = earned(shop)
+    add_stock(shop, "WIDGET", 1)
+    with shop.write() as session:
+        placed = place_order(
+            session,
+            "ANN",
+            [LineRequest("WIDGET", 1, Decimal("0.00")), LineRequest("GADGET", 2, Decimal("40"))],
+            coupon=code,
+        )
+    ship(shop, placed.ref)  # the free widget, from the shelf
+    with shop.write() as session:
+        cancel_order(session, placed.ref, "no longer needed")
+    assert coupons(shop) == [("ANN", "SO-1", placed.ref, Decimal("0.00"))]

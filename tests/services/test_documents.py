@@ -79,6 +79,9 @@ def test_a_slip_printed_just_after_shipping_describes_the_parcel_that_left(
     assert [(line.sku, line.qty) for line in slip.shipping_now] == [("WIDGET", 3)]
     assert slip.shipped_before == ()
     assert {line.sku: line.qty for line in slip.waiting} == {"WIDGET": 2, "GADGET": 2}
+    assert slip.shipped_at is not None  # it says when the parcel left, not "packed" today
+    page = render_html(slip)
+    assert "<b>Shipped</b>" in page and "<b>Packed</b>" not in page
 
 
 def test_a_later_parcel_lists_only_its_own_units_and_the_first_as_sent_earlier(
@@ -112,6 +115,7 @@ def test_the_packing_slip_html_escapes_the_shop_and_carries_the_logo(shop: Datab
     assert "1 High Street<br>Market Town" in page
     assert "data:image/png;base64," in page
     assert "In this parcel" in page and "Still to come" in page and NO_DATE_YET in page
+    assert "<b>Packed</b>" in page  # not shipped yet: packed today
     with shop.read() as session:
         printed = render_html(packing_slip(session, "SO-1"), logo_src="logo-resource")
     assert 'src="logo-resource"' in printed and "data:image" not in printed

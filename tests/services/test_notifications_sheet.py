@@ -4,6 +4,7 @@ taken with the message's text at the first try and the same on every retry."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from email import message_from_bytes, policy
@@ -18,6 +19,7 @@ from app.domain.notifications import Notification
 from app.services import formatting
 from app.services.notifications.sender import SendReport, retry, send_due
 from app.services.notifications.settings import get_notification_settings
+from app.services.notifications.status_sheet import SHEET_KEY
 from app.services.notifications.transports import build_transports
 from app.services.shipping import ship_order
 from tests.keyrings import MemoryKeyring
@@ -189,3 +191,23 @@ def test_a_retry_carries_the_sheet_of_the_first_try_not_a_later_state(
     failed, again = (p for p in endpoint.posts if p.headers["Idempotency-Key"] == first.key)
     assert again.body == failed.body
     assert again.json["order_status"]["lines"][0]["waiting"] == 2
+
+
+def test_an_unreadable_sheet_fails_its_own_message_not_the_whole_batch(
+    waiting_order: Database, mailbox: Mailbox
+) -> None:
+    """A sheet kept by the first try that cannot be read back (written by another version,
+    say) fails that message, in words; the others of the batch still go."""
+    order(waiting_order, "ANN", ("WIDGET", 1), ref="SO-2")
+    with waiting_order.write() as session:
+        first = session.query(Notification).order_by(Notification.id).first()
+        assert first is not None
+        first.subject, first.body = "Your order SO-1", "Dear Ann, ..."  # as after a first try
+        first.data = json.dumps({SHEET_KEY: {"order_ref": "SO-1"}})
+    assert send(waiting_order).sent == 1
+    broken, sent = outbox(waiting_order)
+    assert (broken.order_ref, broken.status) == ("SO-1", "failed")
+    assert broken.last_error.startswith("The order status sheet could not be written")
+    assert (sent.order_ref, sent.status) == ("SO-2", "sent")
+    [mail] = mailbox.messages
+    assert "SO-2" in mail["Subject"]

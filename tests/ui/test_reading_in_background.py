@@ -225,3 +225,34 @@ def test_closing_the_adjust_dialog_during_the_read_reports_the_saved_adjustment(
     assert dialog.freed_dialog is None
     assert dialog.result() == dialog.DialogCode.Accepted
     assert dialog.outcome.startswith("TEA: +3 (Found)")
+
+
+def test_a_view_refreshed_faster_than_it_reads_runs_one_read_at_a_time(qtbot):
+    """Refreshes that come while a read is under way (another till writing every second)
+    start no thread of their own: the newest of them runs once the read ends."""
+    from PySide6.QtWidgets import QWidget
+
+    from app.ui.background import LatestRead
+
+    owner = QWidget()  # as a view owns its reader
+    qtbot.addWidget(owner)
+    reader: LatestRead[int] = LatestRead(owner, one_at_a_time=True)
+    owner.reader = reader
+    gate, ran, delivered = threading.Event(), [], []
+
+    def read(number: int) -> Callable[[], int]:
+        def work() -> int:
+            ran.append(number)
+            if number == 0:
+                gate.wait(5)
+            return number
+
+        return work
+
+    for number in range(5):
+        reader.start(read(number), delivered.append, pytest.fail)
+    qtbot.waitUntil(lambda: ran == [0])
+    assert reader.threads == 1  # the four refreshes wait, no thread each
+    gate.set()
+    qtbot.waitUntil(lambda: reads_under_way() == 0)
+    assert ran == [0, 4] and delivered == [4]  # the first superseded, only the newest ran

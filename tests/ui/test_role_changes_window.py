@@ -16,6 +16,7 @@ from app.domain.actors import Role
 from app.services import users
 from app.services.changes import Changes
 from app.ui import events
+from app.ui.background import reads_under_way
 from app.ui.dialogs.cancel_order import CancelOrderDialog
 from app.ui.dialogs.settings_users import UsersPage
 from app.ui.main_window import MainWindow
@@ -99,12 +100,13 @@ def test_another_tills_change_of_role_regreys_the_menus_without_a_write(
     with owners_till.write() as session:
         users.set_role(session, "Max", Role.CLERK)
     events.bus().announce(Changes.everything())  # as the live refresh does for another till
-    assert _signed_in(window) == "Signed in as Max (clerk)"
+    # read off the GUI thread, followed when it arrives
+    qtbot.waitUntil(lambda: _signed_in(window) == "Signed in as Max (clerk)")
     assert sqlite_db.actor is not None and sqlite_db.actor.role is Role.CLERK
     with owners_till.write() as session:
         users.set_role(session, "Max", Role.MANAGER)
     events.bus().announce(Changes.everything())
-    assert _signed_in(window) == "Signed in as Max (manager)"
+    qtbot.waitUntil(lambda: _signed_in(window) == "Signed in as Max (manager)")
 
 
 def test_a_user_deactivated_at_another_till_is_told_and_asked_to_sign_in(
@@ -168,9 +170,36 @@ def test_a_shop_without_users_asks_who_is_at_the_till_once_another_till_adds_the
     window = open_window(qtbot, sqlite_db)
     assert window.till_lock.dialog is None and window.tabs.isVisible()  # nobody signs in
     events.bus().announce(Changes.everything())  # another till's change, no users yet
+    qtbot.waitUntil(lambda: reads_under_way() == 0)
     assert window.till_lock.dialog is None and window.tabs.isVisible()
     _first_owner_added_at_another_till(sqlite_db)
     events.bus().announce(Changes.everything())  # as the live refresh does
     qtbot.waitUntil(lambda: window.till_lock.dialog is not None)
     assert not window.tabs.isVisible() and window.till_lock.cover.isVisible()
     assert sqlite_db.actor is None
+
+
+def test_the_live_refresh_reads_the_users_row_off_the_gui_thread(
+    qtbot, sqlite_db: Database, owners_till: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another till writes every second in a busy shop: the re-read of who is signed in
+    never waits on the database on the GUI thread."""
+    import threading
+
+    from app.ui import locking
+
+    window = _window_as_max(qtbot, sqlite_db)
+    threads: list[threading.Thread] = []
+    real = locking.checked_actor
+
+    def spy(session):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return real(session)
+
+    monkeypatch.setattr(locking, "checked_actor", spy)
+    for _ in range(3):
+        events.bus().announce(Changes.everything())
+    qtbot.waitUntil(lambda: bool(threads) and reads_under_way() == 0)
+    assert threading.main_thread() not in threads
+    assert len(threads) <= 2  # refreshes during a read wait for it: one more read at most
+    assert _signed_in(window) == "Signed in as Max (manager)"

@@ -134,7 +134,9 @@ def _(slip: PackingSlip, *, logo_src: str | None = None) -> str:
                 ("Customer", f"{order.customer_name} ({order.customer_code})"),
                 ("Phone", order.customer_phone),
                 ("E-mail", order.customer_email),
-                ("Packed", day(slip.printed_on)),
+                ("Shipped", day(slip.shipped_at.astimezone()))
+                if slip.shipped_at is not None
+                else ("Packed", day(slip.printed_on)),
                 ("Note", order.note),
             ]
         )

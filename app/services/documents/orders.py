@@ -65,6 +65,8 @@ class PackingSlip:
     printed_on: date
     #: The goodwill coupon this order's long wait earned (given when it shipped), if any.
     coupon: CouponRow | None = None
+    #: When the parcel left: a slip printed after shipping; None while it is being packed.
+    shipped_at: datetime | None = None
 
     @property
     def held(self) -> bool:
@@ -214,8 +216,9 @@ def _read_order(
 SAME_PARCEL = timedelta(seconds=5)
 
 
-def _last_parcel(session: Session, line_ids: list[int]) -> dict[int, int]:
-    """Units per order line in the order's latest shipment (empty if it never shipped)."""
+def _last_parcel(session: Session, line_ids: list[int]) -> tuple[dict[int, int], datetime | None]:
+    """Units per order line in the order's latest shipment, and when it left (nothing and
+    None if the order never shipped)."""
     shipments = session.execute(
         select(StockMovement.order_line_id, StockMovement.qty, StockMovement.created_at).where(
             StockMovement.order_line_id.in_(line_ids),
@@ -223,13 +226,13 @@ def _last_parcel(session: Session, line_ids: list[int]) -> dict[int, int]:
         )
     ).all()
     if not shipments:
-        return {}
+        return {}, None
     latest = max(at for _, _, at in shipments)
     parcel: dict[int, int] = {}
     for line_id, qty, at in shipments:
         if latest - at <= SAME_PARCEL and line_id is not None:
             parcel[line_id] = parcel.get(line_id, 0) - qty  # shipments are negative
-    return parcel
+    return parcel, latest
 
 
 def packing_slip(session: Session, ref: str, *, today: date | None = None) -> PackingSlip:
@@ -241,8 +244,9 @@ def packing_slip(session: Session, ref: str, *, today: date | None = None) -> Pa
     carries the goodwill coupon the shipment earned) describes the box that just left."""
     header, lines, etas = _read_order(session, ref)
     parcel: dict[int, int] = {}
+    shipped_at: datetime | None = None
     if not any(row[6] for row in lines):
-        parcel = _last_parcel(session, [row[0] for row in lines if row[5]])
+        parcel, shipped_at = _last_parcel(session, [row[0] for row in lines if row[5]])
     now: list[SlipLine] = []
     before: list[SlipLine] = []
     waiting: list[SlipLine] = []
@@ -261,6 +265,7 @@ def packing_slip(session: Session, ref: str, *, today: date | None = None) -> Pa
         shipped_before=tuple(before),
         waiting=tuple(waiting),
         printed_on=today or date.today(),
+        shipped_at=shipped_at,
         coupon=next((c for c in order_coupons(session, ref) if c.earned_by == header.ref), None),
     )
 

@@ -163,10 +163,6 @@ _INSERT = (
     "status, attempts, next_attempt_at, last_error, created_at) "
 )
 
-#: Before SQLite 3.32 (Python 3.11+ reads the connection's own limits with ``getlimit``).
-_SQLITE_MAX_PARAMETERS = 999
-_SQLITE_MAX_SQL_BYTES = 1_000_000
-
 #: One row of SQLite's multi-row VALUES: the message's six values and the time (twice) bound,
 #: the shared constants as literals (the pending status is an enum value of ours, not input).
 _SQLITE_ROW = f"(?, ?, ?, ?, ?, ?, '{NotificationStatus.PENDING.value}', 0, ?, '', ?)"
@@ -221,12 +217,8 @@ def _insert(session: Session, rows: list[tuple[Any, ...]], now: datetime) -> Non
 def _sqlite_rows_per_statement(dbapi_connection: Any) -> int:
     """How many rows one multi-row INSERT may carry on this SQLite connection: within its
     limits on bound parameters (32,766 since SQLite 3.32) and on a statement's length."""
-    getlimit = getattr(dbapi_connection, "getlimit", None)
-    if getlimit is None:
-        params, length = _SQLITE_MAX_PARAMETERS, _SQLITE_MAX_SQL_BYTES
-    else:
-        params = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        length = getlimit(sqlite3.SQLITE_LIMIT_LENGTH)
+    params: int = dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    length: int = dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH)
     by_length = (length - len(_INSERT) - 10) // (len(_SQLITE_ROW) + 2)
     return max(1, min(params // _SQLITE_ROW_PARAMETERS, by_length))
 

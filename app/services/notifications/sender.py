@@ -186,7 +186,13 @@ def claim_due(
         sheet_html = ""
         if sheet is not None:
             letterhead = letterhead or get_shop_identity(session)
-            sheet_html = render_html(sheet_of(sheet, letterhead))
+            try:
+                sheet_html = render_html(sheet_of(sheet, letterhead))
+            except (KeyError, ValueError, TypeError, IndexError, ArithmeticError) as error:
+                # One unreadable sheet (kept by another version, say) fails its own message,
+                # not the whole batch every minute.
+                _give_up(row, f"The order status sheet could not be written: {error!r}")
+                continue
         ref, code, name, email = people[row.order_id]
         claimed.append(
             OutgoingMessage(

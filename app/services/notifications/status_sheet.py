@@ -109,7 +109,8 @@ def sheet_of(values: Mapping[str, Any], shop: ShopIdentity) -> OrderStatusSheet:
     """The sheet :func:`sheet_values` described, on the shop's letterhead, to render."""
     coupon = values.get("coupon")
     placed_at = _time(values["placed_at"])
-    assert placed_at is not None
+    if placed_at is None:
+        raise ValueError("the sheet has no time the order was placed")
     return OrderStatusSheet(
         shop=shop,
         order=OrderHeader(

@@ -57,7 +57,9 @@ class NotificationsDialog(QDialog):
         self.database = database
         self.writer = Writer(self)
         self._message_reader: LatestRead[tuple[str, str] | None] = LatestRead(self)
-        self._counts_reader: LatestRead[dict[NotificationStatus, int]] = LatestRead(self)
+        self._counts_reader: LatestRead[dict[NotificationStatus, int]] = LatestRead(
+            self, one_at_a_time=True
+        )
         #: "Send now" and Retry send at once, beside the window's own timed sender.
         self.send_round = Notifier(self, database)
         self.send_round.sent.connect(self._sent)

@@ -98,7 +98,7 @@ class NotificationsModel(PagedTableModel):
 
     def __init__(self, database: Database, parent: QObject | None = None) -> None:
         super().__init__(database, parent)
-        self._reader: LatestRead[_Page] = LatestRead(self)
+        self._reader: LatestRead[_Page] = LatestRead(self, one_at_a_time=True)
 
     @property
     def loading(self) -> bool:
