@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.domain import MovementKind, OrderStatus
+from app.domain.base import utcnow
 from app.domain.enums import ShipPreference
 from app.domain.errors import HeldForCompleteShipment, InvalidQuantity, InvalidTransition, NotFound
 from app.domain.notifications import NotificationEvent
@@ -96,6 +97,7 @@ def ship_order(
         )
     balances = lock_balances(session, [line.product_id for line, _ in to_ship])
     units = 0
+    shipped_at = utcnow()  # one time for the parcel's lines: its packing slip finds them by it
     for line, qty in to_ship:
         balance = balances[line.product_id]
         balance.allocated -= qty
@@ -106,6 +108,7 @@ def ship_order(
             MovementKind.SHIPMENT,
             document=order.ref,
             order_line_id=line.id,
+            at=shipped_at,
         )
         line.qty_allocated -= qty
         line.qty_shipped += qty

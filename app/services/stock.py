@@ -24,6 +24,7 @@ from app.domain import (
     StockBalance,
     StockMovement,
 )
+from app.domain.base import utcnow
 from app.domain.errors import InvalidInput, InvalidQuantity, NotEnoughStock
 from app.domain.permissions import Permission, require
 from app.domain.quantities import MAX_QUANTITY
@@ -85,8 +86,10 @@ def record_movement(
     document: str = "",
     receipt_id: int | None = None,
     order_line_id: int | None = None,
+    at: datetime | None = None,
 ) -> StockMovement:
-    """Write one ledger movement and apply it to the (locked) cached balance."""
+    """Write one ledger movement and apply it to the (locked) cached balance. ``at``: the
+    time it shares with the other movements of one act (a parcel's lines), else now."""
     movement = StockMovement(
         product_id=balance.product_id,
         location_id=balance.location_id,
@@ -96,6 +99,7 @@ def record_movement(
         document=document,
         receipt_id=receipt_id,
         order_line_id=order_line_id,
+        created_at=at or utcnow(),
     )
     session.add(movement)
     balance.on_hand += qty

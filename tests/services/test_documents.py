@@ -262,3 +262,16 @@ def test_the_slip_of_an_order_that_earned_a_coupon_gives_the_code_and_the_sheet_
     assert sheet.total == Decimal("5.00")  # 10.00 less the coupon
     page = render_html(sheet)
     assert f"Coupon {shown}: -€5.00" in page and "Total €5.00" in page
+
+
+def test_a_parcel_of_several_lines_is_listed_whole_after_shipping(shop: Database) -> None:
+    """One shipment's lines share its time: the slip printed after it lists all of them."""
+    add_stock(shop, "WIDGET", 2)
+    add_stock(shop, "GADGET", 1)
+    order(shop, "ANN", ("WIDGET", 2), ("GADGET", 1), ref="SO-2")
+    with shop.write() as session:
+        ship_order(session, "SO-2")
+    with shop.read() as session:
+        slip = packing_slip(session, "SO-2", today=TODAY)
+    assert [(line.sku, line.qty) for line in slip.shipping_now] == [("WIDGET", 2), ("GADGET", 1)]
+    assert slip.shipped_before == () and slip.waiting == ()

@@ -9,7 +9,7 @@ date range, "date to be confirmed"), never with the shop's internals (shortfalls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -210,15 +210,10 @@ def _read_order(
     return header, lines, {row[0]: views.get(row[0]) for row in lines if row[7] > 0}
 
 
-#: Shipment movements of one order this close to its latest one belong to the same parcel
-#: (one ``ship_order`` writes them within a transaction; two parcels of one order are
-#: minutes apart at least).
-SAME_PARCEL = timedelta(seconds=5)
-
-
 def _last_parcel(session: Session, line_ids: list[int]) -> tuple[dict[int, int], datetime | None]:
     """Units per order line in the order's latest shipment, and when it left (nothing and
-    None if the order never shipped)."""
+    None if the order never shipped). One ``ship_order`` stamps its movements with one time:
+    the parcel is the movements at the latest."""
     shipments = session.execute(
         select(StockMovement.order_line_id, StockMovement.qty, StockMovement.created_at).where(
             StockMovement.order_line_id.in_(line_ids),
@@ -230,7 +225,7 @@ def _last_parcel(session: Session, line_ids: list[int]) -> tuple[dict[int, int],
     latest = max(at for _, _, at in shipments)
     parcel: dict[int, int] = {}
     for line_id, qty, at in shipments:
-        if latest - at <= SAME_PARCEL and line_id is not None:
+        if at == latest and line_id is not None:
             parcel[line_id] = parcel.get(line_id, 0) - qty  # shipments are negative
     return parcel, latest
 
